@@ -1,0 +1,6 @@
+//! The actor graph: one file per actor, its messages beside it.
+
+pub mod alert;
+pub mod session;
+pub mod session_manager;
+pub mod sink;

@@ -1,0 +1,332 @@
+//! [`SessionActor`]: one attacker session, with its own shell state.
+//!
+//! The transport sends raw keystrokes ([`Input`]), exec requests ([`Exec`]) and lifecycle
+//! messages; the actor runs the line editor and the shell and writes output back through the
+//! [`Output`] channel the transport gave it, so output can also come later (latency, tarpits).
+//!
+//! Supervision: every line runs under `catch_unwind`. When the shell panics, the attacker sees
+//! what bash shows for a crashed child, the actor reports the failure to the session manager and
+//! stops; its [`Supervisor`] restarts the same actor (same address, same mailbox) and
+//! [`Supervised::restarting`] restores the state from the last checkpoint taken after a
+//! completed line. The connection never notices beyond that one line.
+//!
+//! A session ends when its transport and the manager drop its address.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use tokio::sync::mpsc;
+
+use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
+use crate::events::{Event, EventKind, SessionOrigin};
+use crate::metrics::Metrics;
+use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState};
+
+/// What a session sends back to its transport, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportOutput {
+    /// Bytes for the attacker's terminal.
+    Data(Vec<u8>),
+    /// The command or shell ended with this status: report it and close the channel.
+    Exit(u32),
+}
+
+/// The sending half of a channel's output; the transport drains the other half in order.
+pub type Output = mpsc::Sender<TransportOutput>;
+
+/// How many outputs may wait for a slow client before the session is cut off.
+pub const OUTPUT_BUFFER: usize = 1024;
+
+/// Everything a session actor needs that is shared with the rest of the node.
+#[derive(Clone)]
+pub struct SessionDeps {
+    /// The shell interpreter (stateless; state lives in the actor).
+    pub shell: Arc<Shell>,
+    /// Where events go.
+    pub sink: Recipient<Event>,
+    /// Node metrics.
+    pub metrics: Metrics,
+    /// Fault injection: a line containing this text makes the handler panic (`None`: off).
+    pub panic_on_input: Option<String>,
+}
+
+/// One attacker session.
+pub struct SessionActor {
+    origin: SessionOrigin,
+    deps: SessionDeps,
+    manager: Addr<SessionManager>,
+    state: ShellState,
+    /// The state after the last completed line; what a restart returns to.
+    checkpoint: ShellState,
+    editor: LineEditor,
+    /// The interactive shell's output, once a shell was requested.
+    shell_out: Option<Output>,
+    /// Whether the shell runs on a PTY (then `\n` is sent as `\r\n`).
+    pty: bool,
+}
+
+impl SessionActor {
+    /// A session starting from `checkpoint` (a fresh login, or the state a failed actor left).
+    pub fn new(
+        origin: SessionOrigin,
+        deps: SessionDeps,
+        manager: Addr<SessionManager>,
+        checkpoint: ShellState,
+    ) -> SessionActor {
+        SessionActor {
+            origin,
+            deps,
+            manager,
+            state: checkpoint.clone(),
+            checkpoint,
+            editor: LineEditor::new(),
+            shell_out: None,
+            pty: false,
+        }
+    }
+
+    fn emit(&self, kind: EventKind) {
+        self.deps.sink.do_send(self.origin.event(kind));
+    }
+
+    fn send(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
+        if out.try_send(item).is_err() {
+            // The client stopped reading (or left): stop producing for it. The actor itself
+            // ends when the transport and the manager drop its address.
+            tracing::debug!(session = %self.origin.session, "Output channel full or closed.");
+            self.shell_out = None;
+        }
+    }
+
+    fn terminal_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        if !self.pty {
+            return bytes.to_vec();
+        }
+        let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16);
+        for &b in bytes {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        out
+    }
+
+    /// Runs one line under `catch_unwind`. `Err` carries the panic message.
+    fn run_guarded(&mut self, line: &str) -> Result<LineOutcome, String> {
+        let shell = self.deps.shell.clone();
+        let trigger = self.deps.panic_on_input.clone();
+        let state = &mut self.state;
+        catch_unwind(AssertUnwindSafe(|| {
+            if let Some(trigger) = trigger.as_deref()
+                && line.contains(trigger)
+            {
+                panic!("fault injection: input contains {trigger:?}");
+            }
+            shell.run_line(state, line)
+        }))
+        .map_err(|payload| {
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".to_owned())
+        })
+    }
+
+    /// Runs one command line: events, shell, checkpoint. `None` means the handler failed and
+    /// the actor is stopping to be restarted.
+    fn run_line(&mut self, line: &str, ctx: &mut Context<Self>) -> Option<LineOutcome> {
+        let started = Instant::now();
+        self.deps.metrics.commands_total.inc();
+        if !line.trim().is_empty() {
+            self.emit(EventKind::CommandInput {
+                input: line.to_owned(),
+            });
+        }
+        match self.run_guarded(line) {
+            Ok(outcome) => {
+                for _ in &outcome.unknown_commands {
+                    self.emit(EventKind::CommandFailed {
+                        input: line.to_owned(),
+                    });
+                }
+                self.checkpoint = self.state.clone();
+                self.manager.do_send(Checkpoint {
+                    session: self.origin.session.clone(),
+                    state: self.checkpoint.clone(),
+                });
+                self.deps
+                    .metrics
+                    .command_seconds
+                    .with_label_values(&[self.origin.protocol.as_str()])
+                    .observe(started.elapsed().as_secs_f64());
+                Some(outcome)
+            }
+            Err(reason) => {
+                tracing::error!(session = %self.origin.session, %reason, "Session handler panicked; restarting from checkpoint.");
+                self.manager.do_send(SessionFailed {
+                    session: self.origin.session.clone(),
+                    reason,
+                });
+                ctx.stop();
+                None
+            }
+        }
+    }
+
+    fn prompt(&self) -> Vec<u8> {
+        self.deps.shell.prompt(&self.state).into_bytes()
+    }
+}
+
+impl Actor for SessionActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for SessionActor {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        // The failed line may have left anything half-done: go back to the last checkpoint.
+        self.state = self.checkpoint.clone();
+        self.editor = LineEditor::new();
+    }
+}
+
+/// Starts the interactive shell on a channel: greets with a prompt.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StartShell {
+    /// Where the shell's output goes.
+    pub out: Output,
+    /// Whether the client asked for a PTY.
+    pub pty: bool,
+}
+
+impl Handler<StartShell> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: StartShell, ctx: &mut Context<Self>) {
+        self.pty = msg.pty;
+        let prompt = self.prompt();
+        self.send(&msg.out, TransportOutput::Data(prompt), ctx);
+        self.shell_out = Some(msg.out);
+    }
+}
+
+/// Raw keystrokes from the interactive shell channel.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Input(pub Vec<u8>);
+
+impl Handler<Input> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Input, ctx: &mut Context<Self>) {
+        let Some(out) = self.shell_out.clone() else {
+            return;
+        };
+        for event in self.editor.feed(&msg.0) {
+            match event {
+                EditorEvent::Echo(bytes) => {
+                    if self.pty {
+                        self.send(&out, TransportOutput::Data(bytes), ctx);
+                    }
+                }
+                EditorEvent::Line(line) => {
+                    if self.pty {
+                        self.send(&out, TransportOutput::Data(b"\r\n".to_vec()), ctx);
+                    }
+                    let Some(outcome) = self.run_line(&line, ctx) else {
+                        // What bash prints when a child dies of a signal; then a fresh prompt.
+                        let text = self.terminal_bytes(b"Segmentation fault (core dumped)\n");
+                        self.send(&out, TransportOutput::Data(text), ctx);
+                        let prompt = self.deps.shell.prompt(&self.checkpoint).into_bytes();
+                        self.send(&out, TransportOutput::Data(prompt), ctx);
+                        return;
+                    };
+                    let text = self.terminal_bytes(&outcome.output);
+                    if !text.is_empty() {
+                        self.send(&out, TransportOutput::Data(text), ctx);
+                    }
+                    if outcome.exit {
+                        if self.pty {
+                            self.send(&out, TransportOutput::Data(b"logout\r\n".to_vec()), ctx);
+                        }
+                        self.send(&out, TransportOutput::Exit(outcome.status as u32), ctx);
+                        self.shell_out = None;
+                        return;
+                    }
+                    let prompt = self.prompt();
+                    self.send(&out, TransportOutput::Data(prompt), ctx);
+                }
+                EditorEvent::Interrupt => {
+                    self.send(&out, TransportOutput::Data(b"^C\r\n".to_vec()), ctx);
+                    self.state.last_status = 130;
+                    let prompt = self.prompt();
+                    self.send(&out, TransportOutput::Data(prompt), ctx);
+                }
+                EditorEvent::EndOfFile => {
+                    self.end_of_input(&out, ctx);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl SessionActor {
+    fn end_of_input(&mut self, out: &Output, ctx: &mut Context<Self>) {
+        if self.pty {
+            self.send(out, TransportOutput::Data(b"logout\r\n".to_vec()), ctx);
+        }
+        let status = self.state.last_status as u32;
+        self.send(out, TransportOutput::Exit(status), ctx);
+        self.shell_out = None;
+    }
+}
+
+/// The client closed its input (EOF) on the shell channel: like Ctrl-D, the shell ends.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EndOfInput;
+
+impl Handler<EndOfInput> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: EndOfInput, ctx: &mut Context<Self>) {
+        if let Some(out) = self.shell_out.clone() {
+            self.end_of_input(&out, ctx);
+        }
+    }
+}
+
+/// Runs one command without a shell prompt (an SSH exec request); the channel closes after.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Exec {
+    /// The command line.
+    pub command: String,
+    /// Where its output goes.
+    pub out: Output,
+    /// Whether the client asked for a PTY on this channel.
+    pub pty: bool,
+}
+
+impl Handler<Exec> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Exec, ctx: &mut Context<Self>) {
+        let pty = std::mem::replace(&mut self.pty, msg.pty);
+        let (text, status) = match self.run_line(&msg.command, ctx) {
+            Some(outcome) => (self.terminal_bytes(&outcome.output), outcome.status as u32),
+            None => (Vec::new(), 139),
+        };
+        self.pty = pty;
+        if !text.is_empty() {
+            self.send(&msg.out, TransportOutput::Data(text), ctx);
+        }
+        self.send(&msg.out, TransportOutput::Exit(status), ctx);
+    }
+}

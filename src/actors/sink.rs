@@ -1,0 +1,234 @@
+//! [`EventSink`]: every event goes through here, and none is lost.
+//!
+//! Each [`Event`] is appended to the on-disk spool first (that is the moment it counts as
+//! accepted), written to the JSON log, and passed to subscribers such as the alert actor. A
+//! timer drains the spool into the store; while the store is unreachable events stay on disk and
+//! the drain retries with backoff. Draining is idempotent by event id, so a crash between a
+//! commit and a segment's removal never duplicates events.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::Utc;
+
+use crate::events::Event;
+use crate::metrics::Metrics;
+use crate::outputs::jsonlog::JsonLog;
+use crate::store::EventStore;
+use crate::store::spool::{self, Spool};
+
+/// How often the sink looks for spooled events to drain.
+const DRAIN_INTERVAL: Duration = Duration::from_millis(200);
+/// Longest wait between two drain attempts while the store is down.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+impl Message for Event {
+    type Result = ();
+}
+
+/// Adds a recipient that sees every event after it is spooled (the alert actor).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Subscribe(pub Recipient<Event>);
+
+/// Drain everything now and flush the log; answers how many events are still only in the spool
+/// (non-zero when the store is unreachable; they are drained at the next start).
+#[derive(Message)]
+#[rtype(result = "u64")]
+pub struct Flush {
+    /// How long to keep trying to reach the store.
+    pub timeout: Duration,
+}
+
+/// Writes events to the spool, the JSON log and the store.
+pub struct EventSink {
+    spool: Arc<Mutex<Spool>>,
+    store: Arc<dyn EventStore>,
+    /// Held by whoever drains, so the timer and a `Flush` never drain the same segment twice.
+    drain_lock: Arc<tokio::sync::Mutex<()>>,
+    log: Option<JsonLog>,
+    subscribers: Vec<Recipient<Event>>,
+    metrics: Metrics,
+    draining: bool,
+    failures: u32,
+    next_attempt: Instant,
+}
+
+impl EventSink {
+    /// A sink over an opened spool, a store and (optionally) the JSON log.
+    pub fn new(
+        spool: Spool,
+        store: Arc<dyn EventStore>,
+        log: Option<JsonLog>,
+        metrics: Metrics,
+    ) -> EventSink {
+        metrics.events_spooled.set(spool.pending() as i64);
+        EventSink {
+            spool: Arc::new(Mutex::new(spool)),
+            store,
+            drain_lock: Arc::new(tokio::sync::Mutex::new(())),
+            log,
+            subscribers: Vec::new(),
+            metrics,
+            draining: false,
+            failures: 0,
+            next_attempt: Instant::now(),
+        }
+    }
+
+    fn pending(&self) -> u64 {
+        self.spool.lock().map(|s| s.pending()).unwrap_or(0)
+    }
+
+    /// Starts one drain in the background unless one is running or the backoff says wait.
+    fn maybe_drain(&mut self, ctx: &mut Context<Self>) {
+        if self.draining || Instant::now() < self.next_attempt || self.pending() == 0 {
+            return;
+        }
+        self.draining = true;
+        let spool = self.spool.clone();
+        let store = self.store.clone();
+        let lock = self.drain_lock.clone();
+        let fut = async move {
+            let _draining = lock.lock().await;
+            spool::drain(&spool, store.as_ref()).await
+        };
+        ctx.spawn(fut.into_actor(self).map(|result, act, _| {
+            act.draining = false;
+            act.after_drain(result);
+        }));
+    }
+
+    fn after_drain(&mut self, result: Result<u64, crate::store::StoreError>) {
+        match result {
+            Ok(stored) => {
+                self.metrics.events_stored_total.inc_by(stored);
+                self.failures = 0;
+                self.next_attempt = Instant::now();
+            }
+            Err(err) => {
+                self.metrics.store_errors_total.inc();
+                self.failures = self.failures.saturating_add(1);
+                let backoff = DRAIN_INTERVAL
+                    .saturating_mul(1 << self.failures.min(5))
+                    .min(MAX_BACKOFF);
+                self.next_attempt = Instant::now() + backoff;
+                if self.failures == 1 || self.failures.is_multiple_of(20) {
+                    tracing::warn!(
+                        error = %crate::error_chain(&err),
+                        pending = self.pending(),
+                        "Store unreachable; events stay in the spool."
+                    );
+                }
+            }
+        }
+        self.metrics.events_spooled.set(self.pending() as i64);
+    }
+}
+
+impl Actor for EventSink {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(DRAIN_INTERVAL, |act, ctx| {
+            if let Some(log) = act.log.as_mut()
+                && let Err(err) = log.flush()
+            {
+                tracing::warn!(error = %err, "Cannot flush the JSON log.");
+            }
+            act.maybe_drain(ctx);
+        });
+    }
+}
+
+impl Supervised for EventSink {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        self.metrics
+            .actor_restarts_total
+            .with_label_values(&["sink"])
+            .inc();
+        self.draining = false;
+    }
+}
+
+impl Handler<Event> for EventSink {
+    type Result = ();
+
+    fn handle(&mut self, event: Event, _: &mut Context<Self>) {
+        let spooled = match self.spool.lock() {
+            Ok(mut spool) => spool.append(&event),
+            Err(_) => Err(std::io::Error::other("spool lock poisoned")),
+        };
+        if let Err(err) = spooled {
+            // The spool is the durability guarantee; if the disk refuses, say so loudly.
+            tracing::error!(error = %err, event = %event.id, "Cannot spool event.");
+        }
+        self.metrics
+            .events_total
+            .with_label_values(&[event.kind.eventid()])
+            .inc();
+        self.metrics.events_spooled.set(self.pending() as i64);
+        if let Some(log) = self.log.as_mut()
+            && let Err(err) = log.write(&event, Utc::now())
+        {
+            tracing::warn!(error = %err, "Cannot write the JSON log.");
+        }
+        for subscriber in &self.subscribers {
+            // Alerts are best effort: a full subscriber mailbox must not block the sink.
+            if subscriber.try_send(event.clone()).is_err() {
+                tracing::debug!("A subscriber's mailbox is full; event not passed on.");
+            }
+        }
+    }
+}
+
+impl Handler<Subscribe> for EventSink {
+    type Result = ();
+
+    fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) {
+        self.subscribers.push(msg.0);
+    }
+}
+
+impl Handler<Flush> for EventSink {
+    type Result = ResponseActFuture<Self, u64>;
+
+    fn handle(&mut self, msg: Flush, _: &mut Context<Self>) -> Self::Result {
+        if let Some(log) = self.log.as_mut()
+            && let Err(err) = log.flush()
+        {
+            tracing::warn!(error = %err, "Cannot flush the JSON log.");
+        }
+        let spool = self.spool.clone();
+        let store = self.store.clone();
+        let lock = self.drain_lock.clone();
+        let deadline = Instant::now() + msg.timeout;
+        let fut = async move {
+            let _draining = lock.lock().await;
+            let mut stored = 0;
+            loop {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let attempt =
+                    tokio::time::timeout(remaining, spool::drain(&spool, store.as_ref())).await;
+                match attempt {
+                    Ok(Ok(n)) => {
+                        stored += n;
+                        break;
+                    }
+                    Ok(Err(_)) if Instant::now() + DRAIN_INTERVAL < deadline => {
+                        tokio::time::sleep(DRAIN_INTERVAL).await;
+                    }
+                    _ => break,
+                }
+            }
+            stored
+        };
+        Box::pin(fut.into_actor(self).map(|stored, act, _| {
+            act.metrics.events_stored_total.inc_by(stored);
+            let pending = act.pending();
+            act.metrics.events_spooled.set(pending as i64);
+            pending
+        }))
+    }
+}

@@ -1,0 +1,394 @@
+//! Builds the node from a [`Config`]: actors, listeners, and the one shutdown path.
+//!
+//! [`Node::start`] runs inside an actix `System`. It never waits for the database: the store
+//! connects lazily and events spool on disk until it answers. The SSH decoy runs on its own
+//! multi-threaded tokio runtime so key exchanges never stall the actors; actix-web's own signal
+//! handling is off ([`HttpServer::disable_signals`]) because it would stop every arbiter while
+//! SSH still accepts. [`run`] waits for SIGTERM or SIGINT and calls [`Node::shutdown`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web::dev::{ServerHandle, Service};
+use actix_web::{App, HttpServer, web};
+use tokio::sync::watch;
+
+use crate::actors::alert::AlertActor;
+use crate::actors::session::SessionDeps;
+use crate::actors::session_manager::SessionManager;
+use crate::actors::sink::{EventSink, Flush, Subscribe};
+use crate::admin::{AdminState, Readiness};
+use crate::config::Config;
+use crate::host::HostProfile;
+use crate::metrics::Metrics;
+use crate::outputs::jsonlog::JsonLog;
+use crate::protocols::ssh::auth::AuthPolicy;
+use crate::protocols::ssh::keys::HostKeys;
+use crate::protocols::ssh::server::{self as ssh, SshDeps};
+use crate::shell::Shell;
+use crate::store::spool::Spool;
+use crate::store::{self, EventStore};
+
+/// How long shutdown keeps trying to drain the spool into the store.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why the node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A file or directory under the data directory could not be used.
+    #[error("cannot use {path}")]
+    DataDir {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A listener could not bind.
+    #[error("cannot listen on {addr} ({listener})")]
+    Bind {
+        /// Which listener.
+        listener: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The host keys could not be loaded or made.
+    #[error("host keys")]
+    Keys(#[from] crate::protocols::ssh::keys::KeyError),
+    /// The host profile could not be loaded or made.
+    #[error("host profile")]
+    Host(#[from] crate::host::HostError),
+    /// The store could not be set up.
+    #[error("event store")]
+    Store(#[from] store::StoreError),
+    /// A setting is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The signal handlers could not be installed.
+    #[error("signal handling")]
+    Signals(#[source] std::io::Error),
+}
+
+/// A running node.
+pub struct Node {
+    /// This node's id, stamped on every event.
+    pub node_id: String,
+    /// Where the SSH decoy listens.
+    pub ssh_addr: SocketAddr,
+    /// Where the HTTP decoy listens.
+    pub http_addr: SocketAddr,
+    /// Where the admin listener listens.
+    pub admin_addr: SocketAddr,
+    /// The event sink.
+    pub sink: Addr<EventSink>,
+    /// The session manager.
+    pub manager: Addr<SessionManager>,
+    /// The alert actor.
+    pub alerts: Addr<AlertActor>,
+    /// The event store.
+    pub store: Arc<dyn EventStore>,
+    /// Node metrics.
+    pub metrics: Metrics,
+    readiness: Arc<Readiness>,
+    ssh_shutdown: watch::Sender<bool>,
+    ssh_task: tokio::task::JoinHandle<()>,
+    ssh_runtime: tokio::runtime::Runtime,
+    http: ServerHandle,
+    admin: ServerHandle,
+    arbiters: Vec<Arbiter>,
+}
+
+impl Node {
+    /// Starts every actor and listener. Must run inside an actix `System`.
+    pub async fn start(config: Config) -> Result<Node, AppError> {
+        let data_dir = config.data_dir.clone();
+        create_dir(&data_dir)?;
+        let node_id = node_id(&data_dir)?;
+        let host = Arc::new(HostProfile::load_or_create(&data_dir)?);
+        let keys = HostKeys::load_or_generate(&data_dir.join("keys"))?;
+        let metrics = Metrics::new();
+
+        let store = store::open(&config.database, &data_dir)?;
+        let spool_dir = data_dir.join("spool");
+        let spool = Spool::open(&spool_dir).map_err(|source| AppError::DataDir {
+            path: spool_dir,
+            source,
+        })?;
+        let log = if config.log.enabled {
+            let path = config.log_path();
+            Some(
+                JsonLog::open(&path, &config.log)
+                    .map_err(|source| AppError::DataDir { path, source })?,
+            )
+        } else {
+            None
+        };
+
+        let sink = {
+            let (store, metrics) = (store.clone(), metrics.clone());
+            Supervisor::start(move |_| EventSink::new(spool, store, log, metrics))
+        };
+        let alerts = {
+            let sink = sink.clone().recipient();
+            Supervisor::start(move |_| AlertActor::new(sink))
+        };
+        sink.do_send(Subscribe(alerts.clone().recipient()));
+
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4);
+        let arbiters: Vec<Arbiter> = (0..workers).map(|_| Arbiter::new()).collect();
+        let manager = {
+            let handles = arbiters.iter().map(Arbiter::handle).collect();
+            let panic_on_input =
+                Some(config.fault.panic_on_input.clone()).filter(|s| !s.is_empty());
+            if panic_on_input.is_some() {
+                tracing::warn!("Fault injection is on: sessions panic on matching input.");
+            }
+            let deps = SessionDeps {
+                shell: Arc::new(Shell::new(host.clone())),
+                sink: sink.clone().recipient(),
+                metrics: metrics.clone(),
+                panic_on_input,
+            };
+            Supervisor::start(move |_| SessionManager::new(handles, deps))
+        };
+
+        let readiness = Arc::new(Readiness::default());
+
+        // SSH decoy, on its own runtime.
+        let policy = AuthPolicy::from_config(&config.auth).map_err(AppError::Config)?;
+        let ssh_config = Arc::new(ssh::russh_config(
+            keys.keys,
+            Duration::from_millis(config.ssh.auth_rejection_time_ms),
+        ));
+        let std_listener = bind("ssh", config.ssh.listen)?;
+        let ssh_addr = local_addr("ssh", config.ssh.listen, &std_listener)?;
+        let ssh_runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("mirage-ssh")
+            .enable_all()
+            .build()
+            .map_err(|source| AppError::Bind {
+                listener: "ssh",
+                addr: ssh_addr,
+                source,
+            })?;
+        let (ssh_shutdown, shutdown_rx) = watch::channel(false);
+        let deps = Arc::new(SshDeps {
+            node: node_id.clone(),
+            sink: sink.clone().recipient(),
+            manager: manager.clone(),
+            policy,
+            metrics: metrics.clone(),
+        });
+        let ssh_task = {
+            let _guard = ssh_runtime.enter();
+            let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|source| {
+                AppError::Bind {
+                    listener: "ssh",
+                    addr: ssh_addr,
+                    source,
+                }
+            })?;
+            ssh_runtime.spawn(ssh::serve(listener, ssh_config, deps, shutdown_rx))
+        };
+        readiness.ssh.store(true, Ordering::SeqCst);
+        tracing::info!(protocol = "ssh", addr = %ssh_addr, "Listener up.");
+
+        // HTTP decoy.
+        let decoy_metrics = metrics.clone();
+        let http_listener = bind("http", config.http.listen)?;
+        let http_addr = local_addr("http", config.http.listen, &http_listener)?;
+        let http = HttpServer::new(move || {
+            let metrics = decoy_metrics.clone();
+            App::new()
+                .wrap_fn(move |req, srv| {
+                    let started = Instant::now();
+                    let metrics = metrics.clone();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await;
+                        metrics
+                            .http_request_seconds
+                            .with_label_values(&["decoy"])
+                            .observe(started.elapsed().as_secs_f64());
+                        res
+                    }
+                })
+                .configure(crate::protocols::http::configure)
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(http_listener)
+        .map_err(|source| AppError::Bind {
+            listener: "http",
+            addr: http_addr,
+            source,
+        })?
+        .run();
+        let http_handle = http.handle();
+        actix_rt::spawn(http);
+        readiness.http.store(true, Ordering::SeqCst);
+        tracing::info!(protocol = "http", addr = %http_addr, "Listener up.");
+
+        // Admin.
+        let state = AdminState {
+            metrics: metrics.clone(),
+            readiness: readiness.clone(),
+            store: store.clone(),
+            token: config.admin.token.clone(),
+        };
+        let admin_listener = bind("admin", config.admin.listen)?;
+        let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
+        let admin = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .configure(crate::admin::configure)
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(admin_listener)
+        .map_err(|source| AppError::Bind {
+            listener: "admin",
+            addr: admin_addr,
+            source,
+        })?
+        .run();
+        let admin_handle = admin.handle();
+        actix_rt::spawn(admin);
+        readiness.admin.store(true, Ordering::SeqCst);
+        tracing::info!(protocol = "admin", addr = %admin_addr, "Listener up.");
+        tracing::info!(node = %node_id, hostname = %host.hostname, store = store.backend(), "Node running.");
+
+        Ok(Node {
+            node_id,
+            ssh_addr,
+            http_addr,
+            admin_addr,
+            sink,
+            manager,
+            alerts,
+            store,
+            metrics,
+            readiness,
+            ssh_shutdown,
+            ssh_task,
+            ssh_runtime,
+            http: http_handle,
+            admin: admin_handle,
+            arbiters,
+        })
+    }
+
+    /// Stops accepting, closes every session (recording their closing events), drains the
+    /// spool into the store for a few seconds, flushes the log, and stops the listeners.
+    /// Returns how many events stay in the spool for the next start.
+    pub async fn shutdown(self) -> u64 {
+        self.readiness.ssh.store(false, Ordering::SeqCst);
+        self.readiness.http.store(false, Ordering::SeqCst);
+        // Nobody listening means the SSH task already ended; either way it is stopping.
+        self.ssh_shutdown.send_replace(true);
+        if let Err(err) = self.ssh_task.await {
+            tracing::error!(error = %err, "The SSH listener task failed.");
+        }
+        self.http.stop(true).await;
+        let pending = self
+            .sink
+            .send(Flush {
+                timeout: FLUSH_TIMEOUT,
+            })
+            .await
+            .unwrap_or(u64::MAX);
+        self.readiness.admin.store(false, Ordering::SeqCst);
+        self.admin.stop(true).await;
+        for arbiter in &self.arbiters {
+            arbiter.stop();
+        }
+        self.ssh_runtime.shutdown_background();
+        if pending > 0 {
+            tracing::warn!(
+                pending,
+                "Store unreachable at shutdown; events stay in the spool."
+            );
+        }
+        pending
+    }
+}
+
+/// Runs a node until SIGTERM or SIGINT, then shuts it down cleanly.
+pub fn run(config: Config) -> Result<(), AppError> {
+    let system = actix_rt::System::new();
+    let result = system.block_on(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).map_err(AppError::Signals)?;
+        let mut int = signal(SignalKind::interrupt()).map_err(AppError::Signals)?;
+        let node = Node::start(config).await?;
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: shutting down."),
+            _ = int.recv() => tracing::info!("SIGINT: shutting down."),
+        }
+        node.shutdown().await;
+        tracing::info!("Stopped.");
+        Ok(())
+    });
+    actix_rt::System::current().stop();
+    result
+}
+
+fn create_dir(path: &Path) -> Result<(), AppError> {
+    std::fs::create_dir_all(path).map_err(|source| AppError::DataDir {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The node's id: made on first start, kept in `<data_dir>/node_id`.
+fn node_id(data_dir: &Path) -> Result<String, AppError> {
+    let path = data_dir.join("node_id");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_owned()),
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(AppError::DataDir { path, source }),
+    }
+    let id = format!("mirage-{:08x}", rand::random::<u32>());
+    std::fs::write(&path, format!("{id}\n"))
+        .map_err(|source| AppError::DataDir { path, source })?;
+    Ok(id)
+}
+
+fn bind(listener: &'static str, addr: SocketAddr) -> Result<std::net::TcpListener, AppError> {
+    let socket = std::net::TcpListener::bind(addr).map_err(|source| AppError::Bind {
+        listener,
+        addr,
+        source,
+    })?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|source| AppError::Bind {
+            listener,
+            addr,
+            source,
+        })?;
+    Ok(socket)
+}
+
+fn local_addr(
+    listener: &'static str,
+    addr: SocketAddr,
+    socket: &std::net::TcpListener,
+) -> Result<SocketAddr, AppError> {
+    socket.local_addr().map_err(|source| AppError::Bind {
+        listener,
+        addr,
+        source,
+    })
+}

@@ -1,0 +1,296 @@
+//! The canonical [`Event`]: the one message with no single owner.
+//!
+//! Transports, session actors and the alert actor create events; the event sink writes each
+//! one to the store (through the spool) and to the Cowrie-compatible JSON log. Every event
+//! carries the same envelope (schema version, uuid, node, session, time, protocol, addresses)
+//! and one [`EventKind`] with its own fields. [`EventKind::eventid`] names each kind the way
+//! Cowrie does where Cowrie has an equivalent, so existing pipelines ingest the log unchanged;
+//! Mirage-only kinds use `mirage.*` names.
+
+use std::net::{IpAddr, SocketAddr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Version of the event envelope and payloads; bump it when a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Identifier of one attacker session: 12 lowercase hex digits, like Cowrie's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(pub String);
+
+impl SessionId {
+    /// A fresh random session id.
+    pub fn random() -> Self {
+        SessionId(format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff))
+    }
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The protocol an attacker used to reach the node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// The SSH decoy.
+    Ssh,
+    /// The HTTP decoy.
+    Http,
+}
+
+impl Protocol {
+    /// The lowercase name used in logs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Ssh => "ssh",
+            Protocol::Http => "http",
+        }
+    }
+}
+
+/// Where an event happened: the parts of the envelope that stay the same for a whole session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionOrigin {
+    /// The node that served the session.
+    pub node: String,
+    /// The session the event belongs to.
+    pub session: SessionId,
+    /// The protocol of the session.
+    pub protocol: Protocol,
+    /// The attacker's address.
+    pub src: SocketAddr,
+    /// The decoy address the attacker connected to.
+    pub dst: SocketAddr,
+}
+
+impl SessionOrigin {
+    /// A new event of `kind` from this session, stamped now.
+    pub fn event(&self, kind: EventKind) -> Event {
+        Event {
+            schema: SCHEMA_VERSION,
+            id: Uuid::now_v7(),
+            node: self.node.clone(),
+            session: self.session.clone(),
+            timestamp: Utc::now(),
+            protocol: self.protocol,
+            src_ip: self.src.ip(),
+            src_port: self.src.port(),
+            dst_ip: self.dst.ip(),
+            dst_port: self.dst.port(),
+            kind,
+        }
+    }
+}
+
+/// One thing that happened on the node. Serialises to the store's payload as is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// [`SCHEMA_VERSION`] at the time the event was made.
+    pub schema: u32,
+    /// Unique id; the store ignores a second copy, which makes spool draining idempotent.
+    pub id: Uuid,
+    /// The node that saw the event.
+    pub node: String,
+    /// The session the event belongs to.
+    pub session: SessionId,
+    /// When it happened (UTC).
+    pub timestamp: DateTime<Utc>,
+    /// The protocol of the session.
+    pub protocol: Protocol,
+    /// Attacker address.
+    pub src_ip: IpAddr,
+    /// Attacker port.
+    pub src_port: u16,
+    /// Decoy address.
+    pub dst_ip: IpAddr,
+    /// Decoy port.
+    pub dst_port: u16,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened, with the fields Cowrie logs for the same thing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A TCP connection was accepted.
+    SessionConnect,
+    /// The client's identification string (`SSH-2.0-…`).
+    ClientVersion {
+        /// The string as sent, without the line ending.
+        version: String,
+    },
+    /// The client's key-exchange proposal and its HASSH fingerprint.
+    ClientKex(ClientKex),
+    /// A login was accepted by the auth policy.
+    LoginSuccess {
+        /// User name tried.
+        username: String,
+        /// Password tried (empty for the `none` method).
+        password: String,
+    },
+    /// A login was rejected by the auth policy.
+    LoginFailed {
+        /// User name tried.
+        username: String,
+        /// Password tried (empty for the `none` method).
+        password: String,
+    },
+    /// A public key was offered; Mirage never accepts it, but records it.
+    ClientFingerprint {
+        /// User name tried.
+        username: String,
+        /// SHA-256 fingerprint of the key, OpenSSH style.
+        fingerprint: String,
+        /// The key type, e.g. `ssh-ed25519`.
+        key_type: String,
+    },
+    /// The client asked for a terminal of this size.
+    ClientSize {
+        /// Columns.
+        width: u32,
+        /// Rows.
+        height: u32,
+    },
+    /// The client sent an environment variable.
+    ClientVar {
+        /// Variable name.
+        name: String,
+        /// Variable value.
+        value: String,
+    },
+    /// A command line the attacker entered (shell line or exec request).
+    CommandInput {
+        /// The line as typed.
+        input: String,
+    },
+    /// A command the emulator does not know.
+    CommandFailed {
+        /// The line as typed.
+        input: String,
+    },
+    /// The session's actor failed and was restarted from its last checkpoint.
+    SessionRestarted {
+        /// What failed, for operators; never shown to the attacker.
+        reason: String,
+    },
+    /// An alert was raised for this session.
+    Alert {
+        /// How urgent it is.
+        severity: Severity,
+        /// A short stable name of the rule that fired, e.g. `session_crash`.
+        rule: String,
+        /// Human-readable description.
+        message: String,
+    },
+    /// The connection ended.
+    SessionClosed {
+        /// How long the session lasted.
+        duration_ms: u64,
+    },
+}
+
+/// The client's KEXINIT name-lists and their HASSH (see salesforce/hassh).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientKex {
+    /// MD5 of `hassh_algorithms`, hex.
+    pub hassh: String,
+    /// `kex;ciphers;macs;compression` as the client offered them (client to server).
+    pub hassh_algorithms: String,
+    /// Key-exchange algorithms.
+    pub kex_algs: Vec<String>,
+    /// Host-key algorithms.
+    pub key_algs: Vec<String>,
+    /// Ciphers, client to server.
+    pub enc_cs: Vec<String>,
+    /// MACs, client to server.
+    pub mac_cs: Vec<String>,
+    /// Compression, client to server.
+    pub comp_cs: Vec<String>,
+    /// Languages, client to server.
+    pub lang_cs: Vec<String>,
+}
+
+/// How urgent an alert is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Info,
+    /// Needs attention.
+    Warning,
+    /// Act now.
+    Critical,
+}
+
+impl EventKind {
+    /// The `eventid` this kind has in the JSON log: Cowrie's name where Cowrie has one.
+    pub fn eventid(&self) -> &'static str {
+        match self {
+            EventKind::SessionConnect => "cowrie.session.connect",
+            EventKind::ClientVersion { .. } => "cowrie.client.version",
+            EventKind::ClientKex(_) => "cowrie.client.kex",
+            EventKind::LoginSuccess { .. } => "cowrie.login.success",
+            EventKind::LoginFailed { .. } => "cowrie.login.failed",
+            EventKind::ClientFingerprint { .. } => "cowrie.client.fingerprint",
+            EventKind::ClientSize { .. } => "cowrie.client.size",
+            EventKind::ClientVar { .. } => "cowrie.client.var",
+            EventKind::CommandInput { .. } => "cowrie.command.input",
+            EventKind::CommandFailed { .. } => "cowrie.command.failed",
+            EventKind::SessionRestarted { .. } => "mirage.session.restarted",
+            EventKind::Alert { .. } => "mirage.alert",
+            EventKind::SessionClosed { .. } => "cowrie.session.closed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> SessionOrigin {
+        SessionOrigin {
+            node: "node-a".into(),
+            session: SessionId("0123456789ab".into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.7:50000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn events_round_trip_through_json() {
+        let event = origin().event(EventKind::LoginFailed {
+            username: "root".into(),
+            password: "123456".into(),
+        });
+        let text = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, event);
+        assert!(text.contains(r#""event":"login_failed""#), "{text}");
+    }
+
+    #[test]
+    fn session_ids_are_twelve_hex_digits() {
+        for _ in 0..100 {
+            let id = SessionId::random();
+            assert_eq!(id.0.len(), 12, "{id}");
+            assert!(id.0.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        }
+    }
+
+    #[test]
+    fn event_ids_are_unique() {
+        let o = origin();
+        let a = o.event(EventKind::SessionConnect);
+        let b = o.event(EventKind::SessionConnect);
+        assert_ne!(a.id, b.id);
+    }
+}

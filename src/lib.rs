@@ -1,0 +1,42 @@
+//! Mirage: an adaptive SSH + HTTP honeypot.
+//!
+//! # The map
+//!
+//! Attackers reach the node through **protocols** ([`protocols::ssh`], [`protocols::http`]).
+//! Transports only translate bytes to messages and back: every authenticated SSH session is a
+//! [`actors::session::SessionActor`] started by the [`actors::session_manager::SessionManager`],
+//! which keeps each session's last checkpoint and restarts a failed session from it. The session
+//! actor owns the transport-free [`shell`] state and answers input with output.
+//!
+//! Everything that happens becomes an [`events::Event`]. The [`actors::sink::EventSink`] writes
+//! each event to the on-disk spool ([`store::spool`]), drains the spool into the
+//! [`store::EventStore`] (embedded SQLite or PostgreSQL) exactly once, and writes the
+//! Cowrie-compatible JSON log ([`outputs::jsonlog`]). The [`actors::alert::AlertActor`] turns
+//! notable events into `mirage.alert` events.
+//!
+//! The operator watches through [`admin`] (`/healthz`, `/readyz`, `/metrics`) on a loopback port.
+//! [`app`] builds all of this from a [`config::Config`]; `main.rs` is the command line.
+
+pub mod actors;
+pub mod admin;
+pub mod app;
+pub mod config;
+pub mod events;
+pub mod host;
+pub mod metrics;
+pub mod outputs;
+pub mod protocols;
+pub mod shell;
+pub mod store;
+
+/// An error and all its causes on one line, `outer: inner: root`, for logs.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,3 @@
+//! Where events go besides the store: the Cowrie-compatible JSON log.
+
+pub mod jsonlog;

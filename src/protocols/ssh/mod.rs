@@ -1,0 +1,6 @@
+//! The SSH decoy: a russh server whose handler turns SSH requests into session messages.
+
+pub mod auth;
+pub mod hassh;
+pub mod keys;
+pub mod server;

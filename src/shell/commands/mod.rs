@@ -1,0 +1,407 @@
+//! The commands the fake shell knows: one file per family, one const registry.
+//!
+//! Each command is a unit struct implementing [`Command`]; its [`Command::names`] lists every
+//! name that runs it (the bare name and, for programs, the paths an Ubuntu box has for it:
+//! `/usr/bin/uname` and, through the merged-`/usr` symlink, `/bin/uname`). Adding a command is
+//! one struct in its family's file, one line in [`COMMANDS`], and its tests below it.
+//!
+//! Commands are sync and pure: they read the [`HostProfile`] and the session's [`ShellState`]
+//! through a [`CommandCtx`] and write bytes to it. They never touch the real machine.
+
+mod builtins;
+mod sysinfo;
+
+use crate::host::HostProfile;
+use crate::shell::state::ShellState;
+
+/// A command the shell can run.
+pub trait Command: Sync {
+    /// Every name that runs this command: bare, absolute and aliases.
+    fn names(&self) -> &'static [&'static str];
+
+    /// Runs the command with `argv` (`argv[0]` is the name as typed, which GNU tools repeat in
+    /// their messages) and returns its exit status.
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32;
+}
+
+/// Every command, in no particular order; names must be unique (tested).
+pub const COMMANDS: &[&dyn Command] = &[
+    &builtins::Echo,
+    &builtins::Pwd,
+    &builtins::Cd,
+    &builtins::Export,
+    &builtins::History,
+    &builtins::True,
+    &builtins::False,
+    &builtins::Exit,
+    &builtins::Logout,
+    &sysinfo::Whoami,
+    &sysinfo::Id,
+    &sysinfo::Uname,
+    &sysinfo::Hostname,
+];
+
+/// The command that `name` (as typed, after expansion) runs, if any.
+pub fn lookup(name: &str) -> Option<&'static dyn Command> {
+    COMMANDS.iter().copied().find(|c| c.names().contains(&name))
+}
+
+/// Which output stream a chunk of output was written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output (fd 1).
+    Out,
+    /// Standard error (fd 2).
+    Err,
+}
+
+/// What a running command sees and how it answers.
+pub struct CommandCtx<'a> {
+    /// The fake machine.
+    pub host: &'a HostProfile,
+    /// The session's shell state (a copy, when the command runs in a subshell or pipeline).
+    pub state: &'a mut ShellState,
+    /// Standard input: the previous pipeline stage's output, a here-string, or nothing.
+    pub stdin: &'a [u8],
+    output: Vec<(Stream, Vec<u8>)>,
+    exit: Option<i32>,
+    abort: bool,
+}
+
+impl<'a> CommandCtx<'a> {
+    /// A context for one command run.
+    pub fn new(host: &'a HostProfile, state: &'a mut ShellState, stdin: &'a [u8]) -> Self {
+        CommandCtx {
+            host,
+            state,
+            stdin,
+            output: Vec::new(),
+            exit: None,
+            abort: false,
+        }
+    }
+
+    /// Writes to standard output.
+    pub fn out(&mut self, bytes: impl AsRef<[u8]>) {
+        self.write(Stream::Out, bytes.as_ref());
+    }
+
+    /// Writes to standard error.
+    pub fn err(&mut self, bytes: impl AsRef<[u8]>) {
+        self.write(Stream::Err, bytes.as_ref());
+    }
+
+    fn write(&mut self, stream: Stream, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self.output.last_mut() {
+            Some((last, buf)) if *last == stream => buf.extend_from_slice(bytes),
+            _ => self.output.push((stream, bytes.to_vec())),
+        }
+    }
+
+    /// Asks the shell to end with `status` (`exit`, `logout`).
+    pub fn request_exit(&mut self, status: i32) {
+        self.exit = Some(status);
+    }
+
+    /// The status `exit` asked for, if it did.
+    pub fn exit_requested(&self) -> Option<i32> {
+        self.exit
+    }
+
+    /// Discards the rest of the command line, as bash does after some builtin errors
+    /// (`exit 1 2`).
+    pub fn abort_line(&mut self) {
+        self.abort = true;
+    }
+
+    /// Whether [`CommandCtx::abort_line`] was called.
+    pub fn line_aborted(&self) -> bool {
+        self.abort
+    }
+
+    /// The output written, in order, as (stream, bytes) chunks.
+    pub fn into_output(self) -> Vec<(Stream, Vec<u8>)> {
+        self.output
+    }
+
+    /// The locale setting that governs `category` (`LC_ALL`, then the category, then `LANG`).
+    fn locale(&self, category: &str) -> &str {
+        ["LC_ALL", category, "LANG"]
+            .iter()
+            .find_map(|name| self.state.var(name).filter(|v| !v.is_empty()))
+            .unwrap_or("C")
+    }
+
+    /// Quotes `s` the way GNU tools' `quote()` does: ‘s’ in a UTF-8 locale, 's' otherwise.
+    pub fn quote(&self, s: &str) -> String {
+        let ctype = self.locale("LC_CTYPE").to_ascii_lowercase();
+        if ctype.contains("utf-8") || ctype.contains("utf8") {
+            format!("\u{2018}{s}\u{2019}")
+        } else {
+            format!("'{s}'")
+        }
+    }
+
+    /// The `--help` and `--version` lines of a GNU coreutils usage text; their alignment
+    /// changed in coreutils 9.
+    pub fn coreutils_help_options(&self) -> &'static str {
+        if self.host.coreutils_version.starts_with("8.") {
+            "      --help     display this help and exit\n      --version  output version information and exit\n"
+        } else {
+            "      --help        display this help and exit\n      --version     output version information and exit\n"
+        }
+    }
+
+    /// The end of every GNU coreutils `--help` text, for program `name`. The translation line
+    /// appears unless the messages locale is an English one (`en_*`), as in coreutils.
+    pub fn coreutils_help_footer(&self, name: &str) -> String {
+        let translation = if self.locale("LC_MESSAGES").starts_with("en_") {
+            ""
+        } else {
+            "Report any translation bugs to <https://translationproject.org/team/>\n"
+        };
+        format!(
+            "\nGNU coreutils online help: <https://www.gnu.org/software/coreutils/>\n\
+             {translation}Full documentation <https://www.gnu.org/software/coreutils/{name}>\n\
+             or available locally via: info '(coreutils) {name} invocation'\n"
+        )
+    }
+
+    /// The `--version` text of GNU coreutils program `name`, written by `authors`.
+    pub fn coreutils_version_text(&self, name: &str, authors: &str) -> String {
+        format!(
+            "{name} (GNU coreutils) {version}\n\
+             Copyright (C) {year} Free Software Foundation, Inc.\n\
+             License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n\
+             This is free software: you are free to change and redistribute it.\n\
+             There is NO WARRANTY, to the extent permitted by law.\n\
+             \n\
+             Written by {authors}.\n",
+            version = self.host.coreutils_version,
+            year = self.host.coreutils_year(),
+        )
+    }
+}
+
+/// The options a GNU program accepts: short flags and long names. None take arguments yet.
+pub(crate) struct OptSpec {
+    /// Short flags and the long name each stands for.
+    pub short: &'static [(char, &'static str)],
+    /// Long option names, in the program's table order (it decides the order of the
+    /// possibilities in an "is ambiguous" message).
+    pub long: &'static [&'static str],
+}
+
+/// The result of [`getopt`]: options (by long name) in the order given, operands, and the
+/// first error, at which parsing stopped.
+pub(crate) struct Parsed {
+    pub opts: Vec<&'static str>,
+    pub operands: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Parses `args` (without `argv[0]`) like glibc's `getopt_long` with GNU argument permutation:
+/// clustered short flags, unambiguous prefixes of long names, `--` ends options. Error texts
+/// are glibc's, with `prog` as the program name and a trailing newline.
+pub(crate) fn getopt(prog: &str, args: &[String], spec: &OptSpec) -> Parsed {
+    let mut parsed = Parsed {
+        opts: Vec::new(),
+        operands: Vec::new(),
+        error: None,
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            parsed.operands.extend(iter.cloned());
+            break;
+        }
+        if let Some(body) = arg.strip_prefix("--") {
+            let (name, value) = match body.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (body, None),
+            };
+            let found = match spec.long.iter().find(|l| **l == name) {
+                Some(exact) => Ok(*exact),
+                None => {
+                    let matches: Vec<&'static str> = spec
+                        .long
+                        .iter()
+                        .copied()
+                        .filter(|l| l.starts_with(name))
+                        .collect();
+                    match matches.as_slice() {
+                        [] => Err(format!("{prog}: unrecognized option '{arg}'\n")),
+                        [one] => Ok(*one),
+                        many => {
+                            let list: String = many.iter().map(|m| format!(" '--{m}'")).collect();
+                            Err(format!(
+                                "{prog}: option '--{body}' is ambiguous; possibilities:{list}\n"
+                            ))
+                        }
+                    }
+                }
+            };
+            match found {
+                Ok(long) if value.is_some() => {
+                    parsed.error = Some(format!(
+                        "{prog}: option '--{long}' doesn't allow an argument\n"
+                    ));
+                    break;
+                }
+                Ok(long) => parsed.opts.push(long),
+                Err(message) => {
+                    parsed.error = Some(message);
+                    break;
+                }
+            }
+        } else if arg.len() > 1 && arg.starts_with('-') {
+            for c in arg.chars().skip(1) {
+                match spec.short.iter().find(|(s, _)| *s == c) {
+                    Some((_, long)) => parsed.opts.push(long),
+                    None => {
+                        parsed.error = Some(format!("{prog}: invalid option -- '{c}'\n"));
+                        return parsed;
+                    }
+                }
+            }
+        } else {
+            parsed.operands.push(arg.clone());
+        }
+    }
+    parsed
+}
+
+/// `Try 'prog --help' for more information.`
+pub(crate) fn try_help(prog: &str) -> String {
+    format!("Try '{prog} --help' for more information.\n")
+}
+
+/// The paths a program in `/usr/bin` has on a merged-`/usr` Ubuntu.
+macro_rules! usr_bin {
+    ($name:literal) => {
+        &[$name, concat!("/usr/bin/", $name), concat!("/bin/", $name)]
+    };
+}
+pub(crate) use usr_bin;
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for command tests: run a line on a fixed host and get its output.
+
+    use std::sync::Arc;
+
+    use crate::host::HostProfile;
+    use crate::shell::{LineOutcome, Shell, ShellState};
+
+    /// A fixed Ubuntu 22.04 host, so expected outputs can be written down.
+    pub fn host() -> HostProfile {
+        HostProfile {
+            seed: 0,
+            hostname: "web-prod-03".to_owned(),
+            kernel_name: "Linux".to_owned(),
+            kernel_release: "5.15.0-91-generic".to_owned(),
+            kernel_version: "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023".to_owned(),
+            machine: "x86_64".to_owned(),
+            processor: "x86_64".to_owned(),
+            hardware_platform: "x86_64".to_owned(),
+            os: "GNU/Linux".to_owned(),
+            distro: "Ubuntu 22.04.3 LTS".to_owned(),
+            coreutils_version: "8.32".to_owned(),
+        }
+    }
+
+    /// Runs `line` as `user` on [`host`] and returns the outcome.
+    pub fn run_as(user: &str, line: &str) -> LineOutcome {
+        let shell = Shell::new(Arc::new(host()));
+        let mut state = ShellState::login(user);
+        shell.run_line(&mut state, line)
+    }
+
+    /// Runs `line` as root and returns the output as text.
+    pub fn run(line: &str) -> String {
+        String::from_utf8_lossy(&run_as("root", line).output).into_owned()
+    }
+
+    /// Runs `line` as root and returns (output, status).
+    pub fn run_status(line: &str) -> (String, i32) {
+        let outcome = run_as("root", line);
+        (
+            String::from_utf8_lossy(&outcome.output).into_owned(),
+            outcome.status,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique() {
+        let mut seen = HashSet::new();
+        for command in COMMANDS {
+            for name in command.names() {
+                assert!(seen.insert(*name), "{name} is registered twice");
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_finds_bare_and_path_names() {
+        assert!(lookup("uname").is_some());
+        assert!(lookup("/bin/uname").is_some());
+        assert!(lookup("/usr/bin/uname").is_some());
+        assert!(lookup("./uname").is_none());
+        assert!(lookup("/usr/bin/cd").is_none());
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    const SPEC: OptSpec = OptSpec {
+        short: &[('a', "all"), ('s', "kernel-name"), ('r', "kernel-release")],
+        long: &[
+            "all",
+            "kernel-name",
+            "kernel-release",
+            "kernel-version",
+            "help",
+            "version",
+        ],
+    };
+
+    #[test]
+    fn getopt_like_glibc() {
+        let p = getopt(
+            "uname",
+            &strings(&["-as", "x", "--kernel-n", "--", "-r"]),
+            &SPEC,
+        );
+        assert_eq!(p.opts, ["all", "kernel-name", "kernel-name"]);
+        assert_eq!(p.operands, ["x", "-r"]);
+        assert!(p.error.is_none());
+        let err = |args: &[&str]| {
+            getopt("uname", &strings(args), &SPEC)
+                .error
+                .unwrap_or_default()
+        };
+        assert_eq!(err(&["-z"]), "uname: invalid option -- 'z'\n");
+        assert_eq!(
+            err(&["--foo=bar"]),
+            "uname: unrecognized option '--foo=bar'\n"
+        );
+        assert_eq!(
+            err(&["--k"]),
+            "uname: option '--k' is ambiguous; possibilities: '--kernel-name' '--kernel-release' '--kernel-version'\n"
+        );
+        assert_eq!(
+            err(&["--help=x"]),
+            "uname: option '--help' doesn't allow an argument\n"
+        );
+    }
+}

@@ -1,0 +1,717 @@
+//! Who and where: `whoami`, `id`, `uname`, `hostname`.
+//!
+//! The facts come from the [`HostProfile`](crate::host::HostProfile) and the session's user;
+//! the texts are GNU coreutils' (as the profile's coreutils version prints them) and the
+//! `hostname` package's.
+
+use super::{Command, CommandCtx, OptSpec, getopt, try_help, usr_bin};
+
+/// An account as `id` shows it. A stand-in for the host's account database (`/etc/passwd`),
+/// which a later issue adds to the profile.
+struct Account {
+    name: String,
+    uid: u32,
+    gid: u32,
+    group: &'static str,
+}
+
+/// Ubuntu's system accounts that attackers commonly ask about.
+const SYSTEM_ACCOUNTS: &[(&str, u32, u32, &str)] = &[
+    ("root", 0, 0, "root"),
+    ("daemon", 1, 1, "daemon"),
+    ("bin", 2, 2, "bin"),
+    ("sys", 3, 3, "sys"),
+    ("www-data", 33, 33, "www-data"),
+    ("nobody", 65534, 65534, "nogroup"),
+];
+
+/// The account `name`, if the fake host has it: a system account or the session's user
+/// (uid 1000, with its own group, as `adduser` makes the first user).
+fn account(name: &str, session_user: &str) -> Option<Account> {
+    if let Some((name, uid, gid, group)) = SYSTEM_ACCOUNTS.iter().find(|a| a.0 == name) {
+        return Some(Account {
+            name: (*name).to_owned(),
+            uid: *uid,
+            gid: *gid,
+            group,
+        });
+    }
+    (name == session_user).then(|| Account {
+        name: name.to_owned(),
+        uid: 1000,
+        gid: 1000,
+        group: "",
+    })
+}
+
+impl Account {
+    fn group_name(&self) -> &str {
+        if self.group.is_empty() {
+            &self.name
+        } else {
+            self.group
+        }
+    }
+}
+
+/// `whoami`: the effective user's name.
+pub struct Whoami;
+
+impl Command for Whoami {
+    fn names(&self) -> &'static [&'static str] {
+        usr_bin!("whoami")
+    }
+
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        const SPEC: OptSpec = OptSpec {
+            short: &[],
+            long: &["help", "version"],
+        };
+        let prog = argv.first().map_or("whoami", String::as_str);
+        let parsed = getopt(prog, argv.get(1..).unwrap_or_default(), &SPEC);
+        if let Some(opt) = parsed.opts.first() {
+            if *opt == "help" {
+                let text = format!(
+                    "Usage: {prog} [OPTION]...\n\
+                     Print the user name associated with the current effective user ID.\n\
+                     Same as id -un.\n\n{}{}",
+                    cx.coreutils_help_options(),
+                    cx.coreutils_help_footer("whoami")
+                );
+                cx.out(text);
+                return 0;
+            }
+            let text = cx.coreutils_version_text("whoami", "Richard Mlynarik");
+            cx.out(text);
+            return 0;
+        }
+        if let Some(error) = parsed.error {
+            cx.err(error + &try_help(prog));
+            return 1;
+        }
+        if let Some(extra) = parsed.operands.first() {
+            let text = format!(
+                "{prog}: extra operand {}\n{}",
+                cx.quote(extra),
+                try_help(prog)
+            );
+            cx.err(text);
+            return 1;
+        }
+        let user = cx.state.user.clone();
+        cx.out(format!("{user}\n"));
+        0
+    }
+}
+
+/// `id`: user and group ids.
+pub struct Id;
+
+impl Command for Id {
+    fn names(&self) -> &'static [&'static str] {
+        usr_bin!("id")
+    }
+
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        const SPEC: OptSpec = OptSpec {
+            short: &[
+                ('a', "a"),
+                ('Z', "context"),
+                ('g', "group"),
+                ('G', "groups"),
+                ('n', "name"),
+                ('r', "real"),
+                ('u', "user"),
+                ('z', "zero"),
+            ],
+            long: &[
+                "context", "group", "groups", "name", "real", "user", "zero", "help", "version",
+            ],
+        };
+        let prog = argv.first().map_or("id", String::as_str);
+        let parsed = getopt(prog, argv.get(1..).unwrap_or_default(), &SPEC);
+        let (mut user, mut group, mut groups, mut context, mut name, mut zero) =
+            (false, false, false, false, false, false);
+        let mut real = false;
+        for opt in &parsed.opts {
+            match *opt {
+                "help" => {
+                    let current = if cx.host.coreutils_version.starts_with("8.") {
+                        "user"
+                    } else {
+                        "process"
+                    };
+                    let text = format!(
+                        "Usage: {prog} [OPTION]... [USER]...\n\
+                         Print user and group information for each specified USER,\n\
+                         or (when USER omitted) for the current {current}.\n\n\
+                         \x20 -a             ignore, for compatibility with other versions\n\
+                         \x20 -Z, --context  print only the security context of the process\n\
+                         \x20 -g, --group    print only the effective group ID\n\
+                         \x20 -G, --groups   print all group IDs\n\
+                         \x20 -n, --name     print a name instead of a number, for -ugG\n\
+                         \x20 -r, --real     print the real ID instead of the effective ID, with -ugG\n\
+                         \x20 -u, --user     print only the effective user ID\n\
+                         \x20 -z, --zero     delimit entries with NUL characters, not whitespace;\n\
+                         \x20                  not permitted in default format\n\
+                         {}\n\
+                         Without any OPTION, print some useful set of identified information.\n{}",
+                        cx.coreutils_help_options(),
+                        cx.coreutils_help_footer("id")
+                    );
+                    cx.out(text);
+                    return 0;
+                }
+                "version" => {
+                    let text =
+                        cx.coreutils_version_text("id", "Arnold Robbins and David MacKenzie");
+                    cx.out(text);
+                    return 0;
+                }
+                "context" => context = true,
+                "group" => group = true,
+                "groups" => groups = true,
+                "name" => name = true,
+                "real" => real = true,
+                "user" => user = true,
+                "zero" => zero = true,
+                _ => {}
+            }
+        }
+        if let Some(error) = parsed.error {
+            cx.err(error + &try_help(prog));
+            return 1;
+        }
+        let die = |cx: &mut CommandCtx<'_>, message: &str| {
+            cx.err(format!("{prog}: {message}\n"));
+            1
+        };
+        if !parsed.operands.is_empty() && context {
+            return die(cx, "cannot print security context when user specified");
+        }
+        if usize::from(user) + usize::from(group) + usize::from(groups) + usize::from(context) > 1 {
+            return die(cx, "cannot print \"only\" of more than one choice");
+        }
+        let default_format = !(user || group || groups || context);
+        if default_format && (real || name) {
+            return die(cx, "cannot print only names or real IDs in default format");
+        }
+        if default_format && zero {
+            return die(cx, "option --zero not permitted in default format");
+        }
+        if context {
+            return die(cx, "--context (-Z) works only on an SELinux-enabled kernel");
+        }
+        let session_user = cx.state.user.clone();
+        let targets: Vec<String> = if parsed.operands.is_empty() {
+            vec![session_user.clone()]
+        } else {
+            parsed.operands.clone()
+        };
+        let mut status = 0;
+        let end = if zero { "\0" } else { "\n" };
+        for target in &targets {
+            let Some(account) = account(target, &session_user) else {
+                let text = format!("{prog}: {}: no such user\n", cx.quote(target));
+                cx.err(text);
+                status = 1;
+                continue;
+            };
+            let line = if user {
+                if name {
+                    account.name.clone()
+                } else {
+                    account.uid.to_string()
+                }
+            } else if group || groups {
+                // Accounts have only their primary group, so -g and -G agree.
+                if name {
+                    account.group_name().to_owned()
+                } else {
+                    account.gid.to_string()
+                }
+            } else {
+                format!(
+                    "uid={}({}) gid={}({}) groups={}({})",
+                    account.uid,
+                    account.name,
+                    account.gid,
+                    account.group_name(),
+                    account.gid,
+                    account.group_name()
+                )
+            };
+            cx.out(format!("{line}{end}"));
+        }
+        status
+    }
+}
+
+/// `uname`: kernel and machine facts, GNU coreutils style.
+pub struct Uname;
+
+impl Command for Uname {
+    fn names(&self) -> &'static [&'static str] {
+        usr_bin!("uname")
+    }
+
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        const FIELDS: &[&str] = &[
+            "kernel-name",
+            "nodename",
+            "kernel-release",
+            "kernel-version",
+            "machine",
+            "processor",
+            "hardware-platform",
+            "operating-system",
+        ];
+        const SPEC: OptSpec = OptSpec {
+            short: &[
+                ('a', "all"),
+                ('s', "kernel-name"),
+                ('n', "nodename"),
+                ('r', "kernel-release"),
+                ('v', "kernel-version"),
+                ('m', "machine"),
+                ('p', "processor"),
+                ('i', "hardware-platform"),
+                ('o', "operating-system"),
+            ],
+            long: &[
+                "all",
+                "kernel-name",
+                "nodename",
+                "kernel-release",
+                "kernel-version",
+                "machine",
+                "processor",
+                "hardware-platform",
+                "operating-system",
+                "help",
+                "version",
+            ],
+        };
+        let prog = argv.first().map_or("uname", String::as_str);
+        let parsed = getopt(prog, argv.get(1..).unwrap_or_default(), &SPEC);
+        let mut all = false;
+        let mut wanted = [false; 8];
+        for opt in &parsed.opts {
+            match *opt {
+                "help" => {
+                    let text = format!(
+                        "Usage: {prog} [OPTION]...\n\
+                         Print certain system information.  With no OPTION, same as -s.\n\n\
+                         \x20 -a, --all                print all information, in the following order,\n\
+                         \x20                            except omit -p and -i if unknown:\n\
+                         \x20 -s, --kernel-name        print the kernel name\n\
+                         \x20 -n, --nodename           print the network node hostname\n\
+                         \x20 -r, --kernel-release     print the kernel release\n\
+                         \x20 -v, --kernel-version     print the kernel version\n\
+                         \x20 -m, --machine            print the machine hardware name\n\
+                         \x20 -p, --processor          print the processor type (non-portable)\n\
+                         \x20 -i, --hardware-platform  print the hardware platform (non-portable)\n\
+                         \x20 -o, --operating-system   print the operating system\n{}{}",
+                        cx.coreutils_help_options(),
+                        cx.coreutils_help_footer("uname")
+                    );
+                    cx.out(text);
+                    return 0;
+                }
+                "version" => {
+                    let text = cx.coreutils_version_text("uname", "David MacKenzie");
+                    cx.out(text);
+                    return 0;
+                }
+                "all" => all = true,
+                field => {
+                    if let Some(i) = FIELDS.iter().position(|f| *f == field) {
+                        wanted[i] = true;
+                    }
+                }
+            }
+        }
+        if let Some(error) = parsed.error {
+            cx.err(error + &try_help(prog));
+            return 1;
+        }
+        if let Some(extra) = parsed.operands.first() {
+            let text = format!(
+                "{prog}: extra operand {}\n{}",
+                cx.quote(extra),
+                try_help(prog)
+            );
+            cx.err(text);
+            return 1;
+        }
+        if !all && !wanted.contains(&true) {
+            wanted[0] = true;
+        }
+        let host = cx.host;
+        let values = [
+            &host.kernel_name,
+            &host.hostname,
+            &host.kernel_release,
+            &host.kernel_version,
+            &host.machine,
+            &host.processor,
+            &host.hardware_platform,
+            &host.os,
+        ];
+        let mut shown: Vec<&str> = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let unknown_optional = (i == 5 || i == 6) && value.as_str() == "unknown";
+            // -a shows everything except -p and -i when they are unknown.
+            if wanted[i] || (all && !unknown_optional) {
+                shown.push(value);
+            }
+        }
+        cx.out(format!("{}\n", shown.join(" ")));
+        0
+    }
+}
+
+/// `hostname` (from the `hostname` package, not coreutils): shows the name; only root may
+/// set it.
+pub struct Hostname;
+
+const HOSTNAME_USAGE: &str =
+    "Usage: hostname [-b] {hostname|-F file}         set host name (from file)
+       hostname [-a|-A|-d|-f|-i|-I|-s|-y]       display formatted name
+       hostname                                 display host name
+
+       {yp,nis,}domainname {nisdomain|-F file}  set NIS domain name (from file)
+       {yp,nis,}domainname                      display NIS domain name
+
+       dnsdomainname                            display dns domain name
+
+       hostname -V|--version|-h|--help          print info and exit
+
+Program name:
+       {yp,nis,}domainname=hostname -y
+       dnsdomainname=hostname -d
+
+Program options:
+    -a, --alias            alias names
+    -A, --all-fqdns        all long host names (FQDNs)
+    -b, --boot             set default hostname if none available
+    -d, --domain           DNS domain name
+    -f, --fqdn, --long     long host name (FQDN)
+    -F, --file             read host name or NIS domain name from given file
+    -i, --ip-address       addresses for the host name
+    -I, --all-ip-addresses all addresses for the host
+    -s, --short            short host name
+    -y, --yp, --nis        NIS/YP domain name
+
+Description:
+   This command can get or set the host name or the NIS domain name. You can
+   also get the DNS domain or the FQDN (fully qualified domain name).
+   Unless you are using bind or NIS for host lookups you can change the
+   FQDN (Fully Qualified Domain Name) and the DNS domain name (which is
+   part of the FQDN) in the /etc/hosts file.
+";
+
+impl Command for Hostname {
+    fn names(&self) -> &'static [&'static str] {
+        usr_bin!("hostname")
+    }
+
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        const SPEC: OptSpec = OptSpec {
+            short: &[
+                ('a', "alias"),
+                ('A', "all-fqdns"),
+                ('b', "boot"),
+                ('d', "domain"),
+                ('f', "fqdn"),
+                ('F', "file"),
+                ('h', "help"),
+                ('i', "ip-address"),
+                ('I', "all-ip-addresses"),
+                ('s', "short"),
+                ('v', "verbose"),
+                ('V', "version"),
+                ('y', "nis"),
+            ],
+            // The hostname package's table order (it decides "ambiguous" messages).
+            long: &[
+                "domain",
+                "boot",
+                "file",
+                "fqdn",
+                "all-fqdns",
+                "help",
+                "long",
+                "short",
+                "version",
+                "verbose",
+                "alias",
+                "ip-address",
+                "all-ip-addresses",
+                "nis",
+                "yp",
+            ],
+        };
+        // hostname names itself without the path in messages.
+        let prog = "hostname";
+        let parsed = getopt(prog, argv.get(1..).unwrap_or_default(), &SPEC);
+        if let Some(error) = parsed.error {
+            cx.err(error);
+            cx.out(HOSTNAME_USAGE);
+            return 255;
+        }
+        let host = cx.host.hostname.clone();
+        let short = cx.host.short_hostname().to_owned();
+        let mut set_from_file = false;
+        let mut show: Option<&str> = None;
+        for opt in &parsed.opts {
+            match *opt {
+                "help" => {
+                    cx.out(HOSTNAME_USAGE);
+                    return 255;
+                }
+                "version" => {
+                    cx.out("hostname 3.23\n");
+                    return 0;
+                }
+                "file" => set_from_file = true,
+                "boot" | "verbose" => {}
+                other => show = Some(other),
+            }
+        }
+        if set_from_file || (!parsed.operands.is_empty() && show.is_none()) {
+            if !cx.state.is_root() {
+                cx.err("hostname: you must be root to change the host name\n");
+                return 1;
+            }
+            // Root may: the name stays as the profile says, since the profile is the node's
+            // one identity shared by every session.
+            return 0;
+        }
+        match show {
+            None => cx.out(format!("{host}\n")),
+            Some("short") => cx.out(format!("{short}\n")),
+            Some("fqdn" | "long" | "all-fqdns") => cx.out(format!("{host}\n")),
+            Some("domain") => {
+                if let Some((_, domain)) = host.split_once('.') {
+                    cx.out(format!("{domain}\n"));
+                }
+            }
+            Some("nis" | "yp") => {
+                cx.err("hostname: Local domain name not set\n");
+                return 1;
+            }
+            // Ubuntu's /etc/hosts maps the hostname to 127.0.1.1. The interface addresses
+            // (`-I`) come with the network part of the profile; until then there are none.
+            Some("ip-address") => cx.out("127.0.1.1\n"),
+            Some(_) => cx.out("\n"),
+        }
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::shell::commands::testing::{run, run_as, run_status};
+
+    #[test]
+    fn whoami_prints_the_user() {
+        assert_eq!(run("whoami"), "root\n");
+        assert_eq!(
+            String::from_utf8_lossy(&run_as("alice", "whoami").output),
+            "alice\n"
+        );
+        assert_eq!(
+            run_status("whoami x"),
+            ("whoami: extra operand \u{2018}x\u{2019}\nTry 'whoami --help' for more information.\n".to_owned(), 1)
+        );
+        assert_eq!(
+            run("LANG=C whoami x"),
+            "whoami: extra operand 'x'\nTry 'whoami --help' for more information.\n"
+        );
+        assert_eq!(
+            run("/usr/bin/whoami -x"),
+            "/usr/bin/whoami: invalid option -- 'x'\nTry '/usr/bin/whoami --help' for more information.\n"
+        );
+        assert_eq!(
+            run("whoami --help"),
+            "Usage: whoami [OPTION]...\n\
+             Print the user name associated with the current effective user ID.\n\
+             Same as id -un.\n\n\
+             \x20     --help     display this help and exit\n\
+             \x20     --version  output version information and exit\n\n\
+             GNU coreutils online help: <https://www.gnu.org/software/coreutils/>\n\
+             Report any translation bugs to <https://translationproject.org/team/>\n\
+             Full documentation <https://www.gnu.org/software/coreutils/whoami>\n\
+             or available locally via: info '(coreutils) whoami invocation'\n"
+        );
+    }
+
+    #[test]
+    fn id_for_root_and_users() {
+        assert_eq!(run("id"), "uid=0(root) gid=0(root) groups=0(root)\n");
+        assert_eq!(run("id -u; id -un; id -g; id -Gn"), "0\nroot\n0\nroot\n");
+        assert_eq!(
+            String::from_utf8_lossy(&run_as("deploy", "id; id root").output),
+            "uid=1000(deploy) gid=1000(deploy) groups=1000(deploy)\nuid=0(root) gid=0(root) groups=0(root)\n"
+        );
+        assert_eq!(
+            run("id nobody"),
+            "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n"
+        );
+        assert_eq!(
+            run_status("id nope"),
+            ("id: \u{2018}nope\u{2019}: no such user\n".to_owned(), 1)
+        );
+        assert_eq!(
+            run("id -n"),
+            "id: cannot print only names or real IDs in default format\n"
+        );
+        assert_eq!(
+            run("id -u -g"),
+            "id: cannot print \"only\" of more than one choice\n"
+        );
+        assert_eq!(
+            run("id -z"),
+            "id: option --zero not permitted in default format\n"
+        );
+        assert_eq!(
+            run("id -Z"),
+            "id: --context (-Z) works only on an SELinux-enabled kernel\n"
+        );
+        assert_eq!(
+            run("id -ugx"),
+            "id: invalid option -- 'x'\nTry 'id --help' for more information.\n"
+        );
+        assert!(run("id --help").contains("or (when USER omitted) for the current user.\n"));
+        assert!(
+            run("id --version").ends_with("\nWritten by Arnold Robbins and David MacKenzie.\n")
+        );
+    }
+
+    #[test]
+    fn uname_fields_and_order() {
+        assert_eq!(run("uname"), "Linux\n");
+        assert_eq!(
+            run("uname -a"),
+            "Linux web-prod-03 5.15.0-91-generic #101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023 x86_64 x86_64 x86_64 GNU/Linux\n"
+        );
+        assert_eq!(
+            run("uname -snrvm"),
+            "Linux web-prod-03 5.15.0-91-generic #101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023 x86_64\n"
+        );
+        // Order is fixed, whatever the flag order.
+        assert_eq!(run("uname -m -s -r"), "Linux 5.15.0-91-generic x86_64\n");
+        assert_eq!(
+            run("uname -p; uname -i; uname -o; uname -n"),
+            "x86_64\nx86_64\nGNU/Linux\nweb-prod-03\n"
+        );
+        assert_eq!(
+            run("uname --kernel-r --nodename"),
+            "web-prod-03 5.15.0-91-generic\n"
+        );
+        assert_eq!(run("/bin/uname -r"), "5.15.0-91-generic\n");
+    }
+
+    #[test]
+    fn uname_errors_match_gnu() {
+        assert_eq!(
+            run_status("uname -x"),
+            (
+                "uname: invalid option -- 'x'\nTry 'uname --help' for more information.\n"
+                    .to_owned(),
+                1
+            )
+        );
+        assert_eq!(
+            run("/usr/bin/uname -x"),
+            "/usr/bin/uname: invalid option -- 'x'\nTry '/usr/bin/uname --help' for more information.\n"
+        );
+        assert_eq!(
+            run("uname --k"),
+            "uname: option '--k' is ambiguous; possibilities: '--kernel-name' '--kernel-release' '--kernel-version'\nTry 'uname --help' for more information.\n"
+        );
+        assert_eq!(
+            run("uname --foo"),
+            "uname: unrecognized option '--foo'\nTry 'uname --help' for more information.\n"
+        );
+        assert_eq!(
+            run("uname -a x"),
+            "uname: extra operand \u{2018}x\u{2019}\nTry 'uname --help' for more information.\n"
+        );
+        assert_eq!(
+            run("uname -- -a"),
+            "uname: extra operand \u{2018}-a\u{2019}\nTry 'uname --help' for more information.\n"
+        );
+    }
+
+    #[test]
+    fn uname_help_and_version() {
+        let help = run("uname --help");
+        assert!(help.starts_with("Usage: uname [OPTION]...\nPrint certain system information.  With no OPTION, same as -s.\n\n"));
+        assert!(help.contains("  -o, --operating-system   print the operating system\n      --help     display this help and exit\n      --version  output version information and exit\n\nGNU coreutils online help"));
+        assert!(help.ends_with("or available locally via: info '(coreutils) uname invocation'\n"));
+        assert_eq!(
+            run("uname --ver"),
+            "uname (GNU coreutils) 8.32\nCopyright (C) 2020 Free Software Foundation, Inc.\n\
+             License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n\
+             This is free software: you are free to change and redistribute it.\n\
+             There is NO WARRANTY, to the extent permitted by law.\n\nWritten by David MacKenzie.\n"
+        );
+        // --help wins when it comes before a bad option, as getopt reports in order.
+        assert!(run("uname --help -x").starts_with("Usage: uname"));
+    }
+
+    #[test]
+    fn uname_on_coreutils_9_and_unknown_processor() {
+        let mut host = crate::shell::commands::testing::host();
+        host.coreutils_version = "9.4".to_owned();
+        host.processor = "unknown".to_owned();
+        host.hardware_platform = "unknown".to_owned();
+        let shell = crate::shell::Shell::new(std::sync::Arc::new(host));
+        let mut state = crate::shell::ShellState::login("root");
+        let out = |state: &mut crate::shell::ShellState, line: &str| {
+            String::from_utf8_lossy(&shell.run_line(state, line).output).into_owned()
+        };
+        assert_eq!(
+            out(&mut state, "uname -a"),
+            "Linux web-prod-03 5.15.0-91-generic #101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023 x86_64 GNU/Linux\n"
+        );
+        assert_eq!(out(&mut state, "uname -p"), "unknown\n");
+        assert!(
+            out(&mut state, "uname --help")
+                .contains("      --help        display this help and exit\n")
+        );
+        assert!(out(&mut state, "uname --version").contains("Copyright (C) 2023 "));
+    }
+
+    #[test]
+    fn hostname_variants() {
+        assert_eq!(run("hostname"), "web-prod-03\n");
+        assert_eq!(
+            run("hostname -s; hostname -f; hostname -d"),
+            "web-prod-03\nweb-prod-03\n"
+        );
+        assert_eq!(run("hostname -V"), "hostname 3.23\n");
+        assert_eq!(
+            run_status("hostname -y"),
+            ("hostname: Local domain name not set\n".to_owned(), 1)
+        );
+        let (out, status) = run_status("hostname -z");
+        assert!(out.starts_with("hostname: invalid option -- 'z'\nUsage: hostname [-b]"));
+        assert_eq!(status, 255);
+        assert!(run("hostname --al").starts_with(
+            "hostname: option '--al' is ambiguous; possibilities: '--all-fqdns' '--alias' '--all-ip-addresses'\n"
+        ));
+        let user = run_as("alice", "hostname evil");
+        assert_eq!(
+            user.output,
+            b"hostname: you must be root to change the host name\n"
+        );
+        assert_eq!(user.status, 1);
+        assert_eq!(
+            run_status("hostname evil; hostname"),
+            ("web-prod-03\n".to_owned(), 0)
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The transport-free shell: what an attacker types becomes what a bash on the fake host
+//! would print, without a transport, so it is tested without SSH (as cowrie's `shell/`).
+//!
+//! - [`LineEditor`] turns raw PTY keystrokes into echo bytes and complete lines.
+//! - [`Shell::run_line`] parses a line (`parser`), expands and runs it (`interpreter`)
+//!   against a [`ShellState`], and returns a [`LineOutcome`]. The `Shell` holds only the
+//!   [`HostProfile`](crate::host::HostProfile); all per-session state is the `ShellState`,
+//!   which is therefore the session's checkpoint.
+//! - [`commands`] holds every command, one file per family, in one const registry.
+//!
+//! The parser is a small hand-written one covering what fits on one line; a full parser
+//! (brush-parser) replaces it later behind the same `run_line`.
+
+mod arith;
+pub mod commands;
+mod interpreter;
+mod line_editor;
+mod parser;
+mod state;
+
+pub use interpreter::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell};
+pub use line_editor::{EditorEvent, LineEditor};
+pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, ShellState};

@@ -1,0 +1,283 @@
+//! [`ShellState`]: everything one session's shell keeps between lines, and so its checkpoint.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The most history entries kept, whatever `HISTSIZE` says: Ubuntu's `~/.bashrc` sets 1000,
+/// and a cap keeps a session's memory bounded when an attacker raises it.
+pub const HISTORY_MAX_ENTRIES: usize = 1000;
+
+/// The most bytes of history kept; the oldest entries go first beyond it. Bash has no such
+/// limit, but 1000 pasted 64 KiB lines would be 64 MiB per session.
+pub const HISTORY_MAX_BYTES: usize = 1 << 20;
+
+/// Ubuntu's `PATH` for an SSH login. sshd's built-in default differs for root and users, but
+/// Ubuntu's sshd runs PAM, and `pam_env` then sets `PATH` from `/etc/environment` for everyone;
+/// Ubuntu's `/etc/profile` and `~/.profile` leave it alone (the latter only adds `~/bin` and
+/// `~/.local/bin` when they exist, which they do not on a fresh account).
+pub const LOGIN_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin";
+
+/// Everything a session's shell must keep across a restart: its checkpoint.
+///
+/// Variables live in two maps because bash tells them apart: [`ShellState::env`] holds the
+/// exported environment (what `export` lists and a child process would see) and
+/// [`ShellState::vars`] the shell-only variables (`FOO=1` without `export`). A name is in at
+/// most one of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShellState {
+    /// The logged-in user; `root` is uid 0.
+    pub user: String,
+    /// The working directory, always absolute and normalised (bash's logical `$PWD`).
+    pub cwd: String,
+    /// Exported variables.
+    pub env: BTreeMap<String, String>,
+    /// Shell variables that are not exported.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    /// Lines entered, oldest first (at most [`HISTORY_MAX_ENTRIES`]).
+    pub history: Vec<String>,
+    /// How many entries were dropped from the front of `history`: `history` numbers entries
+    /// from `history_base + 1`, as bash keeps counting after old entries fall off.
+    #[serde(default)]
+    pub history_base: usize,
+    /// The status of the last command: `$?`.
+    pub last_status: i32,
+}
+
+impl ShellState {
+    /// A fresh login shell for `user`: cwd is the home directory (`/root` for root,
+    /// `/home/<user>` otherwise), with the environment an Ubuntu SSH login has before the
+    /// transport adds its own (`TERM`, `SSH_*`).
+    pub fn login(user: &str) -> ShellState {
+        let home = home_of(user);
+        let mut env = BTreeMap::new();
+        for (name, value) in [
+            ("HOME", home.as_str()),
+            ("LANG", "C.UTF-8"),
+            ("LOGNAME", user),
+            ("PATH", LOGIN_PATH),
+            ("PWD", home.as_str()),
+            ("SHELL", "/bin/bash"),
+            ("SHLVL", "1"),
+            ("USER", user),
+        ] {
+            env.insert(name.to_owned(), value.to_owned());
+        }
+        env.insert("MAIL".to_owned(), format!("/var/mail/{user}"));
+        // What Ubuntu's stock ~/.bashrc (root's included) sets; the history code reads them.
+        let mut vars = BTreeMap::new();
+        for (name, value) in [
+            ("HISTCONTROL", "ignoreboth"),
+            ("HISTFILESIZE", "2000"),
+            ("HISTSIZE", "1000"),
+        ] {
+            vars.insert(name.to_owned(), value.to_owned());
+        }
+        ShellState {
+            user: user.to_owned(),
+            cwd: home,
+            env,
+            vars,
+            history: Vec::new(),
+            history_base: 0,
+            last_status: 0,
+        }
+    }
+
+    /// Whether the shell runs as uid 0.
+    pub fn is_root(&self) -> bool {
+        self.user == "root"
+    }
+
+    /// The user's home directory from the account database (not `$HOME`, which may change).
+    pub fn home_dir(&self) -> String {
+        home_of(&self.user)
+    }
+
+    /// A variable's value, shell-only or exported.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .or_else(|| self.env.get(name))
+            .map(String::as_str)
+    }
+
+    /// Sets a variable, keeping it exported if it was.
+    pub fn set_var(&mut self, name: &str, value: String) {
+        if let Some(slot) = self.env.get_mut(name) {
+            *slot = value;
+        } else {
+            self.vars.insert(name.to_owned(), value);
+        }
+    }
+
+    /// Marks `name` exported, giving it `value` if one is given. A name with neither a value
+    /// nor an earlier definition is left alone (bash would list it as `declare -x NAME`).
+    pub fn export(&mut self, name: &str, value: Option<String>) {
+        let old = self.vars.remove(name);
+        if let Some(value) = value.or(old) {
+            self.env.insert(name.to_owned(), value);
+        }
+    }
+
+    /// Removes the export mark from `name`, keeping its value as a shell variable.
+    pub fn unexport(&mut self, name: &str) {
+        if let Some(value) = self.env.remove(name) {
+            self.vars.insert(name.to_owned(), value);
+        }
+    }
+
+    /// Removes a variable entirely.
+    pub fn unset_var(&mut self, name: &str) {
+        self.vars.remove(name);
+        self.env.remove(name);
+    }
+
+    /// Records an entered line like Ubuntu's bash: not when `HISTCONTROL` says to ignore it
+    /// (the default `ignoreboth` skips lines starting with a space and repeats of the previous
+    /// line), never blank lines, and at most `HISTSIZE` entries.
+    pub fn record_history(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        let control = self.var("HISTCONTROL").unwrap_or("");
+        let mut ignore_space = false;
+        let mut ignore_dups = false;
+        for word in control.split(':') {
+            match word {
+                "ignorespace" => ignore_space = true,
+                "ignoredups" => ignore_dups = true,
+                "ignoreboth" => {
+                    ignore_space = true;
+                    ignore_dups = true;
+                }
+                _ => {}
+            }
+        }
+        if ignore_space && line.starts_with(' ') {
+            return;
+        }
+        if ignore_dups && self.history.last().is_some_and(|last| last == line) {
+            return;
+        }
+        self.history.push(line.to_owned());
+        self.trim_history();
+    }
+
+    /// Drops the oldest entries beyond `HISTSIZE` (capped) and [`HISTORY_MAX_BYTES`].
+    pub fn trim_history(&mut self) {
+        let max = self
+            .var("HISTSIZE")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map_or(HISTORY_MAX_ENTRIES, |n| {
+                // Bash: a negative HISTSIZE means unlimited.
+                if n < 0 {
+                    HISTORY_MAX_ENTRIES
+                } else {
+                    (n as usize).min(HISTORY_MAX_ENTRIES)
+                }
+            });
+        let mut bytes: usize = self.history.iter().map(String::len).sum();
+        let mut drop = self.history.len().saturating_sub(max);
+        for entry in &self.history[..drop] {
+            bytes -= entry.len();
+        }
+        while drop < self.history.len() && bytes > HISTORY_MAX_BYTES {
+            bytes -= self.history[drop].len();
+            drop += 1;
+        }
+        if drop > 0 {
+            self.history.drain(..drop);
+            self.history_base += drop;
+        }
+    }
+}
+
+/// The home directory the account database gives `user`.
+fn home_of(user: &str) -> String {
+    if user == "root" {
+        "/root".to_owned()
+    } else {
+        format!("/home/{user}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_login_environment() {
+        let s = ShellState::login("root");
+        assert_eq!(s.cwd, "/root");
+        assert_eq!(s.var("HOME"), Some("/root"));
+        assert_eq!(s.var("USER"), Some("root"));
+        assert_eq!(s.var("LOGNAME"), Some("root"));
+        assert_eq!(s.var("SHELL"), Some("/bin/bash"));
+        assert_eq!(s.var("PWD"), Some("/root"));
+        assert_eq!(s.var("PATH"), Some(LOGIN_PATH));
+        assert_eq!(s.var("TERM"), None);
+        assert!(s.is_root());
+    }
+
+    #[test]
+    fn user_login_environment() {
+        let s = ShellState::login("deploy");
+        assert_eq!(s.cwd, "/home/deploy");
+        assert_eq!(s.var("HOME"), Some("/home/deploy"));
+        assert_eq!(s.var("MAIL"), Some("/var/mail/deploy"));
+        assert!(!s.is_root());
+    }
+
+    #[test]
+    fn history_ignores_space_dups_and_blank() {
+        let mut s = ShellState::login("root");
+        s.record_history("ls");
+        s.record_history("ls");
+        s.record_history(" secret");
+        s.record_history("   ");
+        s.record_history("pwd");
+        s.record_history("ls");
+        assert_eq!(s.history, ["ls", "pwd", "ls"]);
+    }
+
+    #[test]
+    fn history_is_bounded_and_keeps_counting() {
+        let mut s = ShellState::login("root");
+        for i in 0..1500 {
+            s.record_history(&format!("echo {i}"));
+        }
+        assert_eq!(s.history.len(), HISTORY_MAX_ENTRIES);
+        assert_eq!(s.history_base, 500);
+        assert_eq!(s.history[0], "echo 500");
+        let big = "x".repeat(60_000);
+        for i in 0..40 {
+            s.record_history(&format!("{big}{i}"));
+        }
+        assert!(s.history.iter().map(String::len).sum::<usize>() <= HISTORY_MAX_BYTES);
+    }
+
+    #[test]
+    fn export_moves_between_maps() {
+        let mut s = ShellState::login("root");
+        s.set_var("FOO", "1".to_owned());
+        assert!(s.vars.contains_key("FOO") && !s.env.contains_key("FOO"));
+        s.export("FOO", None);
+        assert_eq!(s.env.get("FOO").map(String::as_str), Some("1"));
+        s.set_var("FOO", "2".to_owned());
+        assert_eq!(s.env.get("FOO").map(String::as_str), Some("2"));
+        s.unexport("FOO");
+        assert_eq!(s.vars.get("FOO").map(String::as_str), Some("2"));
+    }
+
+    #[test]
+    fn serde_round_trip_and_old_checkpoints_load() {
+        let s = ShellState::login("root");
+        let text = serde_json::to_string(&s).expect("serialise");
+        assert_eq!(serde_json::from_str::<ShellState>(&text).expect("parse"), s);
+        let old = r#"{"user":"root","cwd":"/","env":{},"history":[],"last_status":0}"#;
+        let loaded: ShellState = serde_json::from_str(old).expect("old format");
+        assert!(loaded.vars.is_empty() && loaded.history_base == 0);
+    }
+}

@@ -1,0 +1,68 @@
+//! The schema migrations of both backends, embedded in the binary.
+//!
+//! Each backend has its own list because the SQL dialects differ, but the versions and names
+//! line up: version N means the same schema on SQLite and PostgreSQL. A migration is applied
+//! once and recorded in `mirage_migrations`; the runner of each backend decides what is pending
+//! by reading that table inside a transaction that excludes other runners.
+
+/// One schema step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// Ordinal, starting at 1; the primary key of `mirage_migrations`.
+    pub(crate) version: i32,
+    /// Short name, recorded alongside the version for operators.
+    pub(crate) name: &'static str,
+    /// The statements, run as one batch.
+    pub(crate) sql: &'static str,
+}
+
+/// SQLite migrations, oldest first.
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "events",
+    sql: include_str!("../../migrations/sqlite/0001_events.sql"),
+}];
+
+/// PostgreSQL migrations, oldest first.
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "events",
+    sql: include_str!("../../migrations/postgres/0001_events.sql"),
+}];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(list: &[Migration]) {
+        for (i, m) in list.iter().enumerate() {
+            assert_eq!(m.version, i as i32 + 1, "versions are 1, 2, 3… in order");
+            assert!(!m.name.is_empty());
+            assert!(!m.sql.trim().is_empty(), "migration {} is empty", m.version);
+        }
+    }
+
+    #[test]
+    fn versions_are_consecutive() {
+        check(SQLITE);
+        check(POSTGRES);
+    }
+
+    #[test]
+    fn backends_have_the_same_steps() {
+        let names =
+            |list: &[Migration]| list.iter().map(|m| (m.version, m.name)).collect::<Vec<_>>();
+        assert_eq!(names(SQLITE), names(POSTGRES));
+    }
+
+    #[test]
+    fn first_migration_creates_both_tables() {
+        for m in [&SQLITE[0], &POSTGRES[0]] {
+            assert!(m.sql.contains("CREATE TABLE IF NOT EXISTS events"));
+            assert!(
+                m.sql
+                    .contains("CREATE TABLE IF NOT EXISTS mirage_migrations")
+            );
+        }
+    }
+}

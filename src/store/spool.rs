@@ -1,0 +1,414 @@
+//! The write-ahead spool: every accepted event is appended here before it goes to the store.
+//!
+//! The spool is a directory of segment files named `<sequence as 20 digits>.jsonl`, one JSON
+//! [`Event`] per line. Appends go to the *active* segment, written straight to the OS (no
+//! userspace buffer), so an event survives a crash of the process as soon as
+//! [`Spool::append`] returns. A segment is *sealed* when [`drain`] starts, when it passes
+//! [`SEGMENT_LIMIT`], or when the process died while it was active. [`drain`] inserts sealed
+//! segments into the store oldest first, one transaction per segment, and removes a segment
+//! only after its transaction committed. If the process dies between the commit and the
+//! removal, the next drain inserts the segment again and the store skips every event by its
+//! id: each event is stored exactly once.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::{EventStore, StoreError};
+use crate::events::Event;
+
+/// Size at which the active segment is sealed after an append, so one drain transaction stays
+/// small and a drained segment frees its disk space soon.
+pub const SEGMENT_LIMIT: u64 = 1024 * 1024;
+
+/// The directory of segments, with the active one open for appending.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    /// Sequence number of the next segment to create.
+    next_seq: u64,
+    /// The segment appends go to; `None` until the first append after a seal.
+    active: Option<Active>,
+    /// Events appended (or found at open) and not yet drained.
+    pending: u64,
+}
+
+#[derive(Debug)]
+struct Active {
+    path: PathBuf,
+    file: File,
+    bytes: u64,
+}
+
+impl Spool {
+    /// Creates the directory if needed and recovers existing segments; an unsealed segment
+    /// left by a crash is treated as sealed. [`Spool::pending`] starts as the number of
+    /// readable events in them.
+    pub fn open(dir: &Path) -> io::Result<Spool> {
+        fs::create_dir_all(dir)?;
+        let segments = list_segments(dir)?;
+        let mut pending = 0;
+        for (_, path) in &segments {
+            pending += parse_segment(path, false)?.len() as u64;
+        }
+        let next_seq = segments.last().map_or(1, |(seq, _)| seq.saturating_add(1));
+        if pending > 0 {
+            tracing::info!(
+                dir = %dir.display(),
+                segments = segments.len(),
+                pending,
+                "Recovered spooled events."
+            );
+        }
+        Ok(Spool {
+            dir: dir.to_path_buf(),
+            next_seq,
+            active: None,
+            pending,
+        })
+    }
+
+    /// The spool directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends one event; the line goes straight to the OS (no userspace buffer left
+    /// unflushed). Auto-seals when the active segment passes [`SEGMENT_LIMIT`].
+    ///
+    /// If the write fails the active segment is abandoned (sealed as it is): a partial line
+    /// may end it, and the next append must not continue that line.
+    pub fn append(&mut self, event: &Event) -> io::Result<()> {
+        let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
+        line.push(b'\n');
+        let active = match self.active.take() {
+            Some(active) => active,
+            None => self.create_segment()?,
+        };
+        let active = self.active.insert(active);
+        // One write_all of the whole line: no buffer in between, nothing left to flush.
+        if let Err(err) = active.file.write_all(&line) {
+            self.active = None;
+            return Err(err);
+        }
+        active.bytes += line.len() as u64;
+        self.pending += 1;
+        if active.bytes >= SEGMENT_LIMIT {
+            self.seal()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the active segment if it holds events; the next append starts a new one.
+    pub fn seal(&mut self) -> io::Result<()> {
+        // The active segment is created by an append, so it always holds at least one line.
+        self.active = None;
+        Ok(())
+    }
+
+    /// Sealed segments, oldest first.
+    pub fn sealed(&self) -> io::Result<Vec<PathBuf>> {
+        let active = self.active.as_ref().map(|a| a.path.as_path());
+        Ok(list_segments(&self.dir)?
+            .into_iter()
+            .map(|(_, path)| path)
+            .filter(|path| Some(path.as_path()) != active)
+            .collect())
+    }
+
+    /// Events in the spool not yet drained (sealed and active), a counter recomputed at open.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Removes a drained segment and lowers pending by `events`. A segment already removed
+    /// (by a concurrent drain) is not counted twice.
+    pub fn mark_drained(&mut self, segment: &Path, events: u64) -> io::Result<()> {
+        if self.active.as_ref().is_some_and(|a| a.path == segment) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the active segment cannot be drained; seal it first",
+            ));
+        }
+        match fs::remove_file(segment) {
+            Ok(()) => {
+                self.pending = self.pending.saturating_sub(events);
+                Ok(())
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn create_segment(&mut self) -> io::Result<Active> {
+        loop {
+            let seq = self.next_seq;
+            self.next_seq = seq.saturating_add(1);
+            let path = self.dir.join(segment_name(seq));
+            // create_new: never append to a segment something else (a crashed run) left.
+            match OpenOptions::new().append(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(Active {
+                        path,
+                        file,
+                        bytes: 0,
+                    });
+                }
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists && seq < u64::MAX => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+/// File name of segment `seq`.
+fn segment_name(seq: u64) -> String {
+    format!("{seq:020}.jsonl")
+}
+
+/// The sequence number of a segment file name, or `None` for any other file.
+fn segment_seq(path: &Path) -> Option<u64> {
+    let stem = path.file_name()?.to_str()?.strip_suffix(".jsonl")?;
+    if stem.len() != 20 || !stem.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    stem.parse().ok()
+}
+
+/// Segments in `dir`, oldest first.
+fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut segments = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if let Some(seq) = segment_seq(&path) {
+            segments.push((seq, path));
+        }
+    }
+    segments.sort();
+    Ok(segments)
+}
+
+/// Reads a segment. A torn last line (crash mid-write) or a corrupt line is skipped with a
+/// warning, not an error.
+pub fn read_segment(path: &Path) -> io::Result<Vec<Event>> {
+    parse_segment(path, true)
+}
+
+fn parse_segment(path: &Path, warn: bool) -> io::Result<Vec<Event>> {
+    let bytes = fs::read(path)?;
+    let mut events = Vec::new();
+    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Event>(line) {
+            Ok(event) => events.push(event),
+            Err(err) if warn => {
+                // The text after the last newline is the only place a crash mid-write leaves.
+                let torn = lines.peek().is_none();
+                tracing::warn!(
+                    segment = %path.display(),
+                    line = index + 1,
+                    torn,
+                    error = %err,
+                    "Skipping unreadable spool line."
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(events)
+}
+
+/// Seals the active segment, then drains sealed segments oldest first into the store; stops
+/// at the first store error (segments stay for the next try). Returns how many events were
+/// newly stored.
+///
+/// The mutex is held only for the short bookkeeping steps, never while the store works, so
+/// appends continue during a drain.
+pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, StoreError> {
+    let segments = {
+        let mut spool = lock(spool)?;
+        spool.seal().map_err(StoreError::Spool)?;
+        spool.sealed().map_err(StoreError::Spool)?
+    };
+    let mut stored = 0;
+    for segment in segments {
+        let events = match read_segment(&segment) {
+            Ok(events) => events,
+            // Another drain got there first.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(StoreError::Spool(err)),
+        };
+        let new = store.insert(&events).await?;
+        lock(spool)?
+            .mark_drained(&segment, events.len() as u64)
+            .map_err(StoreError::Spool)?;
+        tracing::debug!(
+            segment = %segment.display(),
+            events = events.len(),
+            new,
+            "Spool segment drained."
+        );
+        stored += new;
+    }
+    Ok(stored)
+}
+
+fn lock(spool: &Mutex<Spool>) -> Result<std::sync::MutexGuard<'_, Spool>, StoreError> {
+    spool
+        .lock()
+        .map_err(|_| StoreError::Spool(io::Error::other("spool lock poisoned")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventKind, Protocol, SessionId, SessionOrigin};
+
+    fn event(n: usize) -> Event {
+        SessionOrigin {
+            node: "node-a".into(),
+            session: SessionId("0123456789ab".into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.7:50000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        }
+        .event(EventKind::CommandInput {
+            input: format!("echo {n}"),
+        })
+    }
+
+    #[test]
+    fn segment_names_round_trip_and_sort() {
+        assert_eq!(segment_name(7), "00000000000000000007.jsonl");
+        assert_eq!(
+            segment_seq(Path::new("/x/00000000000000000007.jsonl")),
+            Some(7)
+        );
+        assert_eq!(segment_seq(Path::new("7.jsonl")), None);
+        assert_eq!(segment_seq(Path::new("0000000000000000000a.jsonl")), None);
+        assert_eq!(
+            segment_seq(Path::new("00000000000000000007.jsonl.tmp")),
+            None
+        );
+        assert!(segment_name(9) < segment_name(10));
+    }
+
+    #[test]
+    fn append_seal_and_drain_bookkeeping() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        assert_eq!(spool.pending(), 0);
+        spool.seal().unwrap();
+        assert!(
+            spool.sealed().unwrap().is_empty(),
+            "sealing nothing makes no segment"
+        );
+
+        let events: Vec<_> = (0..3).map(event).collect();
+        for e in &events {
+            spool.append(e).unwrap();
+        }
+        assert!(
+            spool.sealed().unwrap().is_empty(),
+            "the active segment is not sealed"
+        );
+        assert_eq!(spool.pending(), 3);
+        spool.seal().unwrap();
+        spool.append(&event(3)).unwrap();
+        let sealed = spool.sealed().unwrap();
+        assert_eq!(sealed.len(), 1);
+        assert_eq!(read_segment(&sealed[0]).unwrap(), events);
+        assert_eq!(spool.pending(), 4);
+
+        spool.mark_drained(&sealed[0], 3).unwrap();
+        assert_eq!(spool.pending(), 1);
+        // A second mark (a concurrent drain) does not count the segment twice.
+        spool.mark_drained(&sealed[0], 3).unwrap();
+        assert_eq!(spool.pending(), 1);
+    }
+
+    #[test]
+    fn active_segment_cannot_be_marked_drained() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        spool.append(&event(0)).unwrap();
+        let active = list_segments(tmp.path()).unwrap().remove(0).1;
+        assert!(spool.mark_drained(&active, 1).is_err());
+        assert_eq!(spool.pending(), 1);
+    }
+
+    #[test]
+    fn segments_seal_themselves_past_the_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        let mut e = event(0);
+        e.kind = EventKind::CommandInput {
+            input: "x".repeat(64 * 1024),
+        };
+        for _ in 0..40 {
+            spool.append(&e).unwrap();
+        }
+        let sealed = spool.sealed().unwrap();
+        assert_eq!(sealed.len(), 2, "about 16 lines of 64 KiB per MiB");
+        for path in &sealed {
+            let len = fs::metadata(path).unwrap().len();
+            assert!(
+                (SEGMENT_LIMIT..SEGMENT_LIMIT + 70 * 1024).contains(&len),
+                "{len}"
+            );
+        }
+        assert_eq!(spool.pending(), 40);
+    }
+
+    #[test]
+    fn reopening_counts_and_continues_after_the_last_segment() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        spool.append(&event(0)).unwrap();
+        spool.append(&event(1)).unwrap();
+        drop(spool);
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        assert_eq!(spool.pending(), 2);
+        assert_eq!(
+            spool.sealed().unwrap().len(),
+            1,
+            "a crashed active segment counts as sealed"
+        );
+        let third = event(2);
+        spool.append(&third).unwrap();
+        spool.seal().unwrap();
+        let sealed = spool.sealed().unwrap();
+        assert_eq!(sealed.len(), 2);
+        assert_eq!(read_segment(&sealed[1]).unwrap(), vec![third]);
+        assert_eq!(spool.pending(), 3);
+    }
+
+    #[test]
+    fn torn_and_corrupt_lines_are_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(segment_name(1));
+        let (a, b) = (event(0), event(1));
+        let mut text = serde_json::to_string(&a).unwrap();
+        text.push_str("\nnot json at all\n\n");
+        text.push_str(&serde_json::to_string(&b).unwrap());
+        text.push('\n');
+        let torn = serde_json::to_string(&event(2)).unwrap();
+        text.push_str(&torn[..torn.len() / 2]);
+        fs::write(&path, text).unwrap();
+        assert_eq!(read_segment(&path).unwrap(), vec![a, b]);
+        assert_eq!(Spool::open(tmp.path()).unwrap().pending(), 2);
+    }
+
+    #[test]
+    fn unrelated_files_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("README"), "not a segment\n").unwrap();
+        let spool = Spool::open(tmp.path()).unwrap();
+        assert_eq!(spool.pending(), 0);
+        assert!(spool.sealed().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,104 @@
+//! The command line: `config check`, `config show`, `migrate`, and bad configuration at start.
+
+use std::process::Command;
+
+fn mirage(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirage"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("MIRAGE_") {
+            cmd.env_remove(key);
+        }
+    }
+    let output = cmd
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run mirage");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn config_check_names_the_bad_key_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "data_dir = \"/tmp/m\"\n\n[ssh]\nlisten = \"0.0.0.0:2222\"\nlisen = \"x\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = mirage(&["config", "check", bad.to_str().unwrap()], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("line 5") && err.contains("lisen"), "{err}");
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[admin]\nlisten = \"127.0.0.1:9090\"\ntoken = \n").unwrap();
+    let (code, _, err) = mirage(&["config", "check", broken.to_str().unwrap()], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("line 3"), "{err}");
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[ssh]\nlisten = \"127.0.0.1:2022\"\n").unwrap();
+    let (code, out, err) = mirage(&["config", "check", good.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok"));
+}
+
+#[test]
+fn the_example_config_passes_the_check() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/mirage.example.toml");
+    let (code, _, err) = mirage(&["config", "check", example], &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn config_show_applies_environment_overrides() {
+    let (code, out, err) = mirage(
+        &["config", "show"],
+        &[
+            ("MIRAGE_SSH_LISTEN", "127.0.0.1:2022"),
+            ("MIRAGE_AUTH_USERDB", "root:x:*,!root:x:123456"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("listen = \"127.0.0.1:2022\""), "{out}");
+    assert!(out.contains("\"!root:x:123456\""), "{out}");
+}
+
+#[test]
+fn run_refuses_bad_configuration_with_a_clear_error() {
+    let (code, _, err) = mirage(&["run"], &[("MIRAGE_ADMIN_LISTEN", "0.0.0.0:9090")]);
+    assert_ne!(code, 0);
+    assert!(err.contains("admin.token"), "{err}");
+    let (code, _, err) = mirage(&["run"], &[("MIRAGE_SSH_LISTEN", "nowhere")]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("MIRAGE_SSH_LISTEN") && err.contains("socket address"),
+        "{err}"
+    );
+    let (code, _, err) = mirage(&["run"], &[("MIRAGE_AUTH_USERDB", "root:x")]);
+    assert_ne!(code, 0);
+    assert!(err.contains("auth.userdb"), "{err}");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (code, out, err) = mirage(&["migrate"], &[("MIRAGE_DATA_DIR", data.to_str().unwrap())]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sqlite"), "{out}");
+    let db = rusqlite::Connection::open(data.join("mirage.db")).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+    // Twice is fine.
+    assert_eq!(
+        mirage(&["migrate"], &[("MIRAGE_DATA_DIR", data.to_str().unwrap())]).0,
+        0
+    );
+}

@@ -1,0 +1,333 @@
+//! Shared test helpers: start the real `mirage` binary on loopback ports, talk HTTP and SSH to it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The password every test login uses with the default userdb (`root:x:*` minus a few).
+pub const PASSWORD: &str = "hunter2";
+
+/// A running `mirage run` process with its own data directory and ports.
+pub struct NodeProcess {
+    child: Option<Child>,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    /// SSH decoy address.
+    pub ssh: SocketAddr,
+    /// HTTP decoy address.
+    pub http: SocketAddr,
+    /// Admin address.
+    pub admin: SocketAddr,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl NodeProcess {
+    /// Starts a node in a fresh temporary data directory.
+    pub fn start(env: &[(&str, &str)]) -> NodeProcess {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        let mut node = NodeProcess::start_in(&dir, env);
+        node._tmp = Some(tmp);
+        node
+    }
+
+    /// Starts a node on `data_dir` (kept by the caller, e.g. to restart on it).
+    pub fn start_in(data_dir: &Path, env: &[(&str, &str)]) -> NodeProcess {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirage"));
+        cmd.arg("run");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("MIRAGE_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("RUST_LOG", "info")
+            .env("MIRAGE_DATA_DIR", data_dir)
+            .env("MIRAGE_SSH_LISTEN", "127.0.0.1:0")
+            .env("MIRAGE_HTTP_LISTEN", "127.0.0.1:0")
+            .env("MIRAGE_ADMIN_LISTEN", "127.0.0.1:0")
+            .env("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "50");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn mirage");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let pipe = child.stderr.take().expect("stderr");
+        let lines = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let (mut ssh, mut http, mut admin) = (None, None, None);
+        while ssh.is_none() || http.is_none() || admin.is_none() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "mirage exited early ({status}):\n{}",
+                    stderr.lock().unwrap().join("\n")
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mirage did not come up:\n{}",
+                stderr.lock().unwrap().join("\n")
+            );
+            for line in stderr.lock().unwrap().iter() {
+                if let Some(addr) = listener_addr(line, "ssh") {
+                    ssh = Some(addr);
+                }
+                if let Some(addr) = listener_addr(line, "http") {
+                    http = Some(addr);
+                }
+                if let Some(addr) = listener_addr(line, "admin") {
+                    admin = Some(addr);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        NodeProcess {
+            child: Some(child),
+            data_dir: data_dir.to_owned(),
+            _tmp: None,
+            ssh: ssh.unwrap(),
+            http: http.unwrap(),
+            admin: admin.unwrap(),
+            stderr,
+        }
+    }
+
+    /// Everything the node logged so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit.
+    pub fn terminate(&mut self) -> (ExitStatus, Duration) {
+        let mut child = self.child.take().expect("running");
+        let started = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = started + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return (status, started.elapsed());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("mirage did not exit after SIGTERM:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The JSON log's lines so far, parsed.
+    pub fn log_events(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.data_dir.join("log").join("mirage.json"))
+    }
+
+    /// Waits (bounded) until the JSON log holds an event matching `pred`; returns all events.
+    pub fn wait_for_log(
+        &self,
+        what: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let events = self.log_events();
+            if events.iter().any(&pred) {
+                return events;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} in the JSON log: {events:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn listener_addr(line: &str, protocol: &str) -> Option<SocketAddr> {
+    if !line.contains("Listener up.") || !line.contains(&format!("protocol=\"{protocol}\"")) {
+        return None;
+    }
+    let rest = line.split("addr=").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Parses a JSON-lines file (missing file: no lines).
+pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A minimal HTTP/1.1 request; returns (status, head, body).
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// `GET path`.
+pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    http_request(addr, "GET", path, &[])
+}
+
+/// The system's OpenSSH client, logging in with `password` through SSH_ASKPASS.
+pub struct OpenSsh {
+    askpass: tempfile::TempDir,
+}
+
+impl OpenSsh {
+    /// A client that answers the password prompt with `password`.
+    pub fn new(password: &str) -> OpenSsh {
+        let askpass = tempfile::tempdir().unwrap();
+        let script = askpass.path().join("askpass.sh");
+        std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' '{password}'\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        OpenSsh { askpass }
+    }
+
+    /// An `ssh` command for `user@127.0.0.1` on `port`, with `extra` arguments after the target.
+    pub fn command(&self, port: u16, user: &str, extra: &[&str]) -> Command {
+        let mut cmd = Command::new("ssh");
+        cmd.env("SSH_ASKPASS", self.askpass.path().join("askpass.sh"))
+            .env("SSH_ASKPASS_REQUIRE", "force")
+            .env("DISPLAY", ":0")
+            .args([
+                "-F",
+                "/dev/null",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "PreferredAuthentications=password",
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+                "-o",
+                "ConnectTimeout=10",
+                "-o",
+                "LogLevel=ERROR",
+                "-p",
+                &port.to_string(),
+                &format!("{user}@127.0.0.1"),
+            ])
+            .args(extra);
+        cmd
+    }
+
+    /// Runs `ssh … extra` with `input` on stdin; returns (exit code, stdout, stderr), bounded.
+    pub fn run(
+        &self,
+        port: u16,
+        user: &str,
+        extra: &[&str],
+        input: &[u8],
+    ) -> (i32, String, String) {
+        let mut child = self
+            .command(port, user, extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ssh");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+            // Keep stdin open briefly so an interactive shell sees every line before EOF.
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+/// The host keys a server presents, as `ssh-keyscan` prints them (sorted).
+pub fn keyscan(port: u16) -> Vec<String> {
+    let output = Command::new("ssh-keyscan")
+        .args([
+            "-T",
+            "10",
+            "-t",
+            "rsa,ecdsa,ed25519",
+            "-p",
+            &port.to_string(),
+            "127.0.0.1",
+        ])
+        .output()
+        .expect("ssh-keyscan");
+    let mut keys: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    keys.sort();
+    keys
+}

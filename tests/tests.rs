@@ -1,0 +1,14 @@
+//! Integration tests: one binary, one module per topic.
+
+// The command line: config check/show, migrate, bad configuration.
+mod cli;
+// Shared helpers: start a node, SSH clients, HTTP requests.
+mod common;
+// Docker files agree with the code's ports and paths.
+mod deploy;
+// The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
+mod node;
+// The store backends and the spool, run against SQLite and PostgreSQL alike.
+mod store;
+// Panic in one session: restarted from checkpoint, fifty others unaffected.
+mod supervision;
