@@ -10,10 +10,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::prelude::*;
-use actix_web::dev::{ServerHandle, Service};
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tokio::sync::watch;
 
@@ -24,7 +25,7 @@ use crate::actors::sink::{EventSink, Flush, Subscribe};
 use crate::admin::{AdminState, Readiness};
 use crate::config::Config;
 use crate::host::HostProfile;
-use crate::metrics::Metrics;
+use crate::metrics::{HttpTiming, Metrics, observe_http_latency};
 use crate::outputs::jsonlog::JsonLog;
 use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::keys::HostKeys;
@@ -204,25 +205,16 @@ impl Node {
         tracing::info!(protocol = "ssh", addr = %ssh_addr, "Listener up.");
 
         // HTTP decoy.
-        let decoy_metrics = metrics.clone();
+        let decoy_timing = HttpTiming {
+            metrics: metrics.clone(),
+            listener: "decoy",
+        };
         let http_listener = bind("http", config.http.listen)?;
         let http_addr = local_addr("http", config.http.listen, &http_listener)?;
         let http = HttpServer::new(move || {
-            let metrics = decoy_metrics.clone();
             App::new()
-                .wrap_fn(move |req, srv| {
-                    let started = Instant::now();
-                    let metrics = metrics.clone();
-                    let fut = srv.call(req);
-                    async move {
-                        let res = fut.await;
-                        metrics
-                            .http_request_seconds
-                            .with_label_values(&["decoy"])
-                            .observe(started.elapsed().as_secs_f64());
-                        res
-                    }
-                })
+                .app_data(web::Data::new(decoy_timing.clone()))
+                .wrap(from_fn(observe_http_latency))
                 .configure(crate::protocols::http::configure)
         })
         .workers(1)
@@ -248,9 +240,12 @@ impl Node {
         };
         let admin_listener = bind("admin", config.admin.listen)?;
         let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
+        let admin_timing = HttpTiming { metrics: metrics.clone(), listener: "admin" };
         let admin = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(admin_timing.clone()))
+                .wrap(from_fn(observe_http_latency))
                 .configure(crate::admin::configure)
         })
         .workers(1)

@@ -205,3 +205,31 @@ mod tests {
         }
     }
 }
+
+/// Which HTTP listener a request reached, for [`observe_http_latency`]; registered as app data.
+#[derive(Clone)]
+pub struct HttpTiming {
+    /// Node metrics.
+    pub metrics: Metrics,
+    /// The `listener` label: `decoy` or `admin`.
+    pub listener: &'static str,
+}
+
+/// actix-web middleware (use with `middleware::from_fn`): records each request's latency in
+/// `mirage_http_request_seconds{listener}` when the app has [`HttpTiming`] data.
+pub async fn observe_http_latency(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let timing = req.app_data::<actix_web::web::Data<HttpTiming>>().cloned();
+    let started = std::time::Instant::now();
+    let response = next.call(req).await;
+    if let Some(timing) = timing {
+        timing
+            .metrics
+            .http_request_seconds
+            .with_label_values(&[timing.listener])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    response
+}

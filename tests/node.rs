@@ -298,6 +298,7 @@ fn admin_listener_reports_health_readiness_and_metrics() {
         "mirage_events_spooled",
         "mirage_actor_restarts_total{actor=\"session\"} 0",
         "mirage_command_seconds_bucket",
+        "mirage_http_request_seconds_count{listener=\"admin\"}",
     ] {
         assert!(metrics.contains(line), "missing {line:?} in\n{metrics}");
     }
