@@ -240,7 +240,10 @@ impl Node {
         };
         let admin_listener = bind("admin", config.admin.listen)?;
         let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
-        let admin_timing = HttpTiming { metrics: metrics.clone(), listener: "admin" };
+        let admin_timing = HttpTiming {
+            metrics: metrics.clone(),
+            listener: "admin",
+        };
         let admin = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))

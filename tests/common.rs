@@ -125,7 +125,7 @@ impl NodeProcess {
                 return (status, started.elapsed());
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
+                child.kill().ok();
                 panic!("mirage did not exit after SIGTERM:\n{}", self.stderr());
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -161,8 +161,8 @@ impl NodeProcess {
 impl Drop for NodeProcess {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill().ok();
+            child.wait().ok();
         }
     }
 }
@@ -204,7 +204,8 @@ pub fn http_request(
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
+    // A reset after the response is fine: what arrived is what we check.
+    stream.read_to_end(&mut raw).ok();
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
@@ -285,7 +286,8 @@ impl OpenSsh {
         let mut stdin = child.stdin.take().unwrap();
         let input = input.to_vec();
         std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+            // ssh may exit before reading everything (exec ignores stdin).
+            stdin.write_all(&input).ok();
             // Keep stdin open briefly so an interactive shell sees every line before EOF.
             std::thread::sleep(Duration::from_secs(3));
         });
@@ -295,7 +297,7 @@ impl OpenSsh {
                 break;
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
+                child.kill().ok();
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -330,4 +332,131 @@ pub fn keyscan(port: u16) -> Vec<String> {
         .collect();
     keys.sort();
     keys
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: a database per test, and a forwarder that makes a port dead or alive.
+
+/// Binds `addr`, retrying briefly in case the port is still in TIME_WAIT or taken for a moment.
+pub async fn bind_retrying(addr: SocketAddr) -> tokio::net::TcpListener {
+    let mut last = None;
+    for _ in 0..50 {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return listener,
+            Err(err) => last = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot bind {addr}: {last:?}");
+}
+
+/// Accepts connections and pipes each to `target`.
+pub async fn forward(listener: tokio::net::TcpListener, target: SocketAddr) {
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                // The stream ends when either side closes; errors just end it.
+                let _copied = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+pub fn pg_addr() -> SocketAddr {
+    std::env::var("MIRAGE_TEST_PG_ADDR")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5432)))
+}
+
+/// Connects as `postgres` to `dbname` on the test server, bounded in time.
+pub async fn pg_connect(dbname: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let addr = pg_addr();
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(addr.ip().to_string())
+        .port(addr.port())
+        .user("postgres")
+        .dbname(dbname)
+        .connect_timeout(Duration::from_secs(5));
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _closed = connection.await;
+    });
+    Ok(client)
+}
+
+/// A database of one test, dropped by [`PgDatabase::drop_now`] or, failing that, on `Drop`.
+pub struct PgDatabase {
+    /// The database's name.
+    pub name: String,
+    dropped: bool,
+}
+
+impl PgDatabase {
+    /// Creates a fresh, uniquely named database.
+    pub async fn create() -> PgDatabase {
+        let name = format!("mirage_test_{:016x}", rand::random::<u64>());
+        let admin = pg_connect("postgres").await.unwrap_or_else(|err| {
+            panic!(
+                "PostgreSQL at {} is needed: {}",
+                pg_addr(),
+                mirage::error_chain(&err)
+            )
+        });
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        PgDatabase {
+            name,
+            dropped: false,
+        }
+    }
+
+    /// Its URL through `addr` (the server itself, or a forwarder).
+    pub fn url(&self, addr: SocketAddr) -> String {
+        format!("postgres://postgres@{addr}/{}", self.name)
+    }
+
+    /// Drops the database now.
+    pub async fn drop_now(&mut self) {
+        let dropped =
+            tokio::time::timeout(Duration::from_secs(15), drop_database(&self.name)).await;
+        match dropped {
+            Ok(Ok(())) => self.dropped = true,
+            Ok(Err(err)) => eprintln!("cannot drop {}: {}", self.name, mirage::error_chain(&err)),
+            Err(_) => eprintln!("dropping {} timed out", self.name),
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // Best effort, on a thread of its own: Drop may run inside (or outside) a runtime.
+        let name = self.name.clone();
+        let thread = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                let _done =
+                    tokio::time::timeout(Duration::from_secs(15), drop_database(&name)).await;
+            });
+        });
+        let _joined = thread.join();
+    }
+}
+
+pub async fn drop_database(name: &str) -> Result<(), tokio_postgres::Error> {
+    let admin = pg_connect("postgres").await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
 }

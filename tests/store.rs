@@ -20,6 +20,8 @@ use mirage::store::{self, EventStore};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
+use crate::common::{PgDatabase, bind_retrying, forward, pg_addr, pg_connect};
+
 /// Upper bound for one whole test, setup and cleanup excluded.
 const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Connect timeout of stores pointed at a target that is down: failures must come quickly.
@@ -36,9 +38,11 @@ macro_rules! backend_tests {
                 #[tokio::test]
                 async fn $name() {
                     let backend = super::Backend::$backend().await;
-                    let scenario = tokio::time::timeout(super::TEST_TIMEOUT, super::$name(&backend));
-                    let outcome =
-                        futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(scenario)).await;
+                    let scenario = std::panic::AssertUnwindSafe(tokio::time::timeout(
+                        super::TEST_TIMEOUT,
+                        super::$name(&backend),
+                    ));
+                    let outcome = futures::FutureExt::catch_unwind(scenario).await;
                     backend.finish().await;
                     match outcome {
                         Ok(Ok(())) => {}
@@ -73,7 +77,7 @@ scenarios! {
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-/// 1. Events of several kinds and two sessions come back equal, in order, filtered by session.
+/// Case 1: Events of several kinds and two sessions come back equal, in order, filtered by session.
 async fn insert_and_read_back(b: &Backend) {
     let store = b.store();
     assert_eq!(store.backend(), b.name());
@@ -109,7 +113,7 @@ async fn insert_and_read_back(b: &Backend) {
     assert_eq!(again.events(None, 1000).await.unwrap(), all);
 }
 
-/// 2. Inserting the same events again stores nothing new, also within one batch.
+/// Case 2: Inserting the same events again stores nothing new, also within one batch.
 async fn inserting_twice_stores_once(b: &Backend) {
     let store = b.store();
     let events = session_events(&origin(&SessionId::random(), false), 0, 20);
@@ -125,7 +129,7 @@ async fn inserting_twice_stores_once(b: &Backend) {
     assert_eq!(unique_ids(&store.events(None, 1000).await.unwrap()), 25);
 }
 
-/// 3. `migrate` is idempotent, before and after the first use, and across stores.
+/// Case 3: `migrate` is idempotent, before and after the first use, and across stores.
 async fn migrate_twice_is_fine(b: &Backend) {
     let store = b.store();
     store.migrate().await.expect("first migrate");
@@ -140,13 +144,13 @@ async fn migrate_twice_is_fine(b: &Backend) {
     assert_eq!(b.migration_versions().await, vec![1]);
 }
 
-/// 4. Four stores (four nodes) migrating one fresh database at once all succeed, and each
+/// Case 4: Four stores (four nodes) migrating one fresh database at once all succeed, and each
 /// version is recorded once.
 async fn concurrent_migrations_apply_each_version_once(b: &Backend) {
     let stores: Vec<_> = (0..4).map(|_| b.store()).collect();
     let results = futures::future::join_all(stores.iter().map(|s| s.migrate())).await;
     for (i, result) in results.into_iter().enumerate() {
-        result.unwrap_or_else(|err| panic!("store {i}: {}", chain(&err)));
+        result.unwrap_or_else(|err| panic!("store {i}: {}", mirage::error_chain(&err)));
     }
     assert_eq!(b.migration_versions().await, vec![1]);
     // And the schema works from every one of them.
@@ -157,7 +161,7 @@ async fn concurrent_migrations_apply_each_version_once(b: &Backend) {
     assert_eq!(stores[0].count().await.unwrap(), 4);
 }
 
-/// 5. While the store is unreachable, events pile up in the spool (several segments) and every
+/// Case 5: While the store is unreachable, events pile up in the spool (several segments) and every
 /// drain fails; once it is back, one drain stores every event exactly once and empties the spool.
 async fn spool_drains_exactly_once_across_an_outage(b: &Backend) {
     const ROUNDS: usize = 6;
@@ -188,7 +192,7 @@ async fn spool_drains_exactly_once_across_an_outage(b: &Backend) {
         let err = spool::drain(&spool, store.as_ref())
             .await
             .expect_err("store is down");
-        assert!(err.is_unavailable(), "{}", chain(&err));
+        assert!(err.is_unavailable(), "{}", mirage::error_chain(&err));
         assert_eq!(
             spool.lock().unwrap().pending(),
             ((round + 1) * PER_ROUND) as u64
@@ -217,7 +221,7 @@ async fn spool_drains_exactly_once_across_an_outage(b: &Backend) {
     assert_eq!(store.count().await.unwrap(), total as u64);
 }
 
-/// 6. A crash after a segment's insert committed but before the segment was removed: the next
+/// Case 6: A crash after a segment's insert committed but before the segment was removed: the next
 /// drain inserts it again, and nothing is stored twice.
 async fn crash_between_commit_and_removal_stores_once(b: &Backend) {
     let store = b.store();
@@ -250,7 +254,7 @@ async fn crash_between_commit_and_removal_stores_once(b: &Backend) {
     assert_spool_empty(&spool);
 }
 
-/// 7. A spool dropped without sealing (a crash) is recovered: pending is right and a drain
+/// Case 7: A spool dropped without sealing (a crash) is recovered: pending is right and a drain
 /// stores everything.
 async fn spool_recovers_an_unsealed_segment(b: &Backend) {
     let store = b.store();
@@ -271,7 +275,7 @@ async fn spool_recovers_an_unsealed_segment(b: &Backend) {
         "the crashed active segment counts as sealed"
     );
     let spool = Mutex::new(spool);
-    let later = session_events(&session, 10, 3);
+    let later = session_events(&session, 20, 3); // after the first ten in time
     for event in &later {
         spool.lock().unwrap().append(event).unwrap();
     }
@@ -284,7 +288,7 @@ async fn spool_recovers_an_unsealed_segment(b: &Backend) {
     assert_spool_empty(&spool);
 }
 
-/// 8. A torn last line (a crash mid-write) is skipped and the rest of the segment is stored.
+/// Case 8: A torn last line (a crash mid-write) is skipped and the rest of the segment is stored.
 async fn torn_last_line_is_skipped(b: &Backend) {
     let store = b.store();
     let events = session_events(&origin(&SessionId::random(), false), 0, 5);
@@ -424,18 +428,6 @@ fn assert_spool_empty(spool: &Mutex<Spool>) {
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     assert!(left.is_empty(), "segments left: {left:?}");
-}
-
-/// The error and its causes on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,122 +600,6 @@ impl Drop for Outage {
             task.abort();
         }
     }
-}
-
-/// Binds `addr`, retrying briefly in case the port is still in TIME_WAIT or taken for a moment.
-async fn bind_retrying(addr: SocketAddr) -> tokio::net::TcpListener {
-    let mut last = None;
-    for _ in 0..50 {
-        match tokio::net::TcpListener::bind(addr).await {
-            Ok(listener) => return listener,
-            Err(err) => last = Some(err),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("cannot bind {addr}: {last:?}");
-}
-
-/// Accepts connections and pipes each to `target`.
-async fn forward(listener: tokio::net::TcpListener, target: SocketAddr) {
-    while let Ok((mut inbound, _)) = listener.accept().await {
-        tokio::spawn(async move {
-            if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                // The stream ends when either side closes; errors just end it.
-                let _copied = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
-        });
-    }
-}
-
-fn pg_addr() -> SocketAddr {
-    std::env::var("MIRAGE_TEST_PG_ADDR")
-        .ok()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5432)))
-}
-
-/// Connects as `postgres` to `dbname` on the test server, bounded in time.
-async fn pg_connect(dbname: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let addr = pg_addr();
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(addr.ip().to_string())
-        .port(addr.port())
-        .user("postgres")
-        .dbname(dbname)
-        .connect_timeout(Duration::from_secs(5));
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _closed = connection.await;
-    });
-    Ok(client)
-}
-
-/// A database of one test, dropped by [`PgDatabase::drop_now`] or, failing that, on `Drop`.
-struct PgDatabase {
-    name: String,
-    dropped: bool,
-}
-
-impl PgDatabase {
-    async fn create() -> PgDatabase {
-        let name = format!("mirage_test_{:016x}", rand::random::<u64>());
-        let admin = pg_connect("postgres")
-            .await
-            .unwrap_or_else(|err| panic!("PostgreSQL at {} is needed: {}", pg_addr(), chain(&err)));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        PgDatabase {
-            name,
-            dropped: false,
-        }
-    }
-
-    fn url(&self, addr: SocketAddr) -> String {
-        format!("postgres://postgres@{addr}/{}", self.name)
-    }
-
-    async fn drop_now(&mut self) {
-        let dropped =
-            tokio::time::timeout(Duration::from_secs(15), drop_database(&self.name)).await;
-        match dropped {
-            Ok(Ok(())) => self.dropped = true,
-            Ok(Err(err)) => eprintln!("cannot drop {}: {}", self.name, chain(&err)),
-            Err(_) => eprintln!("dropping {} timed out", self.name),
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        if self.dropped {
-            return;
-        }
-        // Best effort, on a thread of its own: Drop may run inside (or outside) a runtime.
-        let name = self.name.clone();
-        let thread = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async {
-                let _done =
-                    tokio::time::timeout(Duration::from_secs(15), drop_database(&name)).await;
-            });
-        });
-        let _joined = thread.join();
-    }
-}
-
-async fn drop_database(name: &str) -> Result<(), tokio_postgres::Error> {
-    let admin = pg_connect("postgres").await?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
 }
 
 #[test]

@@ -115,7 +115,7 @@ async fn a_panicking_session_restarts_from_its_checkpoint_and_fifty_others_see_n
     for (i, mut shell) in shells.into_iter().enumerate() {
         let mut go = go_rx.clone();
         tasks.push(tokio::spawn(async move {
-            let _ = go.wait_for(|g| *g).await;
+            go.wait_for(|g| *g).await.expect("start signal");
             for n in 0..5 {
                 let out = shell.run(&format!("echo bystander-{i}-{n}")).await;
                 assert_eq!(out, format!("bystander-{i}-{n}\r\n"), "bystander {i}");

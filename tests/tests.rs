@@ -8,6 +8,8 @@ mod common;
 mod deploy;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
+// The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.
+mod postgres_node;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.

@@ -344,7 +344,7 @@ fn pick_series(rng: &mut StdRng) -> &'static Series {
 /// What servers are for; the core of most hand-made hostnames.
 const ROLES: &[&str] = &[
     "web", "db", "app", "api", "mail", "git", "ci", "build", "backup", "cache", "redis", "mysql",
-    "pg", "proxy", "lb", "vpn", "dns", "mon", "log", "files", "dev", "jenkins", "docker", "worker",
+    "pg", "proxy", "lb", "vpn", "dns", "mon", "log", "files", "jenkins", "docker", "worker",
     "gateway", "bastion", "ftp", "nas", "erp", "crm", "shop", "wp", "nginx", "mongo", "elastic",
 ];
 
@@ -394,9 +394,10 @@ fn hostname(rng: &mut StdRng) -> String {
                     rng.gen_range(1..255)
                 )
             } else {
+                // The default VPC's subnets are 172.31.0.0/20, 172.31.16.0/20, … one per zone.
                 format!(
                     "ip-172-31-{}-{}",
-                    rng.gen_range(0..256),
+                    rng.gen_range(0..96),
                     rng.gen_range(1..255)
                 )
             }

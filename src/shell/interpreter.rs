@@ -10,14 +10,15 @@
 //! redirections; what reaches the terminal comes back as one byte string. Everything the
 //! attacker controls is bounded: line length, expansion size, output size, nesting.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
-use super::arith;
 use super::commands::{self, CommandCtx, Stream};
 use super::parser::{
     self, Command, Connector, List, ParamOp, Part, Pipeline, RedirOp, Redirect, SimpleCommand,
 };
 use super::state::ShellState;
+use super::{arith, pattern};
 use crate::host::HostProfile;
 
 /// The longest line the shell runs; longer lines get an error instead (the line editor
@@ -29,6 +30,17 @@ pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 
 /// The largest single word an expansion may produce (`A=$A$A` doubling stops here).
 const MAX_WORD_BYTES: usize = 1 << 20;
+
+/// The most bytes one command's arguments may hold, like Linux's `ARG_MAX` (2 MiB).
+const MAX_ARGV_BYTES: usize = 2 << 20;
+
+/// How many bytes of state one line may copy for subshells, pipeline stages and `$(…)`
+/// (each copy costs the state's size plus [`FORK_COST`]). Beyond it, forking fails as it does
+/// on a real box that hits its process limit.
+const FORK_BUDGET: usize = 64 << 20;
+
+/// The fixed part of one copy's cost, so that many copies of a small state also run out.
+const FORK_COST: usize = 2048;
 
 /// What bash's `$-` holds in an interactive login shell with job control.
 const SHELL_FLAGS: &str = "himBHs";
@@ -101,7 +113,8 @@ impl Shell {
                 };
             }
         };
-        let mut exec = Exec::new(&self.host);
+        let forks = Cell::new(FORK_BUDGET);
+        let mut exec = Exec::new(&self.host, &forks);
         let flow = exec.list(state, &list, &[]);
         let (exit, status) = match flow {
             Flow::Exit(status) => {
@@ -187,17 +200,35 @@ struct Exec<'h> {
     /// The status of the last command substitution in the current command, which becomes
     /// `$?` of a command made only of assignments.
     subst_status: Option<i32>,
+    /// What is left of the line's [`FORK_BUDGET`], shared with nested runs.
+    forks: &'h Cell<usize>,
 }
 
 impl<'h> Exec<'h> {
-    fn new(host: &'h HostProfile) -> Self {
+    fn new(host: &'h HostProfile, forks: &'h Cell<usize>) -> Self {
         Exec {
             host,
             output: Vec::new(),
             output_bytes: 0,
             unknown: Vec::new(),
             subst_status: None,
+            forks,
         }
+    }
+
+    /// Copies the state for a subshell, as `fork(2)` would; `None` (after bash's error) when
+    /// the line has used up its [`FORK_BUDGET`].
+    fn fork(&mut self, state: &ShellState) -> Option<ShellState> {
+        let history: usize = state.history.iter().map(String::len).sum();
+        let cost = FORK_COST + state.vars_bytes() + history;
+        let left = self.forks.get();
+        if cost > left {
+            self.forks.set(0);
+            self.error("-bash: fork: Resource temporarily unavailable\n");
+            return None;
+        }
+        self.forks.set(left - cost);
+        Some(state.clone())
     }
 
     /// Appends output, up to [`MAX_OUTPUT_BYTES`] in all.
@@ -274,11 +305,14 @@ impl<'h> Exec<'h> {
                 flow = f;
             } else {
                 // Every stage of a real pipeline runs in a subshell.
-                let mut copy = state.clone();
-                let (s, f) = self.command(&mut copy, command, &input, stdout, &mut next);
-                status = match f {
-                    Flow::Exit(code) => code,
-                    _ => s,
+                status = match self.fork(state) {
+                    Some(mut copy) => {
+                        match self.command(&mut copy, command, &input, stdout, &mut next) {
+                            (_, Flow::Exit(code)) => code,
+                            (s, _) => s,
+                        }
+                    }
+                    None => 1,
                 };
             }
             input = next;
@@ -312,8 +346,10 @@ impl<'h> Exec<'h> {
                 if let Err(status) = self.redirect(state, redirects, &mut fds, &mut input) {
                     return (status, Flow::Next);
                 }
-                let mut copy = state.clone();
-                let mut inner = Exec::new(self.host);
+                let Some(mut copy) = self.fork(state) else {
+                    return (1, Flow::Next);
+                };
+                let mut inner = Exec::new(self.host, self.forks);
                 let flow = inner.list(&mut copy, body, &input);
                 let status = match flow {
                     Flow::Exit(code) => code,
@@ -337,7 +373,9 @@ impl<'h> Exec<'h> {
         self.subst_status = None;
         // Expand the words. `export` takes `NAME=value` arguments whole, like an assignment.
         let mut argv: Vec<String> = Vec::new();
+        let mut argv_bytes = 0usize;
         for word in &cmd.words {
+            let before = argv.len();
             let declaration =
                 argv.first().is_some_and(|name| name == "export") && assignment_like(&word.parts);
             if declaration {
@@ -345,20 +383,20 @@ impl<'h> Exec<'h> {
                     Ok(value) => argv.push(value),
                     Err(message) => return self.fatal(state, &message),
                 }
-                continue;
-            }
-            for parts in brace_expand(&word.parts) {
-                match self.expand_fields(state, &parts) {
-                    Ok(fields) => argv.extend(fields),
-                    Err(message) => return self.fatal(state, &message),
+            } else {
+                for parts in brace_expand(&word.parts) {
+                    match self.expand_fields(state, &parts) {
+                        Ok(fields) => argv.extend(fields),
+                        Err(message) => return self.fatal(state, &message),
+                    }
                 }
             }
-        }
-        let mut assignments = Vec::with_capacity(cmd.assignments.len());
-        for (name, value) in &cmd.assignments {
-            match self.expand_single(state, &value.parts) {
-                Ok(value) => assignments.push((name.clone(), value)),
-                Err(message) => return self.fatal(state, &message),
+            // Like the kernel's ARG_MAX: a command line cannot grow without bound.
+            argv_bytes += argv[before..].iter().map(String::len).sum::<usize>();
+            if argv_bytes > MAX_ARGV_BYTES {
+                let name = argv.first().cloned().unwrap_or_default();
+                self.error(&format!("-bash: {name}: Argument list too long\n"));
+                return (126, Flow::Next);
             }
         }
         let mut fds = [stdout, Sink::Term(Stream::Err)];
@@ -367,13 +405,40 @@ impl<'h> Exec<'h> {
             return (status, Flow::Next);
         }
         let Some(name) = argv.first().cloned() else {
-            // Only assignments (and redirections): they stay.
-            for (name, value) in assignments {
-                state.set_var(&name, value);
+            // Only assignments (and redirections): they stay, each visible to the next.
+            for (name, value) in &cmd.assignments {
+                match self.expand_single(state, &value.parts) {
+                    Ok(value) if state.can_hold(name, &value) => state.set_var(name, value),
+                    Ok(value) => return self.fatal(state, &too_large(value.len())),
+                    Err(message) => return self.fatal(state, &message),
+                }
             }
             return (self.subst_status.unwrap_or(0), Flow::Next);
         };
+        // `NAME=value cmd`: the assignments hold for this command only, exported, each
+        // visible to the next; the words were expanded before them.
+        let mut saved: Vec<(String, Option<String>, Option<String>)> = Vec::new();
+        for (name, value) in &cmd.assignments {
+            let value = match self.expand_single(state, &value.parts) {
+                Ok(value) if state.can_hold(name, &value) => value,
+                Ok(value) => {
+                    restore(state, saved);
+                    return self.fatal(state, &too_large(value.len()));
+                }
+                Err(message) => {
+                    restore(state, saved);
+                    return self.fatal(state, &message);
+                }
+            };
+            saved.push((
+                name.clone(),
+                state.vars.remove(name),
+                state.env.get(name).cloned(),
+            ));
+            state.env.insert(name.clone(), value);
+        }
         let Some(command) = commands::lookup(&name) else {
+            restore(state, saved);
             let message = if name.contains('/') {
                 format!("-bash: {name}: No such file or directory\n")
             } else {
@@ -383,28 +448,12 @@ impl<'h> Exec<'h> {
             self.unknown.push(name);
             return (127, Flow::Next);
         };
-        // `NAME=value cmd`: the assignments hold for this command only, exported.
-        let saved: Vec<(String, Option<String>, Option<String>)> = assignments
-            .iter()
-            .map(|(n, _)| (n.clone(), state.vars.remove(n), state.env.get(n).cloned()))
-            .collect();
-        for (name, value) in assignments {
-            state.env.insert(name, value);
-        }
         let mut cx = CommandCtx::new(self.host, state, &input);
         let status = command.run(&mut cx, &argv);
         let exit = cx.exit_requested();
         let aborted = cx.line_aborted();
         let chunks = cx.into_output();
-        for (name, var, env) in saved {
-            state.env.remove(&name);
-            if let Some(value) = var {
-                state.vars.insert(name.clone(), value);
-            }
-            if let Some(value) = env {
-                state.env.insert(name, value);
-            }
-        }
+        restore(state, saved);
         self.route(chunks, fds, pipe);
         match exit {
             Some(code) => (code, Flow::Exit(code)),
@@ -686,10 +735,10 @@ impl<'h> Exec<'h> {
         &mut self,
         state: &mut ShellState,
         name: &str,
-        op: Option<&(ParamOp, Vec<Part>)>,
+        op: Option<&(ParamOp, Vec<Part>, Vec<Part>)>,
     ) -> Result<String, String> {
         let value = self.param_value(state, name);
-        let Some((op, word)) = op else {
+        let Some((op, word, replacement)) = op else {
             return Ok(value.unwrap_or_default());
         };
         let unset = |colon: bool| value.as_deref().is_none_or(|v| colon && v.is_empty());
@@ -708,6 +757,9 @@ impl<'h> Exec<'h> {
                 let word = self.expand_single(state, word)?;
                 if !parser::is_name(name) {
                     return Err(format!("-bash: ${name}: cannot assign in this way\n"));
+                }
+                if !state.can_hold(name, &word) {
+                    return Err(too_large(word.len()));
                 }
                 state.set_var(name, word.clone());
                 Ok(word)
@@ -735,14 +787,110 @@ impl<'h> Exec<'h> {
                 };
                 Err(format!("-bash: {name}: {message}\n"))
             }
+            ParamOp::RemovePrefix { longest } => {
+                let pattern = self.expand_single(state, word)?;
+                Ok(pattern::remove_prefix(
+                    &value.unwrap_or_default(),
+                    &pattern,
+                    longest,
+                ))
+            }
+            ParamOp::RemoveSuffix { longest } => {
+                let pattern = self.expand_single(state, word)?;
+                Ok(pattern::remove_suffix(
+                    &value.unwrap_or_default(),
+                    &pattern,
+                    longest,
+                ))
+            }
+            ParamOp::Replace {
+                all,
+                at_start,
+                at_end,
+            } => {
+                let pattern = self.expand_single(state, word)?;
+                let replacement = self.expand_single(state, replacement)?;
+                let anchor = if at_start {
+                    pattern::Anchor::Start
+                } else if at_end {
+                    pattern::Anchor::End
+                } else {
+                    pattern::Anchor::Anywhere
+                };
+                let value = value.unwrap_or_default();
+                Ok(pattern::replace(
+                    &value,
+                    &pattern,
+                    &replacement,
+                    all,
+                    anchor,
+                ))
+            }
+            ParamOp::Substring => {
+                let value = value.unwrap_or_default();
+                let spec = self.expand_single(state, word)?;
+                let (offset, length) = match spec.split_once(':') {
+                    Some((o, l)) => (o.to_owned(), Some(l.to_owned())),
+                    None => (spec, None),
+                };
+                let lookup = |n: &str| self.param_value(state, n);
+                let arith = |e: &str| arith::eval(e, &lookup).map_err(|e| format!("-bash: {e}\n"));
+                let chars: Vec<char> = value.chars().collect();
+                let count = chars.len() as i64;
+                let mut start = arith(&offset)?;
+                if start < 0 {
+                    start += count;
+                }
+                if start < 0 || start > count {
+                    return Ok(String::new());
+                }
+                let end = match length {
+                    None => count,
+                    Some(l) => {
+                        let l = arith(&l)?;
+                        if l < 0 {
+                            let end = count + l;
+                            if end < start {
+                                return Err(format!("-bash: {l}: substring expression < 0\n"));
+                            }
+                            end
+                        } else {
+                            (start.saturating_add(l)).min(count)
+                        }
+                    }
+                };
+                Ok(chars[start as usize..end as usize].iter().collect())
+            }
+            ParamOp::Case { upper, all } => {
+                let value = value.unwrap_or_default();
+                let change = |c: char| -> String {
+                    if upper {
+                        c.to_uppercase().collect()
+                    } else {
+                        c.to_lowercase().collect()
+                    }
+                };
+                Ok(if all {
+                    value.chars().map(change).collect()
+                } else {
+                    let mut chars = value.chars();
+                    match chars.next() {
+                        Some(first) => change(first) + chars.as_str(),
+                        None => String::new(),
+                    }
+                })
+            }
         }
     }
 
     /// `$(…)`: runs `body` in a copy of the state and returns its stdout without trailing
     /// newlines; its stderr goes straight to this output.
     fn command_sub(&mut self, state: &ShellState, body: &List) -> String {
-        let mut copy = state.clone();
-        let mut inner = Exec::new(self.host);
+        let Some(mut copy) = self.fork(state) else {
+            self.subst_status = Some(1);
+            return String::new();
+        };
+        let mut inner = Exec::new(self.host, self.forks);
         let flow = inner.list(&mut copy, body, &[]);
         self.subst_status = Some(match flow {
             Flow::Exit(code) => code,
@@ -760,6 +908,179 @@ impl<'h> Exec<'h> {
             captured.pop();
         }
         String::from_utf8_lossy(&captured).into_owned()
+    }
+}
+
+/// Puts back the variables a `NAME=value cmd` prefix replaced, latest first.
+fn restore(state: &mut ShellState, saved: Vec<(String, Option<String>, Option<String>)>) {
+    for (name, var, env) in saved.into_iter().rev() {
+        state.env.remove(&name);
+        if let Some(value) = var {
+            state.vars.insert(name.clone(), value);
+        }
+        if let Some(value) = env {
+            state.env.insert(name, value);
+        }
+    }
+}
+
+/// The most words one brace expansion may produce.
+const MAX_BRACE_WORDS: usize = 1024;
+
+/// Bash's brace expansion (`a{b,c}`, `{1..5}`, `{a..e}`, `{01..10..2}`) on the unquoted
+/// literal text of a word; the other parts are copied into every resulting word.
+fn brace_expand(parts: &[Part]) -> Vec<Vec<Part>> {
+    // Every resulting word is about as long as the original: bound the words by bytes too.
+    let size: usize = parts
+        .iter()
+        .map(|p| match p {
+            Part::Lit { text, .. } => text.len(),
+            _ => 16,
+        })
+        .sum();
+    let max_words = (MAX_ARGV_BYTES / size.max(1)).clamp(1, MAX_BRACE_WORDS);
+    let mut done = Vec::new();
+    let mut todo = vec![parts.to_vec()];
+    while let Some(word) = todo.pop() {
+        if done.len() + todo.len() >= max_words {
+            done.push(word);
+            continue;
+        }
+        let found = word.iter().enumerate().find_map(|(i, part)| match part {
+            Part::Lit {
+                text,
+                quoted: false,
+            } => braces_in(text, max_words).map(|variants| (i, variants)),
+            _ => None,
+        });
+        match found {
+            None => done.push(word),
+            Some((i, variants)) => {
+                // Pushed in reverse so they come out in order.
+                for variant in variants.into_iter().rev() {
+                    let mut next = word.clone();
+                    next[i] = Part::Lit {
+                        text: variant,
+                        quoted: false,
+                    };
+                    todo.push(next);
+                }
+            }
+        }
+    }
+    done
+}
+
+/// The texts the first brace expression in `text` expands to, if it has one.
+fn braces_in(text: &str, max_words: usize) -> Option<Vec<String>> {
+    let bytes = text.as_bytes();
+    for (open, _) in text.match_indices('{') {
+        // Find the matching close brace and the top-level commas.
+        let mut depth = 0usize;
+        let mut commas = Vec::new();
+        let mut close = None;
+        for (i, &b) in bytes.iter().enumerate().skip(open) {
+            match b {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(i);
+                        break;
+                    }
+                }
+                b',' if depth == 1 => commas.push(i),
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let (prefix, inner, suffix) = (&text[..open], &text[open + 1..close], &text[close + 1..]);
+        let alternatives: Vec<String> = if commas.is_empty() {
+            match sequence(inner) {
+                Some(items) => items,
+                None => continue,
+            }
+        } else {
+            let mut items = Vec::new();
+            let mut start = open + 1;
+            for &comma in &commas {
+                items.push(text[start..comma].to_owned());
+                start = comma + 1;
+            }
+            items.push(text[start..close].to_owned());
+            items
+        };
+        return Some(
+            alternatives
+                .into_iter()
+                .take(max_words)
+                .map(|alt| format!("{prefix}{alt}{suffix}"))
+                .collect(),
+        );
+    }
+    None
+}
+
+/// `{a..b}` or `{a..b..step}` with integers or single letters.
+fn sequence(inner: &str) -> Option<Vec<String>> {
+    let fields: Vec<&str> = inner.split("..").collect();
+    let (start, end, step) = match fields.as_slice() {
+        [a, b] => (*a, *b, None),
+        [a, b, c] => (*a, *b, Some(*c)),
+        _ => return None,
+    };
+    let step: i64 = match step {
+        Some(s) => s.parse::<i64>().ok()?.checked_abs()?.max(1),
+        None => 1,
+    };
+    if let (Ok(a), Ok(b)) = (start.parse::<i64>(), end.parse::<i64>()) {
+        let padded = |s: &str| {
+            let digits = s.trim_start_matches('-');
+            digits.len() > 1 && digits.starts_with('0')
+        };
+        let width = if padded(start) || padded(end) {
+            start.len().max(end.len())
+        } else {
+            0
+        };
+        let mut items = Vec::new();
+        let mut n = a;
+        while items.len() < MAX_BRACE_WORDS {
+            items.push(format!("{n:0width$}"));
+            let next = if a <= b {
+                n.checked_add(step)
+            } else {
+                n.checked_sub(step)
+            };
+            match next {
+                Some(next) if (a <= b && next <= b) || (a > b && next >= b) => n = next,
+                _ => break,
+            }
+        }
+        return Some(items);
+    }
+    let (mut a, mut b) = (start.chars(), end.chars());
+    match (a.next(), a.next(), b.next(), b.next()) {
+        (Some(x), None, Some(y), None) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => {
+            let (x, y) = (x as u8, y as u8);
+            let step = u8::try_from(step).unwrap_or(u8::MAX);
+            let mut items = Vec::new();
+            let mut c = x;
+            loop {
+                items.push((c as char).to_string());
+                let next = if x <= y {
+                    c.checked_add(step)
+                } else {
+                    c.checked_sub(step)
+                };
+                match next {
+                    Some(n) if (x <= y && n <= y) || (x > y && n >= y) => c = n,
+                    _ => break,
+                }
+            }
+            Some(items)
+        }
+        _ => None,
     }
 }
 
@@ -838,6 +1159,59 @@ mod tests {
         assert_eq!(
             run("FOO=bar sh_var=1; echo $FOO; export | grep FOO"),
             "bar\n-bash: grep: command not found\n"
+        );
+    }
+
+    #[test]
+    fn assignments_run_left_to_right() {
+        assert_eq!(run("X=5 Y=$X; echo $Y"), "5\n");
+        assert_eq!(run("X=1; X=2 Y=$X true; echo $X $Y"), "1\n");
+    }
+
+    #[test]
+    fn brace_expansion_like_bash() {
+        // Expected output from bash 5.2.
+        assert_eq!(
+            run(
+                r#"echo {1..3} {a..c} {1..10..3} {05..7} x{a,b}y {a,{b,c}} {x} {} {a..} \{a,b\} "{a,b}" $HOME/{a,b} {3..1} {-1..1}"#
+            ),
+            "1 2 3 a b c 1 4 7 10 05 06 07 xay xby a b c {x} {} {a..} {a,b} {a,b} /root/a /root/b 3 2 1 -1 0 1\n"
+        );
+        assert_eq!(run("echo {1..100000} | true; echo ok"), "ok\n");
+        let big = "x".repeat(60_000);
+        let out = run(&format!("echo {{1..100}}{big} | true; echo ok"));
+        assert!(out.ends_with("ok\n"), "{out}");
+        assert_eq!(run("echo {a,b}{c,d}"), "ac ad bc bd\n");
+    }
+
+    #[test]
+    fn ansi_c_quoting() {
+        assert_eq!(
+            run_as("root", r#"echo $'a\tb\x41\101\cAz\u00e9\q' $"x""#).output,
+            "a\tbAA\x01zé\\q x\n".as_bytes()
+        );
+    }
+
+    #[test]
+    fn parameter_operators_like_bash() {
+        // Expected output from bash 5.2.
+        assert_eq!(
+            run("P=/usr/local/bin/tool.tar.gz; echo ${P#*/} ${P##*/} ${P%.*} ${P%%.*}"),
+            "usr/local/bin/tool.tar.gz tool.tar.gz /usr/local/bin/tool.tar /usr/local/bin/tool\n"
+        );
+        assert_eq!(
+            run(
+                "S=hello-world-hello; echo ${S/hello/bye} ${S//hello/bye} ${S/#hello/X} ${S/%hello/X} ${S//o}"
+            ),
+            "bye-world-hello bye-world-bye X-world-hello hello-world-X hell-wrld-hell\n"
+        );
+        assert_eq!(
+            run("S=abcdef; echo ${S:2} ${S:1:3} ${S: -2} ${S:1:-1} ${S:9}"),
+            "cdef bcd ef bcde\n"
+        );
+        assert_eq!(
+            run("S=hello; echo ${S^} ${S^^} ${S,,} X${HOME#/}"),
+            "Hello HELLO hello Xroot\n"
         );
     }
 
@@ -952,6 +1326,65 @@ mod tests {
         let out = last.expect("ran");
         assert!(String::from_utf8_lossy(&out.output).contains("cannot allocate"));
         assert!(state.var("A").map_or(0, str::len) <= MAX_WORD_BYTES);
+        // Many large variables, or one huge command line, hit the state and argv caps.
+        shell.run_line(&mut state, "A=${A:0:1000000}");
+        let out = shell.run_line(
+            &mut state,
+            &(0..20)
+                .map(|i| format!("V{i}=$A"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        assert!(String::from_utf8_lossy(&out.output).contains("cannot allocate"));
+        assert!(state.vars_bytes() <= crate::shell::state::MAX_VARS_BYTES);
+        let out = shell.run_line(&mut state, &format!("echo {}", "$A ".repeat(100)));
+        assert_eq!(out.output, b"-bash: echo: Argument list too long\n");
+    }
+
+    #[test]
+    fn forking_is_bounded_per_line() {
+        let shell = Shell::new(Arc::new(host()));
+        let mut state = ShellState::login("root");
+        shell.run_line(&mut state, &format!("A={}", "x".repeat(60_000)));
+        shell.run_line(&mut state, "A=$A$A$A$A$A$A$A$A; A=$A$A");
+        assert!(state.vars_bytes() > 900_000);
+        let line = vec!["true"; 10_000].join("|");
+        let started = std::time::Instant::now();
+        let out = shell.run_line(&mut state, &line);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(
+            String::from_utf8_lossy(&out.output)
+                .starts_with("-bash: fork: Resource temporarily unavailable\n")
+        );
+        // The budget is per line.
+        assert_eq!(
+            shell.run_line(&mut state, "echo $(echo ok)").output,
+            b"ok\n"
+        );
+    }
+
+    /// The deepest nesting the parser and evaluator accept must fit in a small thread stack
+    /// (actor threads have 2 MiB; this checks with half of that, in a debug build).
+    #[test]
+    fn deep_nesting_fits_in_a_small_stack() {
+        let lines = [
+            format!("echo $(({}1{}))", "(".repeat(70), ")".repeat(70)),
+            format!("echo {}x{}", "$(echo ".repeat(40), ")".repeat(40)),
+            format!("echo {}x{}", "${X:-".repeat(40), "}".repeat(40)),
+            format!("echo {}x{}", "\"$(".repeat(40), ")\"".repeat(40)),
+            format!("{}true{}", "(".repeat(40), ")".repeat(40)),
+        ];
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let shell = Shell::new(Arc::new(host()));
+                let mut state = ShellState::login("root");
+                for line in &lines {
+                    let _ = shell.run_line(&mut state, line);
+                }
+            })
+            .expect("spawn");
+        assert!(handle.join().is_ok());
     }
 
     #[test]
@@ -1012,19 +1445,5 @@ mod tests {
                 let _ = shell.run_line(&mut state, &words.join(" "));
             }
         }
-    }
-}
-#[cfg(test)]
-mod tmp_diff {
-    #[test]
-    #[ignore]
-    fn tmp_diff() {
-        let text = std::fs::read_to_string("/tmp/lines.txt").unwrap();
-        let mut all = String::new();
-        for line in text.lines() {
-            all.push_str(&format!("### {line}\n"));
-            all.push_str(&crate::shell::commands::testing::run(line));
-        }
-        std::fs::write("/tmp/mine_out.txt", all).unwrap();
     }
 }

@@ -16,8 +16,9 @@ pub mod commands;
 mod interpreter;
 mod line_editor;
 mod parser;
+mod pattern;
 mod state;
 
 pub use interpreter::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell};
 pub use line_editor::{EditorEvent, LineEditor};
-pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, ShellState};
+pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, MAX_VARS_BYTES, ShellState};

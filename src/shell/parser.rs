@@ -90,8 +90,9 @@ pub enum Part {
     Param {
         /// The parameter name (`?`, `#`, `0`, a variable name, …).
         name: String,
-        /// `${NAME<op>word}`, if any.
-        op: Option<(ParamOp, Vec<Part>)>,
+        /// `${NAME<op>word}`, if any: the operator, its word, and (for `${NAME/pat/rep}`)
+        /// the replacement.
+        op: Option<(ParamOp, Vec<Part>, Vec<Part>)>,
         /// Inside double quotes.
         quoted: bool,
     },
@@ -142,6 +143,34 @@ pub enum ParamOp {
     Error {
         /// Whether empty counts as unset.
         colon: bool,
+    },
+    /// `#` or `##`: remove the shortest (longest) prefix matching the pattern.
+    RemovePrefix {
+        /// `##`.
+        longest: bool,
+    },
+    /// `%` or `%%`: remove the shortest (longest) suffix matching the pattern.
+    RemoveSuffix {
+        /// `%%`.
+        longest: bool,
+    },
+    /// `/pat/rep`, `//pat/rep` (all), `/#pat/rep` (at the start), `/%pat/rep` (at the end).
+    Replace {
+        /// `//`.
+        all: bool,
+        /// `/#`: the match must start the value.
+        at_start: bool,
+        /// `/%`: the match must end the value.
+        at_end: bool,
+    },
+    /// `:offset` or `:offset:length` (arithmetic expressions).
+    Substring,
+    /// `^`, `^^`, `,`, `,,`: change the case of the first (every) character.
+    Case {
+        /// Upper case (`^`) rather than lower (`,`).
+        upper: bool,
+        /// Every character, not just the first.
+        all: bool,
     },
 }
 
@@ -653,6 +682,10 @@ impl Parser<'_> {
             return Ok(lit("$", quoted));
         };
         match c {
+            // `$'…'`: ANSI-C quoting (not inside double quotes, where it is literal).
+            '\'' if !quoted => self.ansi_c(),
+            // `$"…"`: a translatable string; without message catalogs it is just "…".
+            '"' if !quoted => Ok(lit("", true)),
             '{' => self.braces(quoted),
             '(' if self.peek_at(1) == Some('(') => self.arith(quoted),
             '(' => {
@@ -686,6 +719,94 @@ impl Parser<'_> {
             }
             _ => Ok(lit("$", quoted)),
         }
+    }
+
+    /// `$'…'`, cursor on the opening quote: backslash escapes as bash's `ansicstr`.
+    fn ansi_c(&mut self) -> Result<Part, ParseError> {
+        self.pos += 1;
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(ParseError::Unmatched('\''));
+            };
+            self.pos += 1;
+            if c == '\'' {
+                break;
+            }
+            if c != '\\' {
+                let mut buf = [0u8; 4];
+                bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                continue;
+            }
+            let Some(e) = self.peek() else {
+                bytes.push(b'\\');
+                continue;
+            };
+            self.pos += 1;
+            let digits = |p: &mut Self, radix: u32, max: usize| {
+                let mut value = 0u32;
+                let mut n = 0;
+                while n < max {
+                    match p.peek().and_then(|d| d.to_digit(radix)) {
+                        Some(d) => {
+                            value = value.wrapping_mul(radix).wrapping_add(d);
+                            p.pos += 1;
+                            n += 1;
+                        }
+                        None => break,
+                    }
+                }
+                (value, n)
+            };
+            match e {
+                'a' => bytes.push(0x07),
+                'b' => bytes.push(0x08),
+                'e' | 'E' => bytes.push(0x1b),
+                'f' => bytes.push(0x0c),
+                'n' => bytes.push(b'\n'),
+                'r' => bytes.push(b'\r'),
+                't' => bytes.push(b'\t'),
+                'v' => bytes.push(0x0b),
+                '\\' | '\'' | '"' | '?' => bytes.push(e as u8),
+                '0'..='7' => {
+                    self.pos -= 1;
+                    let (value, _) = digits(self, 8, 3);
+                    bytes.push((value & 0xff) as u8);
+                }
+                'x' => match digits(self, 16, 2) {
+                    (_, 0) => bytes.extend_from_slice(b"\\x"),
+                    (value, _) => bytes.push(value as u8),
+                },
+                'u' | 'U' => {
+                    let max = if e == 'u' { 4 } else { 8 };
+                    match digits(self, 16, max) {
+                        (_, 0) => {
+                            bytes.push(b'\\');
+                            bytes.push(e as u8);
+                        }
+                        (value, _) => {
+                            if let Some(ch) = char::from_u32(value) {
+                                let mut buf = [0u8; 4];
+                                bytes.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                            }
+                        }
+                    }
+                }
+                'c' => match self.peek() {
+                    Some(ctl) => {
+                        self.pos += 1;
+                        bytes.push((ctl as u32 & 0x1f) as u8);
+                    }
+                    None => bytes.extend_from_slice(b"\\c"),
+                },
+                other => {
+                    bytes.push(b'\\');
+                    let mut buf = [0u8; 4];
+                    bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+        Ok(lit(&String::from_utf8_lossy(&bytes), true))
     }
 
     /// `${…}`, cursor on `{`.
@@ -767,24 +888,65 @@ impl Parser<'_> {
             Some(r) => (true, r.chars().next()),
             None => (false, rest.chars().next()),
         };
-        let op = match op_char {
-            Some('-') => ParamOp::Default { colon },
-            Some('=') => ParamOp::Assign { colon },
-            Some('+') => ParamOp::Alternative { colon },
-            Some('?') => ParamOp::Error { colon },
+        let second = rest.chars().nth(1);
+        // The operator and how many characters it takes after the name.
+        let (op, len) = match (colon, op_char) {
+            (_, Some('-')) => (ParamOp::Default { colon }, 1),
+            (_, Some('=')) => (ParamOp::Assign { colon }, 1),
+            (_, Some('+')) => (ParamOp::Alternative { colon }, 1),
+            (_, Some('?')) => (ParamOp::Error { colon }, 1),
+            (true, _) => (ParamOp::Substring, 0),
+            (false, Some('#')) => {
+                let longest = second == Some('#');
+                (ParamOp::RemovePrefix { longest }, 1 + usize::from(longest))
+            }
+            (false, Some('%')) => {
+                let longest = second == Some('%');
+                (ParamOp::RemoveSuffix { longest }, 1 + usize::from(longest))
+            }
+            (false, Some('/')) => {
+                let (all, at_start, at_end) = (
+                    second == Some('/'),
+                    second == Some('#'),
+                    second == Some('%'),
+                );
+                let len = 1 + usize::from(all || at_start || at_end);
+                (
+                    ParamOp::Replace {
+                        all,
+                        at_start,
+                        at_end,
+                    },
+                    len,
+                )
+            }
+            (false, Some(c @ ('^' | ','))) => {
+                let all = second == Some(c);
+                (
+                    ParamOp::Case {
+                        upper: c == '^',
+                        all,
+                    },
+                    1 + usize::from(all),
+                )
+            }
             _ => return bad(self),
         };
         // Parse the operand as a word running up to the closing brace.
-        self.pos += name_len + usize::from(colon) + 1;
+        self.pos += name_len + usize::from(colon) + len;
         let operand = self.word(true)?;
         if self.pos != end {
             return bad(self);
         }
         self.pos = end + 1;
         self.depth -= 1;
+        let (word, replacement) = match op {
+            ParamOp::Replace { .. } => split_at_slash(operand.parts),
+            _ => (operand.parts, Vec::new()),
+        };
         Ok(Part::Param {
             name,
-            op: Some((op, operand.parts)),
+            op: Some((op, word, replacement)),
             quoted,
         })
     }
@@ -893,6 +1055,32 @@ fn flush(parts: &mut Vec<Part>, buf: &mut String) {
     if !buf.is_empty() {
         parts.push(lit(&std::mem::take(buf), false));
     }
+}
+
+/// Splits the word of `${NAME/pattern/replacement}` at its first unquoted `/`.
+fn split_at_slash(parts: Vec<Part>) -> (Vec<Part>, Vec<Part>) {
+    let mut pattern = Vec::new();
+    let mut iter = parts.into_iter();
+    while let Some(part) = iter.next() {
+        if let Part::Lit {
+            text,
+            quoted: false,
+        } = &part
+            && let Some((before, after)) = text.split_once('/')
+        {
+            if !before.is_empty() {
+                pattern.push(lit(before, false));
+            }
+            let mut replacement = Vec::new();
+            if !after.is_empty() {
+                replacement.push(lit(after, false));
+            }
+            replacement.extend(iter);
+            return (pattern, replacement);
+        }
+        pattern.push(part);
+    }
+    (pattern, Vec::new())
 }
 
 /// `NAME=value` as an assignment: the name and the value's word.

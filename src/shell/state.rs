@@ -12,6 +12,10 @@ pub const HISTORY_MAX_ENTRIES: usize = 1000;
 /// limit, but 1000 pasted 64 KiB lines would be 64 MiB per session.
 pub const HISTORY_MAX_BYTES: usize = 1 << 20;
 
+/// The most bytes all variables together may hold (names and values); assignments beyond
+/// fail, as they would when bash runs out of memory.
+pub const MAX_VARS_BYTES: usize = 8 << 20;
+
 /// Ubuntu's `PATH` for an SSH login. sshd's built-in default differs for root and users, but
 /// Ubuntu's sshd runs PAM, and `pam_env` then sets `PATH` from `/etc/environment` for everyone;
 /// Ubuntu's `/etc/profile` and `~/.profile` leave it alone (the latter only adds `~/bin` and
@@ -101,6 +105,21 @@ impl ShellState {
             .get(name)
             .or_else(|| self.env.get(name))
             .map(String::as_str)
+    }
+
+    /// The bytes all variables hold, names included.
+    pub fn vars_bytes(&self) -> usize {
+        self.env
+            .iter()
+            .chain(self.vars.iter())
+            .map(|(k, v)| k.len() + v.len())
+            .sum()
+    }
+
+    /// Whether setting `name` to `value` keeps the variables within [`MAX_VARS_BYTES`].
+    pub fn can_hold(&self, name: &str, value: &str) -> bool {
+        let old = self.var(name).map_or(0, |v| name.len() + v.len());
+        self.vars_bytes() - old + name.len() + value.len() <= MAX_VARS_BYTES
     }
 
     /// Sets a variable, keeping it exported if it was.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
 use uuid::Uuid;
 
 use super::migrations::POSTGRES;
@@ -34,6 +35,9 @@ const INSERT: &str = "INSERT INTO events (id, schema_version, node_id, session_i
      $6::text[], $7::text[], $8::text[], $9::int4[], $10::text[], $11::int4[], $12::jsonb[]) \
      ON CONFLICT (id) DO NOTHING";
 
+/// Escape character of [`escape_nul`]: a Unicode noncharacter, so it is rare in real input.
+const ESC: char = '\u{ffff}';
+
 /// [`EventStore`] on a PostgreSQL database.
 pub struct PostgresStore {
     pool: Pool,
@@ -51,6 +55,19 @@ impl PostgresStore {
                 reason: "cannot parse the postgres url",
                 source: Some(Box::new(source)),
             })?;
+        if pg.get_hosts().is_empty() && pg.get_hostaddrs().is_empty() {
+            return Err(StoreError::InvalidUrl {
+                reason: "the postgres url names no host",
+                source: None,
+            });
+        }
+        if matches!(pg.get_ssl_mode(), SslMode::Require) {
+            // Connections are made without TLS; this setting could never connect.
+            return Err(StoreError::InvalidUrl {
+                reason: "sslmode=require is not supported (connections are made without TLS)",
+                source: None,
+            });
+        }
         let timeout = (connect_timeout_ms > 0).then(|| Duration::from_millis(connect_timeout_ms));
         if let Some(timeout) = timeout {
             pg.connect_timeout(timeout);
@@ -200,10 +217,10 @@ impl Columns {
     fn from_events(events: &[Event]) -> Result<Columns, StoreError> {
         let mut c = Columns::default();
         for e in events {
-            c.payload.push(
-                serde_json::to_value(e)
-                    .map_err(|source| StoreError::Encode { id: e.id, source })?,
-            );
+            let mut payload = serde_json::to_value(e)
+                .map_err(|source| StoreError::Encode { id: e.id, source })?;
+            map_strings(&mut payload, escape_nul);
+            c.payload.push(payload);
             c.id.push(e.id);
             c.schema_version
                 .push(i32::try_from(e.schema).unwrap_or(i32::MAX));
@@ -219,6 +236,75 @@ impl Columns {
         }
         Ok(c)
     }
+}
+
+/// Applies `f` to every string of `value`, object keys included; `f` answers `None` for a
+/// string it leaves as it is.
+fn map_strings(value: &mut serde_json::Value, f: fn(&str) -> Option<String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            if let Some(new) = f(s) {
+                *s = new;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| map_strings(item, f)),
+        Value::Object(map) => {
+            if map.keys().any(|k| f(k).is_some()) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (f(&k).unwrap_or(k), v))
+                    .collect();
+            }
+            map.values_mut().for_each(|item| map_strings(item, f));
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// jsonb cannot hold U+0000, and attackers do type NUL bytes: a payload holding one would fail
+/// its insert every time and block the spool behind it. Strings are therefore escaped
+/// reversibly (NUL becomes [`ESC`] `0`, [`ESC`] becomes [`ESC`] [`ESC`]) in the payload only;
+/// reading back undoes it, so events round-trip exactly.
+fn escape_nul(s: &str) -> Option<String> {
+    if !s.contains(['\0', ESC]) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\0' => out.extend([ESC, '0']),
+            ESC => out.extend([ESC, ESC]),
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Undoes [`escape_nul`]. An escape character followed by anything else is kept as it is.
+fn unescape_nul(s: &str) -> Option<String> {
+    if !s.contains(ESC) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ESC {
+            match chars.peek() {
+                Some('0') => {
+                    chars.next();
+                    out.push('\0');
+                    continue;
+                }
+                Some(&ESC) => {
+                    chars.next();
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    Some(out)
 }
 
 #[async_trait::async_trait]
@@ -309,7 +395,8 @@ impl EventStore for PostgresStore {
         };
         rows.iter()
             .map(|row| {
-                let payload: serde_json::Value = row.try_get(0).map_err(pg_error)?;
+                let mut payload: serde_json::Value = row.try_get(0).map_err(pg_error)?;
+                map_strings(&mut payload, unescape_nul);
                 serde_json::from_value(payload).map_err(StoreError::Decode)
             })
             .collect()
@@ -336,10 +423,63 @@ mod tests {
 
     #[test]
     fn bad_urls_fail_at_construction() {
-        assert!(matches!(
-            PostgresStore::new("postgres://h:99999999/db", 4, 500),
-            Err(StoreError::InvalidUrl { .. })
-        ));
+        for url in [
+            "postgres://h:99999999/db",
+            "postgres:///db",
+            "postgres://u@h/db?sslmode=require",
+        ] {
+            assert!(
+                matches!(
+                    PostgresStore::new(url, 4, 500),
+                    Err(StoreError::InvalidUrl { .. })
+                ),
+                "{url}"
+            );
+        }
+        assert!(PostgresStore::new("postgres://u@h/db?sslmode=disable", 4, 500).is_ok());
+    }
+
+    fn round_trip(s: &str) -> String {
+        let escaped = escape_nul(s).unwrap_or_else(|| s.to_owned());
+        assert!(!escaped.contains('\0'), "{escaped:?}");
+        unescape_nul(&escaped).unwrap_or(escaped)
+    }
+
+    #[test]
+    fn nul_escaping_round_trips() {
+        for s in [
+            "",
+            "plain",
+            "\0",
+            "a\0b\0",
+            "\u{ffff}",
+            "\u{ffff}0",
+            "\0\u{ffff}\u{ffff}0\0",
+        ] {
+            assert_eq!(round_trip(s), s, "{s:?}");
+        }
+        assert_eq!(
+            escape_nul("plain"),
+            None,
+            "no allocation for ordinary strings"
+        );
+    }
+
+    #[test]
+    fn nul_escaping_reaches_keys_and_nested_values() {
+        let original = serde_json::json!({"a\0": ["x\0", {"k": "\u{ffff}"}], "n": 1});
+        let mut value = original.clone();
+        map_strings(&mut value, escape_nul);
+        assert!(!value.to_string().contains("\\u0000"), "{value}");
+        map_strings(&mut value, unescape_nul);
+        assert_eq!(value, original);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nul_escaping_round_trips_any_string(s in "[a\\x00\u{ffff}0]{0,12}|\\PC*") {
+            proptest::prop_assert_eq!(round_trip(&s), s);
+        }
     }
 
     #[tokio::test]

@@ -404,6 +404,16 @@ mod tests {
     }
 
     #[test]
+    fn drain_future_is_send() {
+        // The sink may run drains on any tokio task: no guard may live across an await.
+        fn is_send<T: Send>(_: &T) {}
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = Mutex::new(Spool::open(tmp.path()).unwrap());
+        let store = crate::store::sqlite::SqliteStore::new(tmp.path().join("x.db"), 0);
+        is_send(&drain(&spool, &store));
+    }
+
+    #[test]
     fn unrelated_files_are_ignored() {
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("README"), "not a segment\n").unwrap();

@@ -100,8 +100,8 @@ fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError
     }
     let mut conn = Connection::open(path).map_err(unavailable)?;
     conn.busy_timeout(busy_timeout).map_err(unavailable)?;
-    // WAL lets readers (the admin UI) run while the sink writes; NORMAL is durable across
-    // process crashes in WAL mode, and the spool covers the rest.
+    // WAL lets readers (the admin UI) run while the sink writes. NORMAL in WAL mode keeps
+    // every commit across a process crash; only a power loss can undo the last few.
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
         .map_err(unavailable)?;
     conn.pragma_update(None, "synchronous", "NORMAL")

@@ -626,6 +626,16 @@ impl Command for Export {
                 status = 1;
                 continue;
             }
+            if let Some(value) = &value
+                && !cx.state.can_hold(name, value)
+            {
+                cx.err(format!(
+                    "-bash: xmalloc: cannot allocate {} bytes\n",
+                    value.len()
+                ));
+                status = 1;
+                continue;
+            }
             if flags.contains(&'n') {
                 if let Some(value) = value {
                     cx.state.set_var(name, value);
