@@ -10,6 +10,7 @@
 //! removal, the next drain inserts the segment again and the store skips every event by its
 //! id: each event is stored exactly once.
 
+use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,9 @@ use crate::events::Event;
 /// Size at which the active segment is sealed after an append, so one drain transaction stays
 /// small and a drained segment frees its disk space soon.
 pub const SEGMENT_LIMIT: u64 = 1024 * 1024;
+
+/// Subdirectory of the spool for events the store refused while it accepted others.
+pub const QUARANTINE_DIR: &str = "quarantine";
 
 /// The directory of segments, with the active one open for appending.
 #[derive(Debug)]
@@ -120,6 +124,31 @@ impl Spool {
     /// Events in the spool not yet drained (sealed and active), a counter recomputed at open.
     pub fn pending(&self) -> u64 {
         self.pending
+    }
+
+    /// Keeps `events` the store refused in `<spool>/quarantine/<segment name>`, on disk for an
+    /// operator to inspect or re-import; they no longer count as pending once the segment is
+    /// marked drained.
+    pub fn quarantine(&mut self, segment: &Path, events: &[Event]) -> io::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let dir = self.dir.join(QUARANTINE_DIR);
+        fs::create_dir_all(&dir)?;
+        let name = segment
+            .file_name()
+            .unwrap_or_else(|| OsStr::new("segment.jsonl"));
+        let mut text = String::new();
+        for event in events {
+            let line = serde_json::to_string(event).map_err(io::Error::other)?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))?;
+        file.write_all(text.as_bytes())
     }
 
     /// Removes a drained segment and lowers pending by `events`. A segment already removed
@@ -235,6 +264,10 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
         spool.sealed().map_err(StoreError::Spool)?
     };
     let mut stored = 0;
+    // Whether the store took any write in this drain: proof that a failure is the events' fault.
+    let mut store_works = false;
+    let mut suspects = Vec::new();
+    let mut first_error = None;
     for segment in segments {
         let events = match read_segment(&segment) {
             Ok(events) => events,
@@ -242,17 +275,53 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
             Err(err) => return Err(StoreError::Spool(err)),
         };
-        let new = store.insert(&events).await?;
-        lock(spool)?
-            .mark_drained(&segment, events.len() as u64)
+        match store.insert(&events).await {
+            Ok(new) => {
+                lock(spool)?
+                    .mark_drained(&segment, events.len() as u64)
+                    .map_err(StoreError::Spool)?;
+                tracing::debug!(segment = %segment.display(), events = events.len(), new, "Spool segment drained.");
+                stored += new;
+                store_works = true;
+            }
+            Err(err) if err.is_unavailable() => return Err(err),
+            Err(err) => {
+                // The store answered but refused this batch: store what it takes one by one and
+                // keep the rest aside, so one bad event cannot hold back everything behind it.
+                let count = events.len() as u64;
+                let mut refused = Vec::new();
+                for event in events {
+                    match store.insert(std::slice::from_ref(&event)).await {
+                        Ok(new) => {
+                            stored += new;
+                            store_works = true;
+                        }
+                        Err(err) if err.is_unavailable() => return Err(err),
+                        Err(_) => refused.push(event),
+                    }
+                }
+                suspects.push((segment, count, refused));
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    if !store_works && let Some(err) = first_error {
+        // Nothing went in at all: the store is the problem, not the events. Retry later.
+        return Err(err);
+    }
+    for (segment, count, refused) in suspects {
+        let mut spool = lock(spool)?;
+        spool
+            .quarantine(&segment, &refused)
             .map_err(StoreError::Spool)?;
-        tracing::debug!(
+        spool
+            .mark_drained(&segment, count)
+            .map_err(StoreError::Spool)?;
+        tracing::error!(
             segment = %segment.display(),
-            events = events.len(),
-            new,
-            "Spool segment drained."
+            refused = refused.len(),
+            "The store refused events; they are kept in the spool's quarantine directory."
         );
-        stored += new;
     }
     Ok(stored)
 }
@@ -420,5 +489,114 @@ mod tests {
         let spool = Spool::open(tmp.path()).unwrap();
         assert_eq!(spool.pending(), 0);
         assert!(spool.sealed().unwrap().is_empty());
+    }
+
+    /// A real SQLite store that refuses, as a store refuses a row it cannot take, every batch
+    /// holding an event whose input contains "poison" (or every batch, with `refuse_all`).
+    struct Refusing {
+        inner: crate::store::sqlite::SqliteStore,
+        refuse_all: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl EventStore for Refusing {
+        fn backend(&self) -> &'static str {
+            "sqlite"
+        }
+        async fn migrate(&self) -> Result<(), StoreError> {
+            self.inner.migrate().await
+        }
+        async fn ping(&self) -> Result<(), StoreError> {
+            self.inner.ping().await
+        }
+        async fn insert(&self, events: &[Event]) -> Result<u64, StoreError> {
+            let poisoned = events.iter().any(|e| {
+                matches!(&e.kind, EventKind::CommandInput { input } if input.contains("poison"))
+            });
+            if self.refuse_all || poisoned {
+                return Err(StoreError::Query {
+                    backend: "sqlite",
+                    source: "refused".into(),
+                });
+            }
+            self.inner.insert(events).await
+        }
+        async fn events(
+            &self,
+            session: Option<&SessionId>,
+            limit: usize,
+        ) -> Result<Vec<Event>, StoreError> {
+            self.inner.events(session, limit).await
+        }
+        async fn count(&self) -> Result<u64, StoreError> {
+            self.inner.count().await
+        }
+    }
+
+    fn input(text: &str) -> Event {
+        let mut e = event(0);
+        e.kind = EventKind::CommandInput { input: text.into() };
+        e
+    }
+
+    #[tokio::test]
+    async fn refused_events_are_quarantined_and_do_not_block_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Refusing {
+            inner: crate::store::sqlite::SqliteStore::new(dir.path().join("m.db"), 1000),
+            refuse_all: false,
+        };
+        let spool = Mutex::new(Spool::open(&dir.path().join("spool")).unwrap());
+        {
+            let mut s = spool.lock().unwrap();
+            s.append(&input("ok-1")).unwrap();
+            s.append(&input("poison")).unwrap();
+            s.append(&input("ok-2")).unwrap();
+            s.seal().unwrap();
+            s.append(&input("ok-3")).unwrap();
+        }
+        assert_eq!(drain(&spool, &store).await.unwrap(), 3);
+        let stored: Vec<String> = store
+            .events(None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| match e.kind {
+                EventKind::CommandInput { input } => input,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(stored, vec!["ok-1", "ok-2", "ok-3"]);
+        assert_eq!(spool.lock().unwrap().pending(), 0);
+        assert!(spool.lock().unwrap().sealed().unwrap().is_empty());
+        let quarantine = dir.path().join("spool").join(QUARANTINE_DIR);
+        let kept: Vec<Event> = fs::read_dir(&quarantine)
+            .unwrap()
+            .flat_map(|f| read_segment(&f.unwrap().path()).unwrap())
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            kept[0].kind,
+            EventKind::CommandInput {
+                input: "poison".into()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_refusing_everything_quarantines_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Refusing {
+            inner: crate::store::sqlite::SqliteStore::new(dir.path().join("m.db"), 1000),
+            refuse_all: true,
+        };
+        let spool = Mutex::new(Spool::open(&dir.path().join("spool")).unwrap());
+        for n in 0..3 {
+            spool.lock().unwrap().append(&event(n)).unwrap();
+        }
+        assert!(drain(&spool, &store).await.is_err());
+        assert_eq!(spool.lock().unwrap().pending(), 3);
+        assert_eq!(spool.lock().unwrap().sealed().unwrap().len(), 1);
+        assert!(!dir.path().join("spool").join(QUARANTINE_DIR).exists());
     }
 }
