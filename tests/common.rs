@@ -7,6 +7,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
+
+use russh::client::{self, Msg};
+use russh::{Channel, ChannelMsg};
 use std::time::{Duration, Instant};
 
 /// The password every test login uses with the default userdb (`root:x:*` minus a few).
@@ -459,4 +462,110 @@ pub async fn drop_database(name: &str) -> Result<(), tokio_postgres::Error> {
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// russh client sessions.
+
+/// A russh client handler that trusts any host key (tests only).
+pub struct AcceptAnyKey;
+
+impl client::Handler for AcceptAnyKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// An interactive PTY shell over a real SSH connection (russh's client).
+pub struct SshShell {
+    /// The connection, for opening more channels.
+    pub handle: client::Handle<AcceptAnyKey>,
+    channel: Channel<Msg>,
+    screen: Vec<u8>,
+}
+
+const STEP: Duration = Duration::from_secs(30);
+
+impl SshShell {
+    /// Logs in as root and opens a PTY shell; returns once the first prompt is shown.
+    pub async fn open(addr: std::net::SocketAddr) -> SshShell {
+        let config = Arc::new(client::Config::default());
+        let mut handle = client::connect(config, addr, AcceptAnyKey)
+            .await
+            .expect("connect");
+        let auth = handle
+            .authenticate_password("root", PASSWORD)
+            .await
+            .expect("auth");
+        assert!(auth.success(), "login refused");
+        let channel = handle.channel_open_session().await.expect("channel");
+        channel
+            .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+            .await
+            .expect("pty");
+        channel.request_shell(true).await.expect("shell");
+        let mut shell = SshShell {
+            handle,
+            channel,
+            screen: Vec::new(),
+        };
+        shell.read_until_prompt().await;
+        shell
+    }
+
+    /// Reads until the screen ends with a root prompt; returns what arrived.
+    pub async fn read_until_prompt(&mut self) -> String {
+        let start = self.screen.len();
+        let deadline = Instant::now() + STEP;
+        loop {
+            let text = String::from_utf8_lossy(&self.screen[start..]).into_owned();
+            if text.ends_with("# ") && text.contains("root@") {
+                return text;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.screen.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close)) | Ok(None) => {
+                    panic!("connection closed; screen so far: {text:?}")
+                }
+                Ok(Some(_)) => {}
+                Err(_) => panic!("no prompt within {STEP:?}; screen so far: {text:?}"),
+            }
+        }
+    }
+
+    /// Types a line and returns its output (between the echoed line and the next prompt).
+    pub async fn run(&mut self, line: &str) -> String {
+        self.channel
+            .data_bytes(format!("{line}\r").into_bytes())
+            .await
+            .expect("send");
+        let text = self.read_until_prompt().await;
+        let after_echo = text.split_once("\r\n").map_or("", |(_, rest)| rest);
+        let end = after_echo.rfind("root@").unwrap_or(after_echo.len());
+        after_echo[..end].to_owned()
+    }
+    /// Runs `command` in an exec channel of the same connection; returns (output, status).
+    pub async fn exec(&self, command: &str) -> (String, Option<u32>) {
+        let mut channel = self.handle.channel_open_session().await.expect("channel");
+        channel.exec(true, command).await.expect("exec");
+        let (mut out, mut status) = (Vec::new(), None);
+        let deadline = Instant::now() + STEP;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => out.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::ExitStatus { exit_status })) => status = Some(exit_status),
+                Ok(Some(ChannelMsg::Close)) | Ok(None) => break,
+                Ok(Some(_)) => {}
+                Err(_) => panic!("exec {command:?} did not finish"),
+            }
+        }
+        (String::from_utf8_lossy(&out).into_owned(), status)
+    }
 }

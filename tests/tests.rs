@@ -10,6 +10,8 @@ mod deploy;
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.
 mod postgres_node;
+// One connection's shell and exec channels.
+mod session;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.

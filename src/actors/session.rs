@@ -114,18 +114,19 @@ impl SessionActor {
         out
     }
 
-    /// Runs one line under `catch_unwind`. `Err` carries the panic message.
-    fn run_guarded(&mut self, line: &str) -> Result<LineOutcome, String> {
-        let shell = self.deps.shell.clone();
-        let trigger = self.deps.panic_on_input.clone();
-        let state = &mut self.state;
+    /// Runs one line on `state` under `catch_unwind`. `Err` carries the panic message.
+    fn run_guarded(
+        deps: &SessionDeps,
+        state: &mut ShellState,
+        line: &str,
+    ) -> Result<LineOutcome, String> {
         catch_unwind(AssertUnwindSafe(|| {
-            if let Some(trigger) = trigger.as_deref()
+            if let Some(trigger) = deps.panic_on_input.as_deref()
                 && line.contains(trigger)
             {
                 panic!("fault injection: input contains {trigger:?}");
             }
-            shell.run_line(state, line)
+            deps.shell.run_line(state, line)
         }))
         .map_err(|payload| {
             payload
@@ -136,9 +137,16 @@ impl SessionActor {
         })
     }
 
-    /// Runs one command line: events, shell, checkpoint. `None` means the handler failed and
-    /// the actor is stopping to be restarted.
-    fn run_line(&mut self, line: &str, ctx: &mut Context<Self>) -> Option<LineOutcome> {
+    /// Runs one command line: events, shell, checkpoint. An interactive line runs on the
+    /// session's shell state and checkpoints it; an exec request runs like `bash -c` on a fresh
+    /// login state and changes nothing the shell keeps. `None` means the handler failed and the
+    /// actor is stopping to be restarted.
+    fn run_line(
+        &mut self,
+        line: &str,
+        interactive: bool,
+        ctx: &mut Context<Self>,
+    ) -> Option<LineOutcome> {
         let started = Instant::now();
         self.deps.metrics.commands_total.inc();
         if !line.trim().is_empty() {
@@ -146,18 +154,27 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
-        match self.run_guarded(line) {
+        let mut scratch;
+        let state = if interactive {
+            &mut self.state
+        } else {
+            scratch = ShellState::login(&self.state.user);
+            &mut scratch
+        };
+        match Self::run_guarded(&self.deps, state, line) {
             Ok(outcome) => {
-                for _ in &outcome.unknown_commands {
+                for command in &outcome.unknown_commands {
                     self.emit(EventKind::CommandFailed {
-                        input: line.to_owned(),
+                        input: command.clone(),
                     });
                 }
-                self.checkpoint = self.state.clone();
-                self.manager.do_send(Checkpoint {
-                    session: self.origin.session.clone(),
-                    state: self.checkpoint.clone(),
-                });
+                if interactive {
+                    self.checkpoint = self.state.clone();
+                    self.manager.do_send(Checkpoint {
+                        session: self.origin.session.clone(),
+                        state: self.checkpoint.clone(),
+                    });
+                }
                 self.deps
                     .metrics
                     .command_seconds
@@ -238,7 +255,7 @@ impl Handler<Input> for SessionActor {
                     if self.pty {
                         self.send(&out, TransportOutput::Data(b"\r\n".to_vec()), ctx);
                     }
-                    let Some(outcome) = self.run_line(&line, ctx) else {
+                    let Some(outcome) = self.run_line(&line, true, ctx) else {
                         // What bash prints when a child dies of a signal; then a fresh prompt.
                         let text = self.terminal_bytes(b"Segmentation fault (core dumped)\n");
                         self.send(&out, TransportOutput::Data(text), ctx);
@@ -319,7 +336,7 @@ impl Handler<Exec> for SessionActor {
 
     fn handle(&mut self, msg: Exec, ctx: &mut Context<Self>) {
         let pty = std::mem::replace(&mut self.pty, msg.pty);
-        let (text, status) = match self.run_line(&msg.command, ctx) {
+        let (text, status) = match self.run_line(&msg.command, false, ctx) {
             Some(outcome) => (self.terminal_bytes(&outcome.output), outcome.status as u32),
             None => (Vec::new(), 139),
         };

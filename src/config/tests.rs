@@ -1,0 +1,160 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn no_file_gives_the_documented_defaults() {
+    let config = Config::load(None, env(&[])).unwrap();
+    assert_eq!(config, Config::default());
+    assert_eq!(config.ssh.listen.to_string(), "0.0.0.0:2222");
+    assert_eq!(config.http.listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(config.admin.listen.to_string(), "127.0.0.1:9090");
+    assert_eq!(config.data_dir, PathBuf::from("./data"));
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let text = "data_dir = \"/tmp/x\"\n\n[ssh]\nlisten = \"0.0.0.0:22\"\nlisen = 3\n";
+    let err = Config::from_toml(Path::new("bad.toml"), text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad.toml"), "{err}");
+    assert!(err.contains("line 5"), "{err}");
+    assert!(err.contains("lisen"), "{err}");
+}
+
+#[test]
+fn bad_value_is_named_with_its_line() {
+    let text = "[admin]\nlisten = \"not an address\"\n";
+    let err = Config::from_toml(Path::new("bad.toml"), text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn every_setting_is_overridable_from_the_environment() {
+    let vars = env(&[
+        ("MIRAGE_DATA_DIR", "/srv/mirage"),
+        ("MIRAGE_SSH_LISTEN", "127.0.0.1:22"),
+        ("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "5"),
+        ("MIRAGE_AUTH_POLICY", "accept_after"),
+        ("MIRAGE_AUTH_USERDB", "root:x:*, !root:x:123456"),
+        ("MIRAGE_AUTH_ACCEPT_AFTER", "4"),
+        ("MIRAGE_HTTP_LISTEN", "127.0.0.1:80"),
+        ("MIRAGE_ADMIN_LISTEN", "0.0.0.0:9999"),
+        ("MIRAGE_ADMIN_TOKEN", "s3cret"),
+        (
+            "MIRAGE_DATABASE_URL",
+            "postgres://postgres@127.0.0.1/mirage",
+        ),
+        ("MIRAGE_DATABASE_POOL_SIZE", "2"),
+        ("MIRAGE_DATABASE_CONNECT_TIMEOUT_MS", "100"),
+        ("MIRAGE_LOG_ENABLED", "false"),
+        ("MIRAGE_LOG_MAX_BYTES", "4096"),
+        ("MIRAGE_LOG_ROTATE_SECS", "60"),
+        ("MIRAGE_LOG_KEEP", "3"),
+        ("MIRAGE_FAULT_PANIC_ON_INPUT", "boom"),
+    ]);
+    assert_eq!(
+        vars.len(),
+        SETTINGS.len(),
+        "one override per documented setting"
+    );
+    let c = Config::load(None, vars).unwrap();
+    assert_eq!(c.data_dir, PathBuf::from("/srv/mirage"));
+    assert_eq!(c.ssh.listen.to_string(), "127.0.0.1:22");
+    assert_eq!(c.ssh.auth_rejection_time_ms, 5);
+    assert_eq!(c.auth.policy, AuthPolicyKind::AcceptAfter);
+    assert_eq!(c.auth.userdb, vec!["root:x:*", "!root:x:123456"]);
+    assert_eq!(c.auth.accept_after, 4);
+    assert_eq!(c.http.listen.to_string(), "127.0.0.1:80");
+    assert_eq!(c.admin.listen.to_string(), "0.0.0.0:9999");
+    assert_eq!(c.admin.token, "s3cret");
+    assert_eq!(c.database.url, "postgres://postgres@127.0.0.1/mirage");
+    assert_eq!(c.database.pool_size, 2);
+    assert_eq!(c.database.connect_timeout_ms, 100);
+    assert!(!c.log.enabled);
+    assert_eq!(c.log.max_bytes, 4096);
+    assert_eq!(c.log.rotate_secs, 60);
+    assert_eq!(c.log.keep, 3);
+    assert_eq!(c.fault.panic_on_input, "boom");
+}
+
+#[test]
+fn environment_beats_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, "[ssh]\nlisten = \"127.0.0.1:2000\"\n").unwrap();
+    let c = Config::load(Some(&path), env(&[("MIRAGE_SSH_LISTEN", "127.0.0.1:3000")])).unwrap();
+    assert_eq!(c.ssh.listen.to_string(), "127.0.0.1:3000");
+    let c = Config::load(Some(&path), env(&[])).unwrap();
+    assert_eq!(c.ssh.listen.to_string(), "127.0.0.1:2000");
+}
+
+#[test]
+fn bad_environment_value_names_the_variable() {
+    let err = Config::load(None, env(&[("MIRAGE_LOG_KEEP", "many")])).unwrap_err();
+    assert!(err.to_string().contains("MIRAGE_LOG_KEEP"), "{err}");
+}
+
+#[test]
+fn exposed_admin_needs_a_token() {
+    let err = Config::load(None, env(&[("MIRAGE_ADMIN_LISTEN", "0.0.0.0:9090")])).unwrap_err();
+    assert!(err.to_string().contains("admin.token"), "{err}");
+}
+
+#[test]
+fn settings_table_matches_the_config_struct() {
+    let value = toml::Value::try_from(Config::default()).unwrap();
+    let mut leaves = Vec::new();
+    fn walk(prefix: &str, v: &toml::Value, out: &mut Vec<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+    walk("", &value, &mut leaves);
+    let mut documented: Vec<String> = SETTINGS.iter().map(|s| s.key.to_owned()).collect();
+    leaves.sort();
+    documented.sort();
+    assert_eq!(leaves, documented);
+}
+
+#[test]
+fn the_docs_describe_every_setting() {
+    let docs = include_str!("../../docs/config.md");
+    for s in SETTINGS {
+        assert!(
+            docs.contains(&format!("`{}`", s.key)),
+            "docs/config.md misses {}",
+            s.key
+        );
+        assert!(
+            docs.contains(&s.env_var()),
+            "docs/config.md misses {}",
+            s.env_var()
+        );
+    }
+}
+
+#[test]
+fn the_example_file_is_valid_and_matches_the_defaults() {
+    let text = include_str!("../../config/mirage.example.toml");
+    let c = Config::from_toml(Path::new("config/mirage.example.toml"), text).unwrap();
+    assert_eq!(c, Config::default());
+}

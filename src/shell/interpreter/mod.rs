@@ -1,0 +1,30 @@
+//! [`Shell`]: runs command lines against a [`ShellState`](crate::shell::ShellState) and returns
+//! what the terminal shows.
+//!
+//! A line is parsed ([`super::parser`]) and then run list by list: `&&`/`||`/`;` follow `$?`
+//! exactly like bash (a skipped command leaves `$?` alone, so `true && false || echo b` prints
+//! `b`). Words are expanded when their command runs. Pipeline stages, `( … )` and `$( … )` run
+//! on a copy of the state, as bash runs them in subshells: `cd /tmp | true` changes nothing and
+//! `exit` there ends only the copy.
+//!
+//! Output is collected as ordered stdout/stderr chunks and routed through each command's
+//! redirections; what reaches the terminal comes back as one byte string. Everything the
+//! attacker controls is bounded: line length, expansion size, output size, nesting.
+//!
+//! - `shell`: the public [`Shell`] and [`LineOutcome`].
+//! - `exec`: lists, pipelines, subshells and simple commands.
+//! - `redirect`: redirections.
+//! - `expand`: word expansion; `param`: parameters and their operators; `brace`: brace
+//!   expansion.
+
+mod brace;
+mod exec;
+mod expand;
+mod param;
+mod redirect;
+mod shell;
+
+#[cfg(test)]
+mod tests;
+
+pub use shell::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell};

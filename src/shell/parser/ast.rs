@@ -1,0 +1,223 @@
+//! The syntax tree: a [`List`] of [`Pipeline`]s of [`Command`]s, whose [`Word`]s stay
+//! unexpanded, and the [`ParseError`]s with bash's wording.
+
+/// A command line: pipelines joined by `;`, `&`, `&&` and `||`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct List {
+    /// Each pipeline with the connector that precedes it (the first one's is [`Connector::Seq`]).
+    pub items: Vec<(Connector, Pipeline)>,
+}
+
+/// How a pipeline is joined to the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connector {
+    /// `;`, `&` or a new line: always runs.
+    Seq,
+    /// `&&`: runs if the previous status was 0.
+    And,
+    /// `||`: runs if the previous status was not 0.
+    Or,
+}
+
+/// Commands joined by `|`, optionally negated with `!`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// `!` in front: the status is inverted.
+    pub negate: bool,
+    /// The stages, left to right.
+    pub commands: Vec<Command>,
+}
+
+/// One stage of a pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Assignments, words and redirections.
+    Simple(SimpleCommand),
+    /// `( list )`: runs in a copy of the shell state.
+    Subshell {
+        /// The commands inside the parentheses.
+        body: List,
+        /// Redirections after the closing parenthesis.
+        redirects: Vec<Redirect>,
+    },
+}
+
+/// `NAME=value … word … redirection …`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimpleCommand {
+    /// `NAME=value` words before the command name.
+    pub assignments: Vec<(String, Word)>,
+    /// The command name and its arguments.
+    pub words: Vec<Word>,
+    /// Redirections, in order (order matters: `2>&1 >f` differs from `>f 2>&1`).
+    pub redirects: Vec<Redirect>,
+}
+
+/// A word before expansion.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Word {
+    /// The pieces, in order.
+    pub parts: Vec<Part>,
+    /// The word as typed, for error messages such as `$X: ambiguous redirect`.
+    pub raw: String,
+}
+
+/// A piece of a word.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text; `quoted` text is not field-split and makes an empty word count.
+    Lit {
+        /// The text, quotes and escapes removed.
+        text: String,
+        /// Whether it came from quotes or a backslash.
+        quoted: bool,
+    },
+    /// `~` or `~user` at the start of a word or after `NAME=`.
+    Tilde(String),
+    /// `$NAME`, `${NAME}`, `$?`, `$1`, … optionally with an operator (`${NAME:-word}`).
+    Param {
+        /// The parameter name (`?`, `#`, `0`, a variable name, …).
+        name: String,
+        /// `${NAME<op>word}`, if any: the operator, its word, and (for `${NAME/pat/rep}`)
+        /// the replacement.
+        op: Option<(ParamOp, Vec<Part>, Vec<Part>)>,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+    /// `${#NAME}`.
+    Length {
+        /// The parameter name.
+        name: String,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+    /// `${…}` that bash refuses at expansion time: `-bash: ${…}: bad substitution`.
+    BadSubstitution(String),
+    /// `$(list)` or `` `list` ``.
+    CommandSub {
+        /// The commands to run.
+        body: List,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+    /// `$((expression))`, evaluated at expansion time.
+    Arith {
+        /// The expression text (its `$VAR`s are expanded first).
+        expr: Vec<Part>,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+}
+
+/// The operator in `${NAME<op>word}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamOp {
+    /// `:-` (`colon`) or `-`: use `word` if unset (or empty).
+    Default {
+        /// Whether empty counts as unset.
+        colon: bool,
+    },
+    /// `:=` or `=`: assign `word` if unset (or empty).
+    Assign {
+        /// Whether empty counts as unset.
+        colon: bool,
+    },
+    /// `:+` or `+`: use `word` if set (and non-empty).
+    Alternative {
+        /// Whether empty counts as unset.
+        colon: bool,
+    },
+    /// `:?` or `?`: fail with `word` if unset (or empty).
+    Error {
+        /// Whether empty counts as unset.
+        colon: bool,
+    },
+    /// `#` or `##`: remove the shortest (longest) prefix matching the pattern.
+    RemovePrefix {
+        /// `##`.
+        longest: bool,
+    },
+    /// `%` or `%%`: remove the shortest (longest) suffix matching the pattern.
+    RemoveSuffix {
+        /// `%%`.
+        longest: bool,
+    },
+    /// `/pat/rep`, `//pat/rep` (all), `/#pat/rep` (at the start), `/%pat/rep` (at the end).
+    Replace {
+        /// `//`.
+        all: bool,
+        /// `/#`: the match must start the value.
+        at_start: bool,
+        /// `/%`: the match must end the value.
+        at_end: bool,
+    },
+    /// `:offset` or `:offset:length` (arithmetic expressions).
+    Substring,
+    /// `^`, `^^`, `,`, `,,`: change the case of the first (every) character.
+    Case {
+        /// Upper case (`^`) rather than lower (`,`).
+        upper: bool,
+        /// Every character, not just the first.
+        all: bool,
+    },
+}
+
+/// A redirection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redirect {
+    /// The descriptor on the left (`2>`), if written.
+    pub fd: Option<u32>,
+    /// The operator.
+    pub op: RedirOp,
+    /// The file, descriptor number or here-string word on the right.
+    pub target: Word,
+}
+
+/// Redirection operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirOp {
+    /// `>` or `>|`.
+    Out,
+    /// `>>`.
+    Append,
+    /// `<` or `<>`.
+    In,
+    /// `>&`: duplicate an output descriptor (or `>&file`, like `&>`).
+    DupOut,
+    /// `<&`.
+    DupIn,
+    /// `&>`: stdout and stderr to a file.
+    OutBoth,
+    /// `&>>`.
+    AppendBoth,
+    /// `<<<`: the word, plus a newline, is stdin.
+    HereString,
+    /// `<<`: a here-document, whose body a one-line shell never sees.
+    HereDoc,
+}
+
+/// Why a line could not be parsed, each with bash's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// `syntax error near unexpected token `X'`.
+    Unexpected(String),
+    /// `syntax error: unexpected end of file` (a line ending in `&&`, `||` or `|`).
+    UnexpectedEof,
+    /// `unexpected EOF while looking for matching `X'` (an unclosed quote or bracket).
+    Unmatched(char),
+}
+
+impl ParseError {
+    /// What an interactive login bash prints for this error (status 2).
+    pub fn message(&self) -> String {
+        match self {
+            ParseError::Unexpected(token) => {
+                format!("-bash: syntax error near unexpected token `{token}'\n")
+            }
+            ParseError::UnexpectedEof => "-bash: syntax error: unexpected end of file\n".to_owned(),
+            ParseError::Unmatched(c) => {
+                format!("-bash: unexpected EOF while looking for matching `{c}'\n")
+            }
+        }
+    }
+}

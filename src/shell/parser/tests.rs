@@ -1,0 +1,129 @@
+use super::word::lit;
+use super::*;
+
+fn words(line: &str) -> Vec<Vec<Part>> {
+    let list = parse(line).expect("parses");
+    let Command::Simple(cmd) = &list.items[0].1.commands[0] else {
+        panic!("simple")
+    };
+    cmd.words.iter().map(|w| w.parts.clone()).collect()
+}
+
+#[test]
+fn connectors_and_pipelines() {
+    let list = parse("a; b && c || d | e &").expect("parses");
+    let kinds: Vec<Connector> = list.items.iter().map(|(c, _)| *c).collect();
+    assert_eq!(
+        kinds,
+        [
+            Connector::Seq,
+            Connector::Seq,
+            Connector::And,
+            Connector::Or
+        ]
+    );
+    assert_eq!(list.items[3].1.commands.len(), 2);
+}
+
+#[test]
+fn quotes_and_escapes() {
+    assert_eq!(
+        words(r#"echo 'a b' "c $X" d\ e"#)[1..],
+        [
+            vec![lit("a b", true)],
+            vec![
+                lit("c ", true),
+                Part::Param {
+                    name: "X".into(),
+                    op: None,
+                    quoted: true
+                }
+            ],
+            vec![lit("d", false), lit(" ", true), lit("e", false)],
+        ]
+    );
+}
+
+#[test]
+fn syntax_errors_match_bash() {
+    let err = |line: &str| parse(line).expect_err(line).message();
+    assert_eq!(
+        err("&& echo"),
+        "-bash: syntax error near unexpected token `&&'\n"
+    );
+    assert_eq!(
+        err("echo a ;; b"),
+        "-bash: syntax error near unexpected token `;;'\n"
+    );
+    assert_eq!(
+        err("| x"),
+        "-bash: syntax error near unexpected token `|'\n"
+    );
+    assert_eq!(err(";"), "-bash: syntax error near unexpected token `;'\n");
+    assert_eq!(
+        err("echo a && && b"),
+        "-bash: syntax error near unexpected token `&&'\n"
+    );
+    assert_eq!(
+        err("echo a | | b"),
+        "-bash: syntax error near unexpected token `|'\n"
+    );
+    assert_eq!(
+        err("echo ) a"),
+        "-bash: syntax error near unexpected token `)'\n"
+    );
+    assert_eq!(
+        err("echo a >"),
+        "-bash: syntax error near unexpected token `newline'\n"
+    );
+    assert_eq!(
+        err("echo a &&"),
+        "-bash: syntax error: unexpected end of file\n"
+    );
+    assert_eq!(
+        err("echo 'a"),
+        "-bash: unexpected EOF while looking for matching `''\n"
+    );
+    assert_eq!(
+        err("echo $(echo a"),
+        "-bash: unexpected EOF while looking for matching `)'\n"
+    );
+    assert_eq!(
+        err("echo ${a"),
+        "-bash: unexpected EOF while looking for matching `}'\n"
+    );
+}
+
+#[test]
+fn assignments_and_redirects() {
+    let list = parse("A=1 B=~/x cmd 2>&1 >/dev/null").expect("parses");
+    let Command::Simple(cmd) = &list.items[0].1.commands[0] else {
+        panic!("simple")
+    };
+    assert_eq!(cmd.assignments.len(), 2);
+    assert_eq!(cmd.assignments[1].1.parts[0], Part::Tilde(String::new()));
+    assert_eq!(cmd.redirects.len(), 2);
+    assert_eq!(cmd.redirects[0].fd, Some(2));
+    assert_eq!(cmd.redirects[0].op, RedirOp::DupOut);
+}
+
+#[test]
+fn comments_and_empty_lines() {
+    assert!(parse("").expect("empty").items.is_empty());
+    assert!(
+        parse("   # just a comment")
+            .expect("comment")
+            .items
+            .is_empty()
+    );
+    assert_eq!(parse("echo a # b").expect("parses").items.len(), 1);
+    assert_eq!(words("echo a#b")[1], [lit("a#b", false)]);
+}
+
+#[test]
+fn nesting_is_bounded() {
+    let deep = "$(".repeat(10_000);
+    assert!(parse(&format!("echo {deep}")).is_err());
+    let deep = "(".repeat(10_000);
+    assert!(parse(&deep).is_err());
+}
