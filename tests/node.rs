@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -398,4 +399,58 @@ fn the_json_log_rotates_by_size_and_can_be_turned_off() {
     assert_eq!(code, 0);
     std::thread::sleep(Duration::from_millis(500));
     assert!(!node.data_dir.join("log").join("mirage.json").exists());
+}
+
+#[test]
+fn a_node_spools_while_sqlite_is_unreachable_and_stores_each_event_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The database's directory does not exist yet: the store cannot open it.
+    let db_dir = tmp.path().join("db");
+    let db_path = db_dir.join("events.db");
+    let url = format!("sqlite:{}", db_path.display());
+    let mut node = NodeProcess::start(&[("MIRAGE_DATABASE_URL", &url)]);
+    let (status, _, body) = http_get(node.admin, "/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"store\":\"unreachable"), "{body}");
+    let ssh = OpenSsh::new(PASSWORD);
+    for i in 0..3 {
+        let (code, _, err) = ssh.run(node.ssh.port(), "root", &[&format!("echo down-{i}")], b"");
+        assert_eq!(code, 0, "{err}");
+    }
+    node.wait_for_log("the last command", |e| e["input"] == "echo down-2");
+    assert!(!db_path.exists());
+
+    std::fs::create_dir(&db_dir).unwrap();
+    let stored = |db: &Path| -> Vec<String> {
+        let Ok(conn) = rusqlite::Connection::open(db) else {
+            return Vec::new();
+        };
+        let Ok(mut stmt) = conn.prepare("SELECT id FROM events") else {
+            return Vec::new();
+        };
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let logged = |node: &NodeProcess| -> HashSet<String> {
+        node.log_events()
+            .iter()
+            .map(|e| e["uuid"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stored(&db_path).into_iter().collect::<HashSet<_>>() != logged(&node) {
+        assert!(Instant::now() < deadline, "spooled events were not drained");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, _) = node.terminate();
+    assert!(status.success());
+    let ids = stored(&db_path);
+    assert_eq!(
+        ids.len(),
+        ids.iter().collect::<HashSet<_>>().len(),
+        "no duplicates"
+    );
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), logged(&node));
 }
