@@ -7,6 +7,7 @@
 //!
 //! Later issues add the filesystem image, the per-session overlay and `/proc` here.
 
+pub mod files;
 mod profile;
 
 pub use profile::{HostError, HostProfile, PROFILE_FILE};
