@@ -1,3 +1,4 @@
-//! Where events go besides the store: the Cowrie-compatible JSON log.
+//! Where events go besides the store: the Cowrie-compatible JSON log and session recordings.
 
+pub mod asciicast;
 pub mod jsonlog;

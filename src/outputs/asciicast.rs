@@ -1,0 +1,262 @@
+//! Session recordings in asciicast v2, the format `asciinema play` and `asciinema cat` read.
+//!
+//! One file per session: a JSON header line (terminal size, start time, `TERM`), then one JSON
+//! array per event, `[seconds, "o" | "i" | "r", text]`: terminal output, attacker input, and
+//! resizes. Event text must be valid UTF-8, so a multi-byte character split across two writes
+//! is held back until it is complete; bytes that can never be UTF-8 become U+FFFD. A recording
+//! stops growing at `max_bytes` and says so in a final marker event, so an attacker flooding the
+//! terminal cannot fill the disk.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// A finished recording, for the `cowrie.log.closed` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Whether it stopped at the size limit.
+    pub truncated: bool,
+}
+
+/// Writes one session's recording.
+pub struct Recorder {
+    path: PathBuf,
+    file: BufWriter<File>,
+    hasher: Sha256,
+    size: u64,
+    max_bytes: u64,
+    truncated: bool,
+    pending_output: Vec<u8>,
+    pending_input: Vec<u8>,
+}
+
+impl Recorder {
+    /// Creates the file (and its directory) and writes the header.
+    pub fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        started: DateTime<Utc>,
+        term: &str,
+        max_bytes: u64,
+    ) -> io::Result<Recorder> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = File::create(path)?;
+        let mut recorder = Recorder {
+            path: path.to_owned(),
+            file: BufWriter::new(file),
+            hasher: Sha256::new(),
+            size: 0,
+            max_bytes,
+            truncated: false,
+            pending_output: Vec::new(),
+            pending_input: Vec::new(),
+        };
+        let header = json!({
+            "version": 2,
+            "width": width.max(1),
+            "height": height.max(1),
+            "timestamp": started.timestamp(),
+            "env": { "SHELL": "/bin/bash", "TERM": term },
+        });
+        recorder.line(&header.to_string())?;
+        Ok(recorder)
+    }
+
+    /// Records terminal output `elapsed` after the start.
+    pub fn output(&mut self, elapsed: Duration, bytes: &[u8]) -> io::Result<()> {
+        let text = take_utf8(&mut self.pending_output, bytes);
+        self.event(elapsed, "o", &text)
+    }
+
+    /// Records attacker keystrokes `elapsed` after the start.
+    pub fn input(&mut self, elapsed: Duration, bytes: &[u8]) -> io::Result<()> {
+        let text = take_utf8(&mut self.pending_input, bytes);
+        self.event(elapsed, "i", &text)
+    }
+
+    /// Records a terminal resize.
+    pub fn resize(&mut self, elapsed: Duration, width: u32, height: u32) -> io::Result<()> {
+        self.event(elapsed, "r", &format!("{width}x{height}"))
+    }
+
+    /// Flushes and closes the file.
+    pub fn finish(mut self) -> io::Result<Recording> {
+        self.file.flush()?;
+        Ok(Recording {
+            path: self.path,
+            size: self.size,
+            sha256: hex::encode(self.hasher.finalize()),
+            truncated: self.truncated,
+        })
+    }
+
+    fn event(&mut self, elapsed: Duration, kind: &str, text: &str) -> io::Result<()> {
+        if text.is_empty() || self.truncated {
+            return Ok(());
+        }
+        let time = (elapsed.as_secs_f64() * 1e6).round() / 1e6;
+        let line = json!([time, kind, text]).to_string();
+        // Room is kept for the closing marker, so the file never passes the limit.
+        let marker = json!([time, "m", "recording truncated at size limit"]).to_string();
+        if self.size + line.len() as u64 + marker.len() as u64 + 2 > self.max_bytes {
+            self.truncated = true;
+            return self.line(&marker);
+        }
+        self.line(&line)
+    }
+
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        self.file.write_all(text.as_bytes())?;
+        self.file.write_all(b"\n")?;
+        self.hasher.update(text.as_bytes());
+        self.hasher.update(b"\n");
+        self.size += text.len() as u64 + 1;
+        Ok(())
+    }
+}
+
+/// Appends `bytes` to `pending` and returns the longest valid UTF-8 prefix as text, keeping an
+/// incomplete trailing character (at most 3 bytes) for the next call; invalid bytes become
+/// U+FFFD.
+fn take_utf8(pending: &mut Vec<u8>, bytes: &[u8]) -> String {
+    pending.extend_from_slice(bytes);
+    let mut text = String::new();
+    let mut rest: &[u8] = pending;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                rest = &[];
+                break;
+            }
+            Err(err) => {
+                let (valid, after) = rest.split_at(err.valid_up_to());
+                // Invariant: `valid_up_to` marks the end of valid UTF-8.
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                match err.error_len() {
+                    Some(bad) => {
+                        text.push('\u{FFFD}');
+                        rest = &after[bad..];
+                    }
+                    // An incomplete character at the end: wait for the rest of it.
+                    None => {
+                        rest = after;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let keep = rest.to_vec();
+    *pending = keep;
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn writes_an_asciicast_v2_header_and_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tty").join("0123456789ab.cast");
+        let started = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut rec = Recorder::create(&path, 120, 40, started, "xterm-256color", 1 << 20).unwrap();
+        rec.output(ms(0), b"root@web-01:~# ").unwrap();
+        rec.input(ms(1500), b"uname -a\r").unwrap();
+        rec.output(ms(1501), b"Linux web-01\r\n").unwrap();
+        rec.resize(ms(2000), 100, 30).unwrap();
+        let done = rec.finish().unwrap();
+        let lines = read(&path);
+        assert_eq!(
+            lines[0],
+            json!({"version": 2, "width": 120, "height": 40, "timestamp": 1_700_000_000,
+                   "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}})
+        );
+        assert_eq!(lines[1], json!([0.0, "o", "root@web-01:~# "]));
+        assert_eq!(lines[2], json!([1.5, "i", "uname -a\r"]));
+        assert_eq!(lines[3], json!([1.501, "o", "Linux web-01\r\n"]));
+        assert_eq!(lines[4], json!([2.0, "r", "100x30"]));
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(done.size, bytes.len() as u64);
+        assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert!(!done.truncated);
+    }
+
+    #[test]
+    fn characters_split_across_writes_are_kept_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.cast");
+        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 1 << 20).unwrap();
+        let euro = "€".as_bytes(); // three bytes
+        rec.output(ms(1), &euro[..1]).unwrap();
+        rec.output(ms(2), &euro[1..]).unwrap();
+        rec.output(ms(3), b"\xffok").unwrap();
+        rec.finish().unwrap();
+        let lines = read(&path);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[1], json!([0.002, "o", "€"]));
+        assert_eq!(lines[2], json!([0.003, "o", "\u{FFFD}ok"]));
+    }
+
+    #[test]
+    fn stops_at_the_size_limit_with_a_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.cast");
+        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 4096).unwrap();
+        for i in 0..1000 {
+            rec.output(ms(i), b"flood flood flood flood flood\r\n")
+                .unwrap();
+        }
+        let done = rec.finish().unwrap();
+        assert!(done.truncated);
+        assert!(done.size <= 4096, "{}", done.size);
+        let lines = read(&path);
+        assert_eq!(lines.last().unwrap()[1], "m");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_give_valid_lines_that_rebuild_the_valid_text(
+            chunks in proptest::collection::vec(proptest::collection::vec(0u8..=255, 0..40), 0..20)
+        ) {
+            let mut pending = Vec::new();
+            let mut rebuilt = String::new();
+            let mut all = Vec::new();
+            for chunk in &chunks {
+                all.extend_from_slice(chunk);
+                rebuilt.push_str(&take_utf8(&mut pending, chunk));
+            }
+            proptest::prop_assert!(pending.len() <= 3);
+            if pending.is_empty() {
+                proptest::prop_assert_eq!(rebuilt, String::from_utf8_lossy(&all).into_owned());
+            }
+        }
+    }
+}
