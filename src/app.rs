@@ -25,10 +25,12 @@ use crate::actors::sink::{EventSink, Flush, Subscribe};
 use crate::admin::{AdminState, Readiness};
 use crate::config::Config;
 use crate::host::HostProfile;
+use crate::host::fs::{Limits, OverlayStore, StoreConfig};
 use crate::metrics::{HttpTiming, Metrics, observe_http_latency};
 use crate::outputs::jsonlog::JsonLog;
 use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::keys::HostKeys;
+use crate::protocols::ssh::profile::SshProfile;
 use crate::protocols::ssh::server::{self as ssh, SshDeps};
 use crate::shell::Shell;
 use crate::store::spool::Spool;
@@ -112,7 +114,13 @@ impl Node {
         let data_dir = config.data_dir.clone();
         create_dir(&data_dir)?;
         let node_id = node_id(&data_dir)?;
-        let host = Arc::new(HostProfile::load_or_create(&data_dir)?);
+        let mut host = HostProfile::load_or_create(&data_dir)?;
+        // The SSH decoy's OpenSSH release, installed on the fake host so `ssh -V` and the
+        // package list agree with the banner.
+        let ssh_profile = SshProfile::select(&config.ssh.profile, &host.distro)
+            .map_err(|err| AppError::Config(err.to_string()))?;
+        ssh_profile.install(&mut host);
+        let host = Arc::new(host);
         let keys = HostKeys::load_or_generate(&data_dir.join("keys"))?;
         let metrics = Metrics::new();
 
@@ -153,13 +161,26 @@ impl Node {
             if panic_on_input.is_some() {
                 tracing::warn!("Fault injection is on: sessions panic on matching input.");
             }
+            let shell = Arc::new(Shell::new(host.clone()));
+            let overlays = OverlayStore::new(
+                shell.image().clone(),
+                host.clone(),
+                StoreConfig {
+                    persist: Duration::from_secs(config.fs.persist_secs),
+                    limits: Limits {
+                        max_bytes: config.fs.overlay_max_bytes,
+                        max_entries: config.fs.overlay_max_files,
+                    },
+                    ..StoreConfig::default()
+                },
+            );
             let deps = SessionDeps {
-                shell: Arc::new(Shell::new(host.clone())),
+                shell,
                 sink: sink.clone().recipient(),
                 metrics: metrics.clone(),
                 panic_on_input,
             };
-            Supervisor::start(move |_| SessionManager::new(handles, deps))
+            Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };
 
         let readiness = Arc::new(Readiness::default());
@@ -169,6 +190,7 @@ impl Node {
         let ssh_config = Arc::new(ssh::russh_config(
             keys.keys,
             Duration::from_millis(config.ssh.auth_rejection_time_ms),
+            ssh_profile,
         ));
         let std_listener = bind("ssh", config.ssh.listen)?;
         let ssh_addr = local_addr("ssh", config.ssh.listen, &std_listener)?;
@@ -189,6 +211,9 @@ impl Node {
             manager: manager.clone(),
             policy,
             metrics: metrics.clone(),
+            profile: ssh_profile,
+            login_grace_time: (config.ssh.login_grace_time_secs > 0)
+                .then(|| Duration::from_secs(config.ssh.login_grace_time_secs)),
         });
         let ssh_task = {
             let _guard = ssh_runtime.enter();

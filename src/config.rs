@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::protocols::ssh::auth::UserDb;
+use crate::protocols::ssh::profile::{AUTO, SshProfile, UnknownProfile};
 
 /// Everything a node needs to run. `Config::default()` is a working node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// The Cowrie-compatible JSON log.
     pub log: LogConfig,
+    /// The fake filesystem: how long attackers' files persist, and their quotas.
+    pub fs: FsConfig,
     /// Fault injection, for testing supervision. Off unless set.
     pub fault: FaultConfig,
 }
@@ -49,6 +52,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
+            fs: FsConfig::default(),
             fault: FaultConfig::default(),
         }
     }
@@ -63,6 +67,14 @@ pub struct SshConfig {
     /// Every rejected login attempt is answered after this many milliseconds, whatever the
     /// policy took, like OpenSSH with PAM's failure delay. 0 answers at once.
     pub auth_rejection_time_ms: u64,
+    /// Which real OpenSSH release the decoy is (banner, algorithm lists, `ssh -V` in the
+    /// shell): `auto` picks the one the host profile's distribution ships, or name one of
+    /// `openssh_8.2p1_ubuntu`, `openssh_8.9p1_ubuntu`, `openssh_9.2p1_debian`,
+    /// `openssh_9.6p1_ubuntu`. `docs/fingerprint.md` lists what still differs.
+    pub profile: String,
+    /// OpenSSH's `LoginGraceTime`: a connection not logged in after this many seconds is
+    /// closed without a word, as sshd closes it. 0: no limit.
+    pub login_grace_time_secs: u64,
 }
 
 impl Default for SshConfig {
@@ -70,6 +82,8 @@ impl Default for SshConfig {
         SshConfig {
             listen: SocketAddr::from(([0, 0, 0, 0], 2222)),
             auth_rejection_time_ms: 2000,
+            profile: AUTO.to_owned(),
+            login_grace_time_secs: 120,
         }
     }
 }
@@ -204,6 +218,33 @@ impl Default for LogConfig {
     }
 }
 
+/// The fake filesystem. Each attacker (source address and login name) gets a copy-on-write
+/// overlay of the host's filesystem image, kept in memory after they leave so a reconnect
+/// finds their files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FsConfig {
+    /// How long an attacker's files are kept after their last session ends, in seconds
+    /// (0: forgotten when the session ends).
+    pub persist_secs: u64,
+    /// Most bytes of file contents one attacker may write; beyond it writes fail with `No
+    /// space left on device`, like a full disk.
+    pub overlay_max_bytes: u64,
+    /// Most files, directories and links one attacker may create or change; beyond it, `No
+    /// space left on device`.
+    pub overlay_max_files: u64,
+}
+
+impl Default for FsConfig {
+    fn default() -> Self {
+        FsConfig {
+            persist_secs: 86_400,
+            overlay_max_bytes: 16 * 1024 * 1024,
+            overlay_max_files: 5000,
+        }
+    }
+}
+
 /// Fault injection for supervision tests. Never set this on a real sensor.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -250,6 +291,8 @@ pub const SETTINGS: &[Setting] = &[
     setting("data_dir", SettingKind::Text),
     setting("ssh.listen", SettingKind::Text),
     setting("ssh.auth_rejection_time_ms", SettingKind::Integer),
+    setting("ssh.profile", SettingKind::Text),
+    setting("ssh.login_grace_time_secs", SettingKind::Integer),
     setting("auth.policy", SettingKind::Text),
     setting("auth.userdb", SettingKind::List),
     setting("auth.accept_after", SettingKind::Integer),
@@ -263,6 +306,9 @@ pub const SETTINGS: &[Setting] = &[
     setting("log.max_bytes", SettingKind::Integer),
     setting("log.rotate_secs", SettingKind::Integer),
     setting("log.keep", SettingKind::Integer),
+    setting("fs.persist_secs", SettingKind::Integer),
+    setting("fs.overlay_max_bytes", SettingKind::Integer),
+    setting("fs.overlay_max_files", SettingKind::Integer),
     setting("fault.panic_on_input", SettingKind::Text),
 ];
 
@@ -367,7 +413,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks what the types cannot: admin exposure, userdb syntax, database URL, log limits.
+    /// Checks what the types cannot: SSH profile, admin exposure, userdb syntax, database URL,
+    /// log limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.admin.listen.ip().is_loopback() && self.admin.token.is_empty() {
             return Err(ConfigError::Invalid {
@@ -376,6 +423,15 @@ impl Config {
                     "{} is not a loopback address; set admin.token to expose the admin listener",
                     self.admin.listen
                 ),
+            });
+        }
+        if self.ssh.profile != AUTO && SshProfile::by_id(&self.ssh.profile).is_none() {
+            return Err(ConfigError::Invalid {
+                key: "ssh.profile",
+                message: UnknownProfile {
+                    id: self.ssh.profile.clone(),
+                }
+                .to_string(),
             });
         }
         UserDb::parse(&self.auth.userdb).map_err(|message| ConfigError::Invalid {

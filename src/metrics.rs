@@ -26,6 +26,8 @@ pub struct Metrics {
     pub events_spooled: IntGauge,
     /// Events written to the store.
     pub events_stored_total: IntCounter,
+    /// Events a full subscriber (the alert actor) could not take; they are still stored.
+    pub events_dropped_total: IntCounter,
     /// Failed attempts to write to the store.
     pub store_errors_total: IntCounter,
     /// Actor restarts after a failure, by actor.
@@ -83,6 +85,11 @@ impl Metrics {
                 "Events written to the store.",
             )
             .expect("valid metric"),
+            events_dropped_total: IntCounter::new(
+                "mirage_events_dropped_total",
+                "Events a full subscriber (the alert actor) could not take; still stored.",
+            )
+            .expect("valid metric"),
             store_errors_total: IntCounter::new(
                 "mirage_store_errors_total",
                 "Failed attempts to write to the store.",
@@ -138,6 +145,9 @@ impl Metrics {
             .expect("unique metric");
         registry
             .register(Box::new(metrics.events_stored_total.clone()))
+            .expect("unique metric");
+        registry
+            .register(Box::new(metrics.events_dropped_total.clone()))
             .expect("unique metric");
         registry
             .register(Box::new(metrics.store_errors_total.clone()))

@@ -70,6 +70,10 @@ async fn a_panicking_session_restarts_from_its_checkpoint_and_fifty_others_see_n
         metrics.contains("mirage_sessions_active{protocol=\"ssh\"} 51"),
         "{metrics}"
     );
+    assert!(
+        metrics.contains("mirage_events_dropped_total 0"),
+        "{metrics}"
+    );
     let events = node.wait_for_log("an alert", |e| e["eventid"] == "mirage.alert");
     let restarted: Vec<_> = events
         .iter()

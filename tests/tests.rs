@@ -6,12 +6,16 @@ mod cli;
 mod common;
 // Docker files agree with the code's ports and paths.
 mod deploy;
+// The fake filesystem over SSH: files persist across reconnects, generated files agree.
+mod files;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.
 mod postgres_node;
 // One connection's shell and exec channels.
 mod session;
+// The SSH surface of each OpenSSH profile: KEXINIT via ssh -vvv, non-SSH input, grace time.
+mod ssh_surface;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.

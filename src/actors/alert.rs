@@ -36,8 +36,16 @@ impl AlertActor {
     }
 }
 
+/// Events the alert actor can queue: the sink hands events over with `try_send`, so a burst
+/// from many sessions must fit (actix's default is 16). A drop is counted, never silent.
+pub const ALERT_MAILBOX: usize = 65_536;
+
 impl Actor for AlertActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(ALERT_MAILBOX);
+    }
 }
 
 impl Supervised for AlertActor {}

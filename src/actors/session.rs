@@ -10,6 +10,12 @@
 //! [`Supervised::restarting`] restores the state from the last checkpoint taken after a
 //! completed line. The connection never notices beyond that one line.
 //!
+//! Files: the session's filesystem is not in the checkpoint. It is the attacker's
+//! [`SharedOverlay`], held beside the state and shared with the manager's overlay store (and
+//! with concurrent sessions of the same address and user), locked for one line at a time. A
+//! restart keeps it as it is: whatever the failed line wrote stays written, as a crashed
+//! process's writes stay on a real disk.
+//!
 //! A session ends when its transport and the manager drop its address.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,8 +27,9 @@ use tokio::sync::mpsc;
 
 use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
+use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
-use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState};
+use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState, Terminal};
 
 /// What a session sends back to its transport, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +67,8 @@ pub struct SessionActor {
     state: ShellState,
     /// The state after the last completed line; what a restart returns to.
     checkpoint: ShellState,
+    /// The attacker's files (not checkpointed: a restart keeps them as they are).
+    fs: SharedOverlay,
     editor: LineEditor,
     /// The interactive shell's output, once a shell was requested.
     shell_out: Option<Output>,
@@ -68,12 +77,14 @@ pub struct SessionActor {
 }
 
 impl SessionActor {
-    /// A session starting from `checkpoint` (a fresh login, or the state a failed actor left).
+    /// A session starting from `checkpoint` (a fresh login, or the state a failed actor left),
+    /// on the attacker's filesystem `fs`.
     pub fn new(
         origin: SessionOrigin,
         deps: SessionDeps,
         manager: Addr<SessionManager>,
         checkpoint: ShellState,
+        fs: SharedOverlay,
     ) -> SessionActor {
         SessionActor {
             origin,
@@ -81,6 +92,7 @@ impl SessionActor {
             manager,
             state: checkpoint.clone(),
             checkpoint,
+            fs,
             editor: LineEditor::new(),
             shell_out: None,
             pty: false,
@@ -114,19 +126,34 @@ impl SessionActor {
         out
     }
 
-    /// Runs one line on `state` under `catch_unwind`. `Err` carries the panic message.
+    /// The terminal the shell's output goes to: the PTY (its width is not passed to the
+    /// session, so 80 columns, the size `ls` assumes when it cannot ask), or none.
+    fn terminal(&self) -> Terminal {
+        if self.pty {
+            Terminal::Columns(80)
+        } else {
+            Terminal::None
+        }
+    }
+
+    /// Runs one line on `state` and the session's files under `catch_unwind`. `Err` carries
+    /// the panic message.
     fn run_guarded(
         deps: &SessionDeps,
+        fs: &SharedOverlay,
+        terminal: Terminal,
         state: &mut ShellState,
         line: &str,
     ) -> Result<LineOutcome, String> {
         catch_unwind(AssertUnwindSafe(|| {
+            // A line that panicked before may have poisoned the lock: `lock` takes it over.
+            let mut overlay = lock(fs);
             if let Some(trigger) = deps.panic_on_input.as_deref()
                 && line.contains(trigger)
             {
                 panic!("fault injection: input contains {trigger:?}");
             }
-            deps.shell.run_line(state, line)
+            deps.shell.run(state, &mut overlay, terminal, line)
         }))
         .map_err(|payload| {
             payload
@@ -154,14 +181,19 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
+        let terminal = self.terminal();
         let mut scratch;
         let state = if interactive {
             &mut self.state
         } else {
             scratch = ShellState::login(&self.state.user);
+            // Where the session comes from and its clock hold for `bash -c` too.
+            scratch.remote_ip.clone_from(&self.state.remote_ip);
+            scratch.login_time = self.state.login_time;
+            scratch.clock = self.state.clock;
             &mut scratch
         };
-        match Self::run_guarded(&self.deps, state, line) {
+        match Self::run_guarded(&self.deps, &self.fs, terminal, state, line) {
             Ok(outcome) => {
                 for command in &outcome.unknown_commands {
                     self.emit(EventKind::CommandFailed {

@@ -6,20 +6,32 @@
 //! the manager counts the restart and records a `mirage.session.restarted` event. If a session
 //! actor dies beyond that (a panic outside the guarded handler), the transport asks the manager
 //! to [`Reattach`], and a fresh actor starts from the checkpoint.
+//!
+//! The manager also holds the node's [`OverlayStore`]: a new session gets the filesystem
+//! overlay of its (source address, user), fresh or left by an earlier session, and gives it
+//! back when it ends; a restarted actor gets the same overlay again.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use crate::actors::session::{SessionActor, SessionDeps};
 use crate::events::{EventKind, SessionId, SessionOrigin};
+use crate::host::fs::{OverlayKey, OverlayStore, SharedOverlay};
 use crate::shell::ShellState;
+
+/// How often parked overlays past their time are dropped, when no session starts or ends.
+const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 
 struct Record {
     origin: SessionOrigin,
     checkpoint: ShellState,
     addr: Addr<SessionActor>,
     restarts: u32,
+    /// Whose files the session has, and the overlay itself (for a restart).
+    fs_key: OverlayKey,
+    fs: SharedOverlay,
 }
 
 /// Owns the session actors of the node.
@@ -28,16 +40,23 @@ pub struct SessionManager {
     next: usize,
     deps: SessionDeps,
     sessions: HashMap<SessionId, Record>,
+    overlays: OverlayStore,
 }
 
 impl SessionManager {
-    /// A manager placing sessions round-robin on `arbiters` (the current arbiter if empty).
-    pub fn new(arbiters: Vec<ArbiterHandle>, deps: SessionDeps) -> SessionManager {
+    /// A manager placing sessions round-robin on `arbiters` (the current arbiter if empty),
+    /// giving them overlays from `overlays`.
+    pub fn new(
+        arbiters: Vec<ArbiterHandle>,
+        deps: SessionDeps,
+        overlays: OverlayStore,
+    ) -> SessionManager {
         SessionManager {
             arbiters,
             next: 0,
             deps,
             sessions: HashMap::new(),
+            overlays,
         }
     }
 
@@ -45,6 +64,7 @@ impl SessionManager {
         &mut self,
         origin: SessionOrigin,
         checkpoint: ShellState,
+        fs: SharedOverlay,
         me: Addr<SessionManager>,
     ) -> Addr<SessionActor> {
         let deps = self.deps.clone();
@@ -55,13 +75,19 @@ impl SessionManager {
             self.arbiters[self.next].clone()
         };
         Supervisor::start_in_arbiter(&arbiter, move |_| {
-            SessionActor::new(origin, deps, me, checkpoint)
+            SessionActor::new(origin, deps, me, checkpoint, fs)
         })
     }
 }
 
 impl Actor for SessionManager {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(EXPIRE_EVERY, |manager, _| {
+            manager.overlays.expire(Instant::now());
+        });
+    }
 }
 
 impl Supervised for SessionManager {
@@ -88,8 +114,22 @@ impl Handler<StartSession> for SessionManager {
     type Result = MessageResult<StartSession>;
 
     fn handle(&mut self, msg: StartSession, ctx: &mut Context<Self>) -> Self::Result {
-        let checkpoint = ShellState::login(&msg.user);
-        let addr = self.spawn(msg.origin.clone(), checkpoint.clone(), ctx.address());
+        let mut checkpoint = ShellState::login(&msg.user);
+        checkpoint.set_origin(msg.origin.src.ip(), chrono::Utc::now());
+        let fs_key = OverlayKey {
+            ip: msg.origin.src.ip(),
+            user: msg.user.clone(),
+        };
+        let (fs, resumed) = self.overlays.checkout(fs_key.clone(), Instant::now());
+        if resumed {
+            tracing::debug!(session = %msg.origin.session, "Session resumes its files.");
+        }
+        let addr = self.spawn(
+            msg.origin.clone(),
+            checkpoint.clone(),
+            fs.clone(),
+            ctx.address(),
+        );
         self.sessions.insert(
             msg.origin.session.clone(),
             Record {
@@ -97,6 +137,8 @@ impl Handler<StartSession> for SessionManager {
                 checkpoint,
                 addr: addr.clone(),
                 restarts: 0,
+                fs_key,
+                fs,
             },
         );
         MessageResult(addr)
@@ -172,7 +214,11 @@ impl Handler<Reattach> for SessionManager {
         if record.addr.connected() {
             return MessageResult(Some(record.addr.clone()));
         }
-        let (origin, checkpoint) = (record.origin.clone(), record.checkpoint.clone());
+        let (origin, checkpoint, fs) = (
+            record.origin.clone(),
+            record.checkpoint.clone(),
+            record.fs.clone(),
+        );
         self.deps
             .metrics
             .actor_restarts_total
@@ -183,7 +229,7 @@ impl Handler<Reattach> for SessionManager {
             .do_send(origin.event(EventKind::SessionRestarted {
                 reason: "session actor died outside its guarded handler".into(),
             }));
-        let addr = self.spawn(origin, checkpoint, ctx.address());
+        let addr = self.spawn(origin, checkpoint, fs, ctx.address());
         if let Some(record) = self.sessions.get_mut(&msg.session) {
             record.addr = addr.clone();
             record.restarts += 1;
@@ -204,7 +250,10 @@ impl Handler<EndSession> for SessionManager {
     type Result = ();
 
     fn handle(&mut self, msg: EndSession, _: &mut Context<Self>) {
-        self.sessions.remove(&msg.session);
+        if let Some(record) = self.sessions.remove(&msg.session) {
+            // The files stay for the attacker's return (`fs.persist_secs`).
+            self.overlays.checkin(&record.fs_key, Instant::now());
+        }
     }
 }
 

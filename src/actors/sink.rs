@@ -177,7 +177,8 @@ impl Handler<Event> for EventSink {
         for subscriber in &self.subscribers {
             // Alerts are best effort: a full subscriber mailbox must not block the sink.
             if subscriber.try_send(event.clone()).is_err() {
-                tracing::debug!("A subscriber's mailbox is full; event not passed on.");
+                self.metrics.events_dropped_total.inc();
+                tracing::warn!(event = %event.id, "A subscriber's mailbox is full; event not passed on.");
             }
         }
     }

@@ -43,6 +43,8 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_DATA_DIR", "/srv/mirage"),
         ("MIRAGE_SSH_LISTEN", "127.0.0.1:22"),
         ("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "5"),
+        ("MIRAGE_SSH_PROFILE", "openssh_9.2p1_debian"),
+        ("MIRAGE_SSH_LOGIN_GRACE_TIME_SECS", "30"),
         ("MIRAGE_AUTH_POLICY", "accept_after"),
         ("MIRAGE_AUTH_USERDB", "root:x:*, !root:x:123456"),
         ("MIRAGE_AUTH_ACCEPT_AFTER", "4"),
@@ -59,6 +61,9 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_LOG_MAX_BYTES", "4096"),
         ("MIRAGE_LOG_ROTATE_SECS", "60"),
         ("MIRAGE_LOG_KEEP", "3"),
+        ("MIRAGE_FS_PERSIST_SECS", "60"),
+        ("MIRAGE_FS_OVERLAY_MAX_BYTES", "1024"),
+        ("MIRAGE_FS_OVERLAY_MAX_FILES", "10"),
         ("MIRAGE_FAULT_PANIC_ON_INPUT", "boom"),
     ]);
     assert_eq!(
@@ -70,6 +75,8 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.data_dir, PathBuf::from("/srv/mirage"));
     assert_eq!(c.ssh.listen.to_string(), "127.0.0.1:22");
     assert_eq!(c.ssh.auth_rejection_time_ms, 5);
+    assert_eq!(c.ssh.profile, "openssh_9.2p1_debian");
+    assert_eq!(c.ssh.login_grace_time_secs, 30);
     assert_eq!(c.auth.policy, AuthPolicyKind::AcceptAfter);
     assert_eq!(c.auth.userdb, vec!["root:x:*", "!root:x:123456"]);
     assert_eq!(c.auth.accept_after, 4);
@@ -83,6 +90,9 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.log.max_bytes, 4096);
     assert_eq!(c.log.rotate_secs, 60);
     assert_eq!(c.log.keep, 3);
+    assert_eq!(c.fs.persist_secs, 60);
+    assert_eq!(c.fs.overlay_max_bytes, 1024);
+    assert_eq!(c.fs.overlay_max_files, 10);
     assert_eq!(c.fault.panic_on_input, "boom");
 }
 
@@ -157,4 +167,25 @@ fn the_example_file_is_valid_and_matches_the_defaults() {
     let text = include_str!("../../config/mirage.example.toml");
     let c = Config::from_toml(Path::new("config/mirage.example.toml"), text).unwrap();
     assert_eq!(c, Config::default());
+}
+
+#[test]
+fn unknown_ssh_profile_names_the_valid_ones() {
+    let err = Config::load(None, env(&[("MIRAGE_SSH_PROFILE", "openssh_7.4")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("ssh.profile: "), "{text}");
+    assert!(text.contains("\"openssh_7.4\""), "{text}");
+    for id in [
+        "auto",
+        "openssh_8.2p1_ubuntu",
+        "openssh_8.9p1_ubuntu",
+        "openssh_9.2p1_debian",
+        "openssh_9.6p1_ubuntu",
+    ] {
+        assert!(text.contains(id), "{text} misses {id}");
+    }
+    let c = Config::load(None, env(&[("MIRAGE_SSH_PROFILE", "openssh_8.2p1_ubuntu")])).unwrap();
+    assert_eq!(c.ssh.profile, "openssh_8.2p1_ubuntu");
+    assert_eq!(Config::default().ssh.profile, "auto");
+    assert_eq!(Config::default().ssh.login_grace_time_secs, 120);
 }

@@ -10,9 +10,18 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+
+use super::accounts::User;
+use super::facts::{Facts, Package, parse_filling, reference_start};
+use super::hardware::{Cpu, Memory};
+use super::network::Network;
+use super::platform::Platform;
+use super::processes::Service;
+use super::storage::Storage;
 
 /// The file, inside the data directory, that holds the node's profile.
 pub const PROFILE_FILE: &str = "host.json";
@@ -46,6 +55,26 @@ pub struct HostProfile {
     /// The GNU coreutils version the distribution ships (`uname --version`), e.g. `8.32`. It
     /// decides the copyright year and the `--help` layout of every coreutils command.
     pub coreutils_version: String,
+    /// The cloud or hypervisor the machine runs on; it decides the NIC, disk and CPU names.
+    pub platform: Platform,
+    /// The processor (`/proc/cpuinfo`, `nproc`, `lscpu`).
+    pub cpu: Cpu,
+    /// Installed memory (`/proc/meminfo`, `free`, `top`).
+    pub memory: Memory,
+    /// Disks and file systems (`df`, `mount`, `/proc/mounts`).
+    pub storage: Storage,
+    /// The primary network interface (`ip`, `ifconfig`, `hostname -I`, `ss`).
+    pub network: Network,
+    /// Login accounts (uid 1000 and up); the system accounts follow from the release.
+    pub users: Vec<User>,
+    /// Installed packages, sorted by name.
+    pub packages: Vec<Package>,
+    /// Daemons started at boot, in PID order (`ps`, `top`, `ss -p`).
+    pub services: Vec<Service>,
+    /// When the machine last booted; the uptime is the time since.
+    pub boot_time: DateTime<Utc>,
+    /// `/etc/machine-id`: 32 hex digits.
+    pub machine_id: String,
 }
 
 /// Why the host profile could not be loaded or made.
@@ -99,12 +128,27 @@ impl HostProfile {
     /// Determinism holds for one build of Mirage (the RNG is `StdRng`); across upgrades the
     /// persisted file, not the seed, is what keeps a node's identity.
     pub fn generate(seed: u64) -> HostProfile {
+        HostProfile::generate_at(seed, reference_start())
+    }
+
+    /// [`HostProfile::generate`] for a node first started at `first_start`, which the boot
+    /// time precedes by days to months.
+    pub fn generate_at(seed: u64, first_start: DateTime<Utc>) -> HostProfile {
         let mut rng = StdRng::seed_from_u64(seed);
         let series = pick_series(&mut rng);
         let build = &series.builds[rng.gen_range(0..series.builds.len())];
+        let hostname = hostname(&mut rng);
+        let facts = Facts::derive(
+            seed,
+            &hostname,
+            build.distro,
+            build.kernel_release,
+            build.kernel_version,
+            first_start,
+        );
         HostProfile {
             seed,
-            hostname: hostname(&mut rng),
+            hostname,
             kernel_name: "Linux".to_owned(),
             kernel_release: build.kernel_release.to_owned(),
             kernel_version: build.kernel_version.to_owned(),
@@ -114,6 +158,16 @@ impl HostProfile {
             os: "GNU/Linux".to_owned(),
             distro: build.distro.to_owned(),
             coreutils_version: series.coreutils.to_owned(),
+            platform: facts.platform,
+            cpu: facts.cpu,
+            memory: facts.memory,
+            storage: facts.storage,
+            network: facts.network,
+            users: facts.users,
+            packages: facts.packages,
+            services: facts.services,
+            boot_time: facts.boot_time,
+            machine_id: facts.machine_id,
         }
     }
 
@@ -123,17 +177,22 @@ impl HostProfile {
         let path = data_dir.join(PROFILE_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let profile: HostProfile = match serde_json::from_slice(&bytes) {
-                    Ok(profile) => profile,
+                // A profile from an older Mirage lacks later facts: draw them from its seed
+                // and keep them, so they stay put across restarts and upgrades.
+                let (profile, filled) = match parse_filling(&bytes, Utc::now()) {
+                    Ok(parsed) => parsed,
                     Err(source) => return Err(HostError::Parse { path, source }),
                 };
-                match profile.problem() {
-                    Some(reason) => Err(HostError::Invalid { path, reason }),
-                    None => Ok(profile),
+                if let Some(reason) = profile.problem() {
+                    return Err(HostError::Invalid { path, reason });
                 }
+                if filled {
+                    profile.write(data_dir)?;
+                }
+                Ok(profile)
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let profile = HostProfile::generate(rand::random());
+                let profile = HostProfile::generate_at(rand::random(), Utc::now());
                 profile.write(data_dir)?;
                 tracing::info!(hostname = %profile.hostname, distro = %profile.distro, "Host profile created.");
                 Ok(profile)
@@ -210,7 +269,7 @@ impl HostProfile {
                 return Some(format!("{name} must be one non-empty line"));
             }
         }
-        None
+        self.facts_problem()
     }
 }
 

@@ -2,10 +2,12 @@
 //! would print, without a transport, so it is tested without SSH (as cowrie's `shell/`).
 //!
 //! - [`LineEditor`] turns raw PTY keystrokes into echo bytes and complete lines.
-//! - [`Shell::run_line`] parses a line (`parser`), expands and runs it (`interpreter`)
-//!   against a [`ShellState`], and returns a [`LineOutcome`]. The `Shell` holds only the
-//!   [`HostProfile`](crate::host::HostProfile); all per-session state is the `ShellState`,
-//!   which is therefore the session's checkpoint.
+//! - [`Shell::run`] parses a line (`parser`), expands and runs it (`interpreter`) against a
+//!   [`ShellState`] and the session's filesystem overlay, and returns a [`LineOutcome`]. The
+//!   `Shell` holds only the [`HostProfile`](crate::host::HostProfile) and the shared
+//!   filesystem image; the per-session state is the `ShellState` (the session's checkpoint,
+//!   cheap to clone) plus the [`Overlay`](crate::host::fs::Overlay) the session holds beside
+//!   it, which a restart keeps as it is.
 //! - [`commands`] holds every command, one file per family, in one const registry.
 //!
 //! The parser is a small hand-written one covering what fits on one line; a full parser
@@ -19,6 +21,8 @@ mod parser;
 mod pattern;
 mod state;
 
-pub use interpreter::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell};
+pub use interpreter::{
+    LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
+};
 pub use line_editor::{EditorEvent, LineEditor};
 pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, MAX_VARS_BYTES, ShellState};

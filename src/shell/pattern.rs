@@ -1,5 +1,5 @@
-//! Shell pattern matching (`*`, `?`, `[…]`) and the `${VAR#pattern}` family built on it; the
-//! fake filesystem's globbing will reuse the matcher.
+//! Shell pattern matching (`*`, `?`, `[…]`) and the `${VAR#pattern}` family built on it;
+//! pathname expansion ([`glob_match`]) and `find -name` reuse the matcher.
 //!
 //! Every operation works on `char` slices converted once and spends from a step budget
 //! ([`MATCH_BUDGET`]): a hostile pattern on a large value gives up (leaving the value as it
@@ -84,6 +84,44 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
             i += 1;
         }
     }
+}
+
+/// Whether `name` matches the whole of `pattern` (a `\` escapes the next character), as
+/// pathname expansion and `find -name` match one file name.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = name.chars().collect();
+    let mut budget = MATCH_BUDGET;
+    matches_chars(&p, &t, &mut budget)
+}
+
+/// Whether `pattern` has an unescaped `*`, `?` or `[`.
+pub fn has_glob(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '*' | '?' | '[' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `pattern` with its backslash escapes removed.
+pub fn unescape(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        escaped = false;
+        out.push(c);
+    }
+    out
 }
 
 /// `${VALUE#pattern}` (`longest`: `##`): `value` without the shortest (longest) matching prefix.

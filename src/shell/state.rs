@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The most history entries kept, whatever `HISTSIZE` says: Ubuntu's `~/.bashrc` sets 1000,
@@ -47,6 +48,22 @@ pub struct ShellState {
     pub history_base: usize,
     /// The status of the last command: `$?`.
     pub last_status: i32,
+    /// The session's terminal as `w`, `who` and `ps` show it (`pts/0`); empty without a PTY.
+    #[serde(default = "default_tty")]
+    pub tty: String,
+    /// The attacker's address, shown by `w`, `who`, `last` and `ss` (empty if unknown).
+    #[serde(default)]
+    pub remote_ip: String,
+    /// When the session logged in (`None`: treated as the current time).
+    #[serde(default)]
+    pub login_time: Option<DateTime<Utc>>,
+    /// A fixed time for this shell's clock, for tests and replays (`None`: the real clock).
+    #[serde(default)]
+    pub clock: Option<DateTime<Utc>>,
+}
+
+fn default_tty() -> String {
+    "pts/0".to_owned()
 }
 
 impl ShellState {
@@ -86,7 +103,34 @@ impl ShellState {
             history: Vec::new(),
             history_base: 0,
             last_status: 0,
+            tty: default_tty(),
+            remote_ip: String::new(),
+            login_time: None,
+            clock: None,
         }
+    }
+
+    /// Records where the session comes from and when it logged in (the session actor calls
+    /// this once after [`ShellState::login`]).
+    pub fn set_origin(&mut self, remote_ip: std::net::IpAddr, login_time: DateTime<Utc>) {
+        self.remote_ip = remote_ip.to_string();
+        self.login_time = Some(login_time);
+    }
+
+    /// A fresh login state for an exec request (`ssh host cmd`): the same user, origin and
+    /// clock, and no terminal (exec requests run without a PTY, so utmp has no entry).
+    pub fn exec_login(&self) -> ShellState {
+        let mut state = ShellState::login(&self.user);
+        state.remote_ip = self.remote_ip.clone();
+        state.login_time = self.login_time;
+        state.clock = self.clock;
+        state.tty.clear();
+        state
+    }
+
+    /// The shell's current time: the fixed [`ShellState::clock`], or the real one.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
     }
 
     /// Whether the shell runs as uid 0.
@@ -298,5 +342,26 @@ mod tests {
         let old = r#"{"user":"root","cwd":"/","env":{},"history":[],"last_status":0}"#;
         let loaded: ShellState = serde_json::from_str(old).expect("old format");
         assert!(loaded.vars.is_empty() && loaded.history_base == 0);
+        assert_eq!(loaded.tty, "pts/0");
+        assert!(
+            loaded.remote_ip.is_empty() && loaded.login_time.is_none() && loaded.clock.is_none()
+        );
+    }
+
+    #[test]
+    fn origin_and_exec_logins() {
+        let mut s = ShellState::login("root");
+        let at = chrono::DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        s.set_origin(std::net::IpAddr::from([198, 51, 100, 7]), at);
+        assert_eq!(s.remote_ip, "198.51.100.7");
+        assert_eq!(s.login_time, Some(at));
+        let exec = s.exec_login();
+        assert!(exec.tty.is_empty());
+        assert_eq!(
+            (exec.remote_ip.as_str(), exec.login_time),
+            ("198.51.100.7", Some(at))
+        );
+        s.clock = Some(at);
+        assert_eq!(s.now(), at);
     }
 }

@@ -2,5 +2,7 @@
 
 pub mod auth;
 pub mod hassh;
+pub mod ident;
 pub mod keys;
+pub mod profile;
 pub mod server;

@@ -6,16 +6,24 @@
 //! the actor's [`TransportOutput`] is written to the channel by one writer task per channel, in
 //! order. The stream is wrapped in a [`WireTap`] that reads the client's version and KEXINIT for
 //! the `cowrie.client.version` and `cowrie.client.kex` events.
+//!
+//! What the network sees is one real OpenSSH release, the connection's [`SshProfile`]: its
+//! banner and algorithm lists ([`russh_config`]), its handling of the identification exchange
+//! (done here, before russh, by [`ident`]) and its `LoginGraceTime`: a connection that has
+//! not logged in when the grace time runs out is closed without a word, as sshd's alarm
+//! handler closes it.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use russh::keys::{HashAlg, PrivateKey};
 use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Session};
-use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet, Preferred, SshId};
+use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet, SshId};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -27,9 +35,11 @@ use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::hassh::{WireEvent, WireTap};
+use crate::protocols::ssh::ident::{self, Prelude, Verdict};
+use crate::protocols::ssh::profile::SshProfile;
 
-/// The identification string the decoy sends: a stock Ubuntu 22.04 OpenSSH.
-pub const BANNER: &str = "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10";
+/// Most bytes read (and discarded) from a closing connection, so it closes as sshd's does.
+const DRAIN_LIMIT: usize = 256 * 1024;
 
 /// How long shutdown waits for connections to close after telling them to.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -46,74 +56,31 @@ pub struct SshDeps {
     pub policy: AuthPolicy,
     /// Node metrics.
     pub metrics: Metrics,
+    /// The OpenSSH release the decoy is.
+    pub profile: &'static SshProfile,
+    /// OpenSSH's `LoginGraceTime`: how long a connection may take to log in. `None`: forever.
+    pub login_grace_time: Option<Duration>,
 }
 
-/// The russh configuration of the decoy: OpenSSH 8.9p1's banner and algorithm order (as far as
-/// russh implements them), the host keys, and the rejection delay.
-pub fn russh_config(keys: Vec<PrivateKey>, auth_rejection_time: Duration) -> russh::server::Config {
-    use russh::keys::Algorithm;
-    use russh::keys::EcdsaCurve;
-    use russh::keys::HashAlg as H;
-    let kex = vec![
-        russh::kex::CURVE25519,
-        russh::kex::CURVE25519_PRE_RFC_8731,
-        russh::kex::ECDH_SHA2_NISTP256,
-        russh::kex::ECDH_SHA2_NISTP384,
-        russh::kex::ECDH_SHA2_NISTP521,
-        russh::kex::DH_GEX_SHA256,
-        russh::kex::DH_G16_SHA512,
-        russh::kex::DH_G18_SHA512,
-        russh::kex::DH_G14_SHA256,
-        russh::kex::EXTENSION_SUPPORT_AS_SERVER,
-        russh::kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
-    ];
-    let key = vec![
-        Algorithm::Rsa {
-            hash: Some(H::Sha512),
-        },
-        Algorithm::Rsa {
-            hash: Some(H::Sha256),
-        },
-        Algorithm::Ecdsa {
-            curve: EcdsaCurve::NistP256,
-        },
-        Algorithm::Ed25519,
-    ];
-    let cipher = vec![
-        russh::cipher::CHACHA20_POLY1305,
-        russh::cipher::AES_128_CTR,
-        russh::cipher::AES_192_CTR,
-        russh::cipher::AES_256_CTR,
-        russh::cipher::AES_128_GCM,
-        russh::cipher::AES_256_GCM,
-    ];
-    let mac = vec![
-        russh::mac::HMAC_SHA256_ETM,
-        russh::mac::HMAC_SHA512_ETM,
-        russh::mac::HMAC_SHA1_ETM,
-        russh::mac::HMAC_SHA256,
-        russh::mac::HMAC_SHA512,
-        russh::mac::HMAC_SHA1,
-    ];
-    let compression = vec![russh::compression::NONE, russh::compression::ZLIB_LEGACY];
+/// The russh configuration of the decoy: `profile`'s banner and algorithm lists (as far as
+/// russh implements them, in OpenSSH's order), the host keys, and the rejection delay.
+pub fn russh_config(
+    keys: Vec<PrivateKey>,
+    auth_rejection_time: Duration,
+    profile: &SshProfile,
+) -> russh::server::Config {
+    let algorithms: Vec<_> = keys.iter().map(PrivateKey::algorithm).collect();
     russh::server::Config {
-        server_id: SshId::Standard(BANNER.into()),
+        server_id: SshId::Standard(profile.banner.into()),
         methods: MethodSet::from(&[MethodKind::PublicKey, MethodKind::Password][..]),
         auth_rejection_time,
         // OpenSSH answers the client's initial `none` probe at once.
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys,
-        preferred: Preferred {
-            kex: kex.into(),
-            key: key.into(),
-            cipher: cipher.into(),
-            mac: mac.into(),
-            compression: compression.into(),
-            ..Preferred::default()
-        },
+        preferred: profile.preferred(&algorithms),
         // OpenSSH's MaxAuthTries.
         max_auth_attempts: 6,
-        // OpenSSH's LoginGraceTime is 120 s; idle shells are cut after an hour.
+        // LoginGraceTime is enforced by `converse`; idle shells are cut after an hour.
         inactivity_timeout: Some(Duration::from_secs(3600)),
         nodelay: true,
         ..Default::default()
@@ -204,6 +171,81 @@ async fn connection(
         .with_label_values(&["ssh"])
         .inc();
 
+    let deadline = deps
+        .login_grace_time
+        .map(|grace| tokio::time::Instant::now() + grace);
+    converse(stream, &origin, config, &deps, &registry, deadline).await;
+    deps.manager.do_send(EndSession {
+        session: origin.session.clone(),
+    });
+    let duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+    deps.sink
+        .do_send(origin.event(EventKind::SessionClosed { duration_ms }));
+    deps.metrics
+        .sessions_active
+        .with_label_values(&["ssh"])
+        .dec();
+}
+
+/// Everything said on one connection: sshd's identification exchange, then russh, with the
+/// login grace time over both.
+async fn converse(
+    mut stream: TcpStream,
+    origin: &SessionOrigin,
+    config: Arc<russh::server::Config>,
+    deps: &Arc<SshDeps>,
+    registry: &Registry,
+    deadline: Option<tokio::time::Instant>,
+) {
+    let profile = deps.profile;
+    // Each write goes out at once, as sshd's do: its two-part error line must leave before
+    // the close, which resets the connection when the client's bytes were left unread.
+    stream.set_nodelay(true).ok();
+    let exchange = async {
+        // sshd sends its banner at once, before reading anything.
+        stream
+            .write_all(format!("{}\r\n", profile.banner).as_bytes())
+            .await?;
+        ident::read_ident(&mut stream, profile.legacy_compat).await
+    };
+    let verdict = match deadline {
+        // Out of time: sshd's alarm handler exits without a word.
+        Some(deadline) => tokio::time::timeout_at(deadline, exchange)
+            .await
+            .unwrap_or(Ok(None)),
+        None => exchange.await,
+    };
+    let line = match verdict {
+        Ok(Some(Verdict::Accept(line))) => line,
+        Ok(Some(Verdict::Reject(message))) => {
+            tracing::debug!(session = %origin.session, message, "Bad SSH identification.");
+            // Whatever the client sent after the deciding byte stays unread, as under sshd.
+            ident::reject(&mut stream, message).await.ok();
+            return;
+        }
+        Ok(Some(Verdict::Unsupported(line))) => {
+            deps.sink.do_send(origin.event(EventKind::ClientVersion {
+                version: String::from_utf8_lossy(&line).into_owned(),
+            }));
+            tracing::debug!(session = %origin.session, line = ?String::from_utf8_lossy(&line), "SSH identification russh cannot take.");
+            return;
+        }
+        Ok(Some(Verdict::HangUp)) | Ok(None) => return,
+        Err(err) => {
+            tracing::debug!(session = %origin.session, error = %err, "SSH identification exchange failed.");
+            return;
+        }
+    };
+    // A second handle on the socket: it closes the connection when the grace time runs out
+    // while russh owns the stream, and it drains what arrived before the close.
+    let (stream, closer) = match split_closer(stream) {
+        Ok(pair) => pair,
+        Err(err) => {
+            tracing::warn!(session = %origin.session, error = %err, "Cannot duplicate the SSH socket.");
+            return;
+        }
+    };
+    let authenticated = Arc::new(AtomicBool::new(false));
     let (tap_tx, mut tap_rx) = mpsc::unbounded_channel();
     let forward = |event: WireEvent| {
         let kind = match event {
@@ -212,17 +254,34 @@ async fn connection(
         };
         deps.sink.do_send(origin.event(kind));
     };
-    let handler = SshHandler::new(origin.clone(), deps.clone());
-    match russh::server::run_stream(config, WireTap::new(stream, tap_tx), handler).await {
+    let handler = SshHandler::new(origin.clone(), deps.clone(), authenticated.clone());
+    let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
+    match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => {
             if let Ok(mut r) = registry.lock() {
                 r.insert(origin.session.clone(), running.handle());
             }
             let mut running = std::pin::pin!(running);
+            let grace = async {
+                match deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let mut grace = std::pin::pin!(grace);
+            let mut graced = false;
             let result = loop {
                 tokio::select! {
                     result = &mut running => break result,
                     Some(event) = tap_rx.recv() => forward(event),
+                    () = &mut grace, if !graced => {
+                        graced = true;
+                        if !authenticated.load(Ordering::SeqCst) {
+                            tracing::debug!(session = %origin.session, "Login grace time over.");
+                            // Both ways: russh reads end of stream and its writes fail.
+                            closer.shutdown(std::net::Shutdown::Both).ok();
+                        }
+                    }
                 }
             };
             if let Err(err) = result {
@@ -239,16 +298,35 @@ async fn connection(
     while let Ok(event) = tap_rx.try_recv() {
         forward(event);
     }
-    deps.manager.do_send(EndSession {
-        session: origin.session.clone(),
-    });
-    let duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
-    deps.sink
-        .do_send(origin.event(EventKind::SessionClosed { duration_ms }));
-    deps.metrics
-        .sessions_active
-        .with_label_values(&["ssh"])
-        .dec();
+    drain(&closer);
+}
+
+/// The stream back, plus a duplicate of its socket (same connection, own descriptor).
+fn split_closer(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let closer = std_stream.try_clone()?;
+    Ok((TcpStream::from_std(std_stream)?, closer))
+}
+
+/// Reads and discards what the peer already sent (bounded), without waiting. sshd reads its
+/// socket in large chunks, so when it closes after a bad packet nothing is left unread and
+/// the peer sees a FIN; russh reads exactly what it parses, which would leave bytes behind
+/// and turn the close into a reset.
+fn drain(socket: &std::net::TcpStream) {
+    use std::io::Read as _;
+    // The descriptor shares tokio's non-blocking mode; make sure of it, never block here.
+    if socket.set_nonblocking(true).is_err() {
+        return;
+    }
+    let mut buf = [0u8; 16 * 1024];
+    let mut total = 0;
+    let mut reader = socket;
+    while total < DRAIN_LIMIT {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
 }
 
 /// One SSH connection's handler: russh calls it, it talks to the session actor.
@@ -259,13 +337,20 @@ pub struct SshHandler {
     session: Option<Addr<SessionActor>>,
     ptys: HashSet<ChannelId>,
     shell: Option<(ChannelId, Output)>,
+    /// Set on a successful login, which ends the login grace time.
+    authenticated: Arc<AtomicBool>,
 }
 
 impl SshHandler {
-    fn new(origin: SessionOrigin, deps: Arc<SshDeps>) -> SshHandler {
+    fn new(
+        origin: SessionOrigin,
+        deps: Arc<SshDeps>,
+        authenticated: Arc<AtomicBool>,
+    ) -> SshHandler {
         SshHandler {
             origin,
             deps,
+            authenticated,
             user: None,
             session: None,
             ptys: HashSet::new(),
@@ -364,6 +449,7 @@ impl russh::server::Handler for SshHandler {
                 password,
             });
             self.user = Some(username);
+            self.authenticated.store(true, Ordering::SeqCst);
             Ok(Auth::Accept)
         } else {
             self.deps

@@ -9,10 +9,27 @@
 //! through a [`CommandCtx`] and write bytes to it. They never touch the real machine.
 
 mod builtins;
+#[cfg(test)]
+mod consistency;
+mod cpu;
+mod disks;
+mod files;
+mod memory;
+mod net;
+mod procs;
+mod sessions;
+mod sockets;
+mod ssh;
 mod sysinfo;
+mod toolkit;
 
 use crate::host::HostProfile;
+use crate::host::fs::Fs;
 use crate::shell::state::ShellState;
+
+/// The most output one command may produce (all streams); the rest is dropped, as a
+/// terminal or pipe would stop taking it. Redirected files are bounded by their quota too.
+pub const MAX_COMMAND_OUTPUT: usize = 16 << 20;
 
 /// A command the shell can run.
 pub trait Command: Sync {
@@ -39,6 +56,52 @@ pub const COMMANDS: &[&dyn Command] = &[
     &sysinfo::Id,
     &sysinfo::Uname,
     &sysinfo::Hostname,
+    &cpu::Nproc,
+    &cpu::Lscpu,
+    &memory::Free,
+    &disks::Df,
+    &disks::MountCmd,
+    &net::Ip,
+    &net::Ifconfig,
+    &sessions::Uptime,
+    &sessions::W,
+    &sessions::Who,
+    &sessions::Users,
+    &sessions::Last,
+    &procs::Ps,
+    &procs::Top,
+    &sockets::Ss,
+    &sockets::Netstat,
+    &ssh::Ssh,
+    &files::Ls,
+    &files::Stat,
+    &files::File,
+    &files::Cat,
+    &files::Head,
+    &files::Tail,
+    &files::Wc,
+    &files::Tee,
+    &files::Grep,
+    &files::Cut,
+    &files::Sort,
+    &files::Uniq,
+    &files::Touch,
+    &files::Mkdir,
+    &files::Rmdir,
+    &files::Rm,
+    &files::Cp,
+    &files::Mv,
+    &files::Ln,
+    &files::Chmod,
+    &files::Chown,
+    &files::Chgrp,
+    &files::Which,
+    &files::Readlink,
+    &files::Realpath,
+    &files::Basename,
+    &files::Dirname,
+    &files::Find,
+    &files::Du,
 ];
 
 /// The command that `name` (as typed, after expansion) runs, if any.
@@ -63,22 +126,48 @@ pub struct CommandCtx<'a> {
     pub state: &'a mut ShellState,
     /// Standard input: the previous pipeline stage's output, a here-string, or nothing.
     pub stdin: &'a [u8],
+    /// The session's filesystem, as this command's user in the shell's directory.
+    pub fs: Fs<'a>,
+    /// The terminal's width when standard output is the terminal (`None`: a pipe or file).
+    terminal: Option<u16>,
     output: Vec<(Stream, Vec<u8>)>,
+    output_bytes: usize,
     exit: Option<i32>,
     abort: bool,
 }
 
 impl<'a> CommandCtx<'a> {
-    /// A context for one command run.
-    pub fn new(host: &'a HostProfile, state: &'a mut ShellState, stdin: &'a [u8]) -> Self {
+    /// A context for one command run on `fs`; `terminal` is the terminal's width when
+    /// standard output goes to it.
+    pub fn new(
+        host: &'a HostProfile,
+        state: &'a mut ShellState,
+        stdin: &'a [u8],
+        fs: Fs<'a>,
+        terminal: Option<u16>,
+    ) -> Self {
         CommandCtx {
             host,
             state,
             stdin,
+            fs,
+            terminal,
             output: Vec::new(),
+            output_bytes: 0,
             exit: None,
             abort: false,
         }
+    }
+
+    /// The terminal's width in columns when standard output is a terminal (`isatty(1)`),
+    /// `None` when it is a pipe or a file.
+    pub fn terminal(&self) -> Option<u16> {
+        self.terminal
+    }
+
+    /// How many more bytes of output this command may write before [`MAX_COMMAND_OUTPUT`].
+    pub fn output_room(&self) -> usize {
+        MAX_COMMAND_OUTPUT.saturating_sub(self.output_bytes)
     }
 
     /// Writes to standard output.
@@ -92,9 +181,11 @@ impl<'a> CommandCtx<'a> {
     }
 
     fn write(&mut self, stream: Stream, bytes: &[u8]) {
+        let bytes = &bytes[..bytes.len().min(self.output_room())];
         if bytes.is_empty() {
             return;
         }
+        self.output_bytes += bytes.len();
         match self.output.last_mut() {
             Some((last, buf)) if *last == stream => buf.extend_from_slice(bytes),
             _ => self.output.push((stream, bytes.to_vec())),
@@ -115,6 +206,11 @@ impl<'a> CommandCtx<'a> {
     /// (`exit 1 2`).
     pub fn abort_line(&mut self) {
         self.abort = true;
+    }
+
+    /// The current time: the session's fixed clock, or the real one.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state.now()
     }
 
     /// Whether [`CommandCtx::abort_line`] was called.
@@ -298,26 +394,32 @@ pub(crate) mod testing {
 
     /// A fixed Ubuntu 22.04 host, so expected outputs can be written down.
     pub fn host() -> HostProfile {
-        HostProfile {
-            seed: 0,
-            hostname: "web-prod-03".to_owned(),
-            kernel_name: "Linux".to_owned(),
-            kernel_release: "5.15.0-91-generic".to_owned(),
-            kernel_version: "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023".to_owned(),
-            machine: "x86_64".to_owned(),
-            processor: "x86_64".to_owned(),
-            hardware_platform: "x86_64".to_owned(),
-            os: "GNU/Linux".to_owned(),
-            distro: "Ubuntu 22.04.3 LTS".to_owned(),
-            coreutils_version: "8.32".to_owned(),
-        }
+        crate::host::fixture::jammy()
+    }
+
+    /// A shell for [`host`], built once (its filesystem image is the costly part).
+    pub fn shell() -> Shell {
+        static SHELL: std::sync::OnceLock<Shell> = std::sync::OnceLock::new();
+        SHELL.get_or_init(|| Shell::new(Arc::new(host()))).clone()
     }
 
     /// Runs `line` as `user` on [`host`] and returns the outcome.
     pub fn run_as(user: &str, line: &str) -> LineOutcome {
-        let shell = Shell::new(Arc::new(host()));
-        let mut state = ShellState::login(user);
+        let shell = shell();
+        let mut state = session(user);
         shell.run_line(&mut state, line)
+    }
+
+    /// A login of `user` from 203.0.113.5 on `pts/0` at 10:02:11, with the clock stopped at
+    /// [`crate::host::fixture::now`].
+    pub fn session(user: &str) -> ShellState {
+        let mut state = ShellState::login(user);
+        state.set_origin(
+            std::net::IpAddr::from([203, 0, 113, 5]),
+            crate::host::fixture::now() - chrono::Duration::seconds(50),
+        );
+        state.clock = Some(crate::host::fixture::now());
+        state
     }
 
     /// Runs `line` as root and returns the output as text.

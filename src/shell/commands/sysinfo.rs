@@ -1,58 +1,11 @@
 //! Who and where: `whoami`, `id`, `uname`, `hostname`.
 //!
-//! The facts come from the [`HostProfile`](crate::host::HostProfile) and the session's user;
+//! The facts come from the [`HostProfile`](crate::host::HostProfile) (its account database and
+//! addresses) and the session's user;
 //! the texts are GNU coreutils' (as the profile's coreutils version prints them) and the
 //! `hostname` package's.
 
 use super::{Command, CommandCtx, OptSpec, getopt, try_help, usr_bin};
-
-/// An account as `id` shows it. A stand-in for the host's account database (`/etc/passwd`),
-/// which a later issue adds to the profile.
-struct Account {
-    name: String,
-    uid: u32,
-    gid: u32,
-    group: &'static str,
-}
-
-/// Ubuntu's system accounts that attackers commonly ask about.
-const SYSTEM_ACCOUNTS: &[(&str, u32, u32, &str)] = &[
-    ("root", 0, 0, "root"),
-    ("daemon", 1, 1, "daemon"),
-    ("bin", 2, 2, "bin"),
-    ("sys", 3, 3, "sys"),
-    ("www-data", 33, 33, "www-data"),
-    ("nobody", 65534, 65534, "nogroup"),
-];
-
-/// The account `name`, if the fake host has it: a system account or the session's user
-/// (uid 1000, with its own group, as `adduser` makes the first user).
-fn account(name: &str, session_user: &str) -> Option<Account> {
-    if let Some((name, uid, gid, group)) = SYSTEM_ACCOUNTS.iter().find(|a| a.0 == name) {
-        return Some(Account {
-            name: (*name).to_owned(),
-            uid: *uid,
-            gid: *gid,
-            group,
-        });
-    }
-    (name == session_user).then(|| Account {
-        name: name.to_owned(),
-        uid: 1000,
-        gid: 1000,
-        group: "",
-    })
-}
-
-impl Account {
-    fn group_name(&self) -> &str {
-        if self.group.is_empty() {
-            &self.name
-        } else {
-            self.group
-        }
-    }
-}
 
 /// `whoami`: the effective user's name.
 pub struct Whoami;
@@ -211,34 +164,54 @@ impl Command for Id {
         let mut status = 0;
         let end = if zero { "\0" } else { "\n" };
         for target in &targets {
-            let Some(account) = account(target, &session_user) else {
+            // The session's own user exists even when the account database does not list it
+            // (a login the honeypot accepted).
+            let account = if *target == session_user {
+                Some(cx.host.session_account(target))
+            } else {
+                cx.host.account(target)
+            };
+            let Some(account) = account else {
                 let text = format!("{prog}: {}: no such user\n", cx.quote(target));
                 cx.err(text);
                 status = 1;
                 continue;
             };
+            let all_groups: Vec<(u32, String)> =
+                std::iter::once((account.gid, account.group.clone()))
+                    .chain(account.groups.iter().cloned())
+                    .collect();
             let line = if user {
                 if name {
                     account.name.clone()
                 } else {
                     account.uid.to_string()
                 }
-            } else if group || groups {
-                // Accounts have only their primary group, so -g and -G agree.
+            } else if group {
                 if name {
-                    account.group_name().to_owned()
+                    account.group.clone()
                 } else {
                     account.gid.to_string()
                 }
+            } else if groups {
+                let sep = if zero { "\0" } else { " " };
+                all_groups
+                    .iter()
+                    .map(|(gid, g)| if name { g.clone() } else { gid.to_string() })
+                    .collect::<Vec<_>>()
+                    .join(sep)
             } else {
+                let list: Vec<String> = all_groups
+                    .iter()
+                    .map(|(gid, g)| format!("{gid}({g})"))
+                    .collect();
                 format!(
-                    "uid={}({}) gid={}({}) groups={}({})",
+                    "uid={}({}) gid={}({}) groups={}",
                     account.uid,
                     account.name,
                     account.gid,
-                    account.group_name(),
-                    account.gid,
-                    account.group_name()
+                    account.group,
+                    list.join(",")
                 )
             };
             cx.out(format!("{line}{end}"));
@@ -488,12 +461,16 @@ impl Command for Hostname {
             // one identity shared by every session.
             return 0;
         }
+        let fqdn = fqdn(cx.host);
+        let address = cx.host.network.ipv4.to_string();
         match show {
             None => cx.out(format!("{host}\n")),
             Some("short") => cx.out(format!("{short}\n")),
-            Some("fqdn" | "long" | "all-fqdns") => cx.out(format!("{host}\n")),
+            Some("fqdn" | "long") => cx.out(format!("{fqdn}\n")),
+            // Every address's name, each followed by a space, as hostname prints them.
+            Some("all-fqdns") => cx.out(format!("{fqdn} \n")),
             Some("domain") => {
-                if let Some((_, domain)) = host.split_once('.') {
+                if let Some((_, domain)) = fqdn.split_once('.') {
                     cx.out(format!("{domain}\n"));
                 }
             }
@@ -501,12 +478,37 @@ impl Command for Hostname {
                 cx.err("hostname: Local domain name not set\n");
                 return 1;
             }
-            // Ubuntu's /etc/hosts maps the hostname to 127.0.1.1. The interface addresses
-            // (`-I`) come with the network part of the profile; until then there are none.
-            Some("ip-address") => cx.out("127.0.1.1\n"),
+            // The name resolves through /etc/hosts (127.0.1.1) where the file maps it, else
+            // through DNS to the interface address.
+            Some("ip-address") => {
+                if crate::host::files::etc::hosts_maps_loopback(cx.host) {
+                    cx.out("127.0.1.1\n");
+                } else {
+                    cx.out(format!("{address}\n"));
+                }
+            }
+            // Every configured address but loopback and link-local, each followed by a space.
+            Some("all-ip-addresses") => cx.out(format!("{address} \n")),
             Some(_) => cx.out("\n"),
         }
         0
+    }
+}
+
+/// The fully qualified name the hostname resolves to: EC2's resolver answers its own
+/// `ip-a-b-c-d` names with the region's internal domain; other names resolve to themselves.
+fn fqdn(host: &crate::host::HostProfile) -> String {
+    if host.hostname.contains('.') {
+        return host.hostname.clone();
+    }
+    let aws = matches!(
+        host.platform,
+        crate::host::platform::Platform::Aws | crate::host::platform::Platform::AwsXen
+    );
+    if aws && host.hostname.starts_with("ip-") {
+        format!("{}.ec2.internal", host.hostname)
+    } else {
+        host.hostname.clone()
     }
 }
 

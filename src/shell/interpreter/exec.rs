@@ -7,7 +7,8 @@ use super::brace::brace_expand;
 use super::expand::too_large;
 use super::shell::MAX_OUTPUT_BYTES;
 use crate::host::HostProfile;
-use crate::shell::commands::{self, CommandCtx, Stream};
+use crate::host::fs::{Cred, Fs, Overlay};
+use crate::shell::commands::Stream;
 use crate::shell::parser::{self, Command, Connector, List, Part, Pipeline, SimpleCommand};
 use crate::shell::state::ShellState;
 
@@ -21,6 +22,27 @@ pub(super) const FORK_BUDGET: usize = 64 << 20;
 
 /// The fixed part of one copy's cost, so that many copies of a small state also run out.
 const FORK_COST: usize = 2048;
+
+/// Most script lines one command line may run, all scripts together: a script that runs
+/// itself stops here.
+pub(super) const SCRIPT_LINE_BUDGET: usize = 100_000;
+
+/// What one command line may spend, shared by everything it runs.
+pub(super) struct Budget {
+    /// Bytes of state copies left ([`FORK_BUDGET`]).
+    pub forks: Cell<usize>,
+    /// Script lines left ([`SCRIPT_LINE_BUDGET`]).
+    pub script_lines: Cell<usize>,
+}
+
+impl Budget {
+    pub(super) fn new() -> Budget {
+        Budget {
+            forks: Cell::new(FORK_BUDGET),
+            script_lines: Cell::new(SCRIPT_LINE_BUDGET),
+        }
+    }
+}
 
 /// How control leaves a command or list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +62,34 @@ pub(super) enum Sink {
     Term(Stream),
     /// The next pipeline stage's input.
     Pipe,
-    /// Nowhere (`/dev/null`, or a file until there is a filesystem).
+    /// Nowhere (`/dev/null`).
     Null,
+    /// A file a redirection opened: the index of its [`OpenFile`].
+    File(usize),
+}
+
+/// A file a redirection opened for a command. Its output is collected and written when the
+/// command ends (the file was already created or truncated when it was opened).
+pub(super) struct OpenFile {
+    /// The file's canonical path.
+    pub path: String,
+    /// What the command wrote to it.
+    pub data: Vec<u8>,
+}
+
+/// The script a command runs in, for `$0`, `$1`… and error messages.
+#[derive(Debug, Clone)]
+pub(super) struct Script {
+    /// The name it was started as (`x.sh`, `./x.sh`).
+    pub name: String,
+    /// Run by dash (`sh x.sh`): dash words its errors differently from bash.
+    pub dash: bool,
+    /// Positional parameters.
+    pub args: Vec<String>,
+    /// The line running now, from 1.
+    pub line: usize,
+    /// Sourced (`. x.sh`) into the interactive shell rather than run by a child shell.
+    pub sourced: bool,
 }
 
 /// One run of a list, collecting its output.
@@ -53,19 +101,80 @@ pub(super) struct Exec<'h> {
     /// The status of the last command substitution in the current command, which becomes
     /// `$?` of a command made only of assignments.
     pub(super) subst_status: Option<i32>,
-    /// What is left of the line's [`FORK_BUDGET`], shared with nested runs.
-    pub(super) forks: &'h Cell<usize>,
+    /// What is left of the line's budgets, shared with nested runs.
+    pub(super) budget: &'h Budget,
+    /// The session's filesystem.
+    pub(super) fs: &'h mut Overlay,
+    /// Who the shell runs as.
+    pub(super) cred: Cred,
+    /// The terminal's width when this run's standard output is the terminal.
+    pub(super) terminal: Option<u16>,
+    /// The script this run belongs to, if any.
+    pub(super) script: Option<Script>,
+    /// How many scripts deep this run is.
+    pub(super) depth: usize,
 }
 
 impl<'h> Exec<'h> {
-    pub(super) fn new(host: &'h HostProfile, forks: &'h Cell<usize>) -> Self {
+    pub(super) fn new(
+        host: &'h HostProfile,
+        budget: &'h Budget,
+        fs: &'h mut Overlay,
+        terminal: Option<u16>,
+        state: &ShellState,
+    ) -> Self {
+        let cred = Fs::new(fs, host, Cred::root(), state.now(), "/")
+            .accounts()
+            .cred(&state.user);
         Exec {
             host,
             output: Vec::new(),
             output_bytes: 0,
             unknown: Vec::new(),
             subst_status: None,
-            forks,
+            budget,
+            fs,
+            cred,
+            terminal,
+            script: None,
+            depth: 0,
+        }
+    }
+
+    /// A run nested in this one (a subshell, `$(…)`, a script), sharing its filesystem and
+    /// budgets; `terminal` says whether its output still reaches the terminal.
+    pub(super) fn nested(&mut self, terminal: Option<u16>) -> Exec<'_> {
+        Exec {
+            host: self.host,
+            output: Vec::new(),
+            output_bytes: 0,
+            unknown: Vec::new(),
+            subst_status: None,
+            budget: self.budget,
+            fs: &mut *self.fs,
+            cred: self.cred.clone(),
+            terminal,
+            script: self.script.clone(),
+            depth: self.depth,
+        }
+    }
+
+    /// A filesystem handle for `state`'s user and directory.
+    pub(super) fn fs_handle(&mut self, state: &ShellState) -> Fs<'_> {
+        Fs::new(
+            &mut *self.fs,
+            self.host,
+            self.cred.clone(),
+            state.now(),
+            &state.cwd,
+        )
+    }
+
+    /// The terminal's width if `sink` reaches it.
+    pub(super) fn tty_of(&self, sink: Sink) -> Option<u16> {
+        match sink {
+            Sink::Term(_) => self.terminal,
+            _ => None,
         }
     }
 
@@ -74,13 +183,13 @@ impl<'h> Exec<'h> {
     pub(super) fn fork(&mut self, state: &ShellState) -> Option<ShellState> {
         let history: usize = state.history.iter().map(String::len).sum();
         let cost = FORK_COST + state.vars_bytes() + history;
-        let left = self.forks.get();
+        let left = self.budget.forks.get();
         if cost > left {
-            self.forks.set(0);
+            self.budget.forks.set(0);
             self.error("-bash: fork: Resource temporarily unavailable\n");
             return None;
         }
-        self.forks.set(left - cost);
+        self.budget.forks.set(left - cost);
         Some(state.clone())
     }
 
@@ -103,7 +212,15 @@ impl<'h> Exec<'h> {
     }
 
     /// Sends a command's output chunks where its descriptors point.
-    fn route(&mut self, chunks: Vec<(Stream, Vec<u8>)>, fds: [Sink; 2], pipe: &mut Vec<u8>) {
+    pub(super) fn route(
+        &mut self,
+        chunks: Vec<(Stream, Vec<u8>)>,
+        fds: [Sink; 2],
+        pipe: &mut Vec<u8>,
+        files: &mut [OpenFile],
+    ) {
+        let file_room = self.fs.limits().max_bytes.saturating_add(1);
+        let file_room = usize::try_from(file_room).unwrap_or(usize::MAX);
         for (stream, bytes) in chunks {
             let sink = if stream == Stream::Out {
                 fds[0]
@@ -116,9 +233,44 @@ impl<'h> Exec<'h> {
                     let room = MAX_OUTPUT_BYTES.saturating_sub(pipe.len());
                     pipe.extend_from_slice(&bytes[..bytes.len().min(room)]);
                 }
+                Sink::File(index) => {
+                    if let Some(file) = files.get_mut(index) {
+                        // Beyond the quota the write fails anyway: keep no more than that.
+                        let room = file_room.saturating_sub(file.data.len());
+                        file.data.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                    }
+                }
                 Sink::Null => {}
             }
         }
+    }
+
+    /// Writes what a command sent to redirected files. A failed write (a full overlay) is
+    /// reported as the command would report it, and fails the command.
+    pub(super) fn flush(
+        &mut self,
+        state: &ShellState,
+        name: &str,
+        files: Vec<OpenFile>,
+        status: i32,
+    ) -> i32 {
+        let mut status = status;
+        for file in files {
+            if file.data.is_empty() {
+                continue;
+            }
+            let result = self.fs_handle(state).write(&file.path, &file.data, true);
+            if let Err(err) = result {
+                let prefix = if super::lookup::is_builtin(name) {
+                    "-bash: "
+                } else {
+                    ""
+                };
+                self.error(&format!("{prefix}{name}: write error: {err}\n"));
+                status = 1;
+            }
+        }
+        status
     }
 
     pub(super) fn list(&mut self, state: &mut ShellState, list: &List, stdin: &[u8]) -> Flow {
@@ -196,20 +348,28 @@ impl<'h> Exec<'h> {
             Command::Subshell { body, redirects } => {
                 let mut fds = [stdout, Sink::Term(Stream::Err)];
                 let mut input = stdin.to_vec();
-                if let Err(status) = self.redirect(state, redirects, &mut fds, &mut input) {
+                let mut files = Vec::new();
+                if let Err(status) =
+                    self.redirect(state, redirects, &mut fds, &mut input, &mut files)
+                {
                     return (status, Flow::Next);
                 }
                 let Some(mut copy) = self.fork(state) else {
                     return (1, Flow::Next);
                 };
-                let mut inner = Exec::new(self.host, self.forks);
-                let flow = inner.list(&mut copy, body, &input);
+                let terminal = self.tty_of(fds[0]);
+                let (flow, output, mut unknown) = {
+                    let mut inner = self.nested(terminal);
+                    let flow = inner.list(&mut copy, body, &input);
+                    (flow, inner.output, inner.unknown)
+                };
                 let status = match flow {
                     Flow::Exit(code) => code,
                     _ => copy.last_status,
                 };
-                self.unknown.append(&mut inner.unknown);
-                self.route(inner.output, fds, pipe);
+                self.unknown.append(&mut unknown);
+                self.route(output, fds, pipe, &mut files);
+                let status = self.flush(state, "(", files, status);
                 (status, Flow::Next)
             }
         }
@@ -238,7 +398,7 @@ impl<'h> Exec<'h> {
                 }
             } else {
                 for parts in brace_expand(&word.parts) {
-                    match self.expand_fields(state, &parts) {
+                    match self.expand_words(state, &parts) {
                         Ok(fields) => argv.extend(fields),
                         Err(message) => return self.fatal(state, &message),
                     }
@@ -254,7 +414,9 @@ impl<'h> Exec<'h> {
         }
         let mut fds = [stdout, Sink::Term(Stream::Err)];
         let mut input = stdin.to_vec();
-        if let Err(status) = self.redirect(state, &cmd.redirects, &mut fds, &mut input) {
+        let mut files = Vec::new();
+        if let Err(status) = self.redirect(state, &cmd.redirects, &mut fds, &mut input, &mut files)
+        {
             return (status, Flow::Next);
         }
         let Some(name) = argv.first().cloned() else {
@@ -290,31 +452,15 @@ impl<'h> Exec<'h> {
             ));
             state.env.insert(name.clone(), value);
         }
-        let Some(command) = commands::lookup(&name) else {
-            restore(state, saved);
-            let message = if name.contains('/') {
-                format!("-bash: {name}: No such file or directory\n")
-            } else {
-                format!("-bash: {name}: command not found\n")
-            };
-            self.route(vec![(Stream::Err, message.into_bytes())], fds, pipe);
-            self.unknown.push(name);
-            return (127, Flow::Next);
-        };
-        let mut cx = CommandCtx::new(self.host, state, &input);
-        let status = command.run(&mut cx, &argv);
-        let exit = cx.exit_requested();
-        let aborted = cx.line_aborted();
-        let chunks = cx.into_output();
+        let (status, flow) = self.dispatch(state, &argv, &input, fds, pipe, &mut files);
         restore(state, saved);
-        self.route(chunks, fds, pipe);
-        match exit {
-            Some(code) => (code, Flow::Exit(code)),
-            None if aborted => {
+        let status = self.flush(state, &name, files, status);
+        match flow {
+            Flow::Abort => {
                 state.last_status = status;
                 (status, Flow::Abort)
             }
-            None => (status, Flow::Next),
+            flow => (status, flow),
         }
     }
 

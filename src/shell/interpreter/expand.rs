@@ -10,40 +10,110 @@ use crate::shell::state::ShellState;
 /// The largest single word an expansion may produce (`A=$A$A` doubling stops here).
 pub(super) const MAX_WORD_BYTES: usize = 1 << 20;
 
-/// A piece of an expanded word: whether it may be split into fields.
+/// A piece of an expanded word: whether it may be split into fields, and whether its glob
+/// characters are live.
 enum Piece {
-    /// Literal or quoted text: never split; it makes the word exist even when empty.
-    Fixed(String),
-    /// The unquoted result of an expansion: split on blanks.
+    /// Literal or quoted text: never split; it makes the word exist even when empty. Its
+    /// `*`, `?` and `[` are patterns when it was typed unquoted.
+    Fixed(String, bool),
+    /// The unquoted result of an expansion: split on blanks, and its glob characters live.
     Split(String),
 }
 
+/// One field of an expanded word, and its pattern if it has live glob characters.
+pub(super) struct Field {
+    /// The text after quote removal.
+    pub text: String,
+    /// The text with quoted glob characters escaped by a backslash, if any unquoted one
+    /// remains.
+    pub pattern: Option<String>,
+}
+
+/// Appends `text` to a field being built: to its text, and to its pattern with quoted glob
+/// characters escaped.
+fn push_text(text: &mut String, pattern: &mut String, live: &mut bool, piece: &str, glob: bool) {
+    text.push_str(piece);
+    for c in piece.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            if glob && c != '\\' {
+                if c != ']' {
+                    *live = true;
+                }
+            } else {
+                pattern.push('\\');
+            }
+        }
+        pattern.push(c);
+    }
+}
+
 impl Exec<'_> {
-    /// Expands a word into fields (splitting unquoted expansions on blanks).
-    pub(super) fn expand_fields(
+    /// Expands a word into fields and then pathnames: a field with an unquoted `*`, `?` or
+    /// `[…]` becomes the sorted names it matches in the filesystem, or stays as it is when
+    /// nothing matches (bash without `nullglob`).
+    pub(super) fn expand_words(
         &mut self,
         state: &mut ShellState,
         parts: &[Part],
     ) -> Result<Vec<String>, String> {
+        let mut words = Vec::new();
+        for field in self.expand_patterns(state, parts)? {
+            match field.pattern {
+                Some(pattern) => {
+                    let matches = super::glob::expand(&self.fs_handle(state), &pattern);
+                    if matches.is_empty() {
+                        words.push(field.text);
+                    } else {
+                        words.extend(matches);
+                    }
+                }
+                None => words.push(field.text),
+            }
+        }
+        Ok(words)
+    }
+
+    /// Expands a word into fields with their glob patterns.
+    fn expand_patterns(
+        &mut self,
+        state: &mut ShellState,
+        parts: &[Part],
+    ) -> Result<Vec<Field>, String> {
         let pieces = self.pieces(state, parts)?;
         let mut fields = Vec::new();
         let mut current = String::new();
+        let mut pattern = String::new();
+        let mut live = false;
         let mut present = false;
+        let mut finish = |current: &mut String, pattern: &mut String, live: &mut bool| {
+            fields.push(Field {
+                text: std::mem::take(current),
+                pattern: std::mem::take(live).then(|| std::mem::take(pattern)),
+            });
+            pattern.clear();
+        };
         for piece in pieces {
             match piece {
-                Piece::Fixed(text) => {
-                    current.push_str(&text);
+                Piece::Fixed(text, glob) => {
+                    push_text(&mut current, &mut pattern, &mut live, &text, glob);
                     present = true;
                 }
                 Piece::Split(text) => {
                     for c in text.chars() {
                         if matches!(c, ' ' | '\t' | '\n') {
                             if present {
-                                fields.push(std::mem::take(&mut current));
+                                finish(&mut current, &mut pattern, &mut live);
                                 present = false;
                             }
                         } else {
-                            current.push(c);
+                            let mut buf = [0u8; 4];
+                            push_text(
+                                &mut current,
+                                &mut pattern,
+                                &mut live,
+                                c.encode_utf8(&mut buf),
+                                true,
+                            );
                             present = true;
                         }
                     }
@@ -54,7 +124,7 @@ impl Exec<'_> {
             }
         }
         if present {
-            fields.push(current);
+            finish(&mut current, &mut pattern, &mut live);
         }
         Ok(fields)
     }
@@ -68,7 +138,7 @@ impl Exec<'_> {
         let mut out = String::new();
         for piece in self.pieces(state, parts)? {
             match piece {
-                Piece::Fixed(text) | Piece::Split(text) => out.push_str(&text),
+                Piece::Fixed(text, _) | Piece::Split(text) => out.push_str(&text),
             }
             if out.len() > MAX_WORD_BYTES {
                 return Err(too_large(out.len()));
@@ -82,12 +152,12 @@ impl Exec<'_> {
         let mut total = 0usize;
         for part in parts {
             let piece = match part {
-                Part::Lit { text, .. } => Piece::Fixed(text.clone()),
-                Part::Tilde(user) => Piece::Fixed(self.tilde(state, user)),
+                Part::Lit { text, quoted } => Piece::Fixed(text.clone(), !quoted),
+                Part::Tilde(user) => Piece::Fixed(self.tilde(state, user), false),
                 Part::Param { name, op, quoted } => {
                     let value = self.param(state, name, op.as_ref())?;
                     if *quoted {
-                        Piece::Fixed(value)
+                        Piece::Fixed(value, false)
                     } else {
                         Piece::Split(value)
                     }
@@ -100,7 +170,7 @@ impl Exec<'_> {
                         value.chars().count()
                     };
                     if *quoted {
-                        Piece::Fixed(length.to_string())
+                        Piece::Fixed(length.to_string(), false)
                     } else {
                         Piece::Split(length.to_string())
                     }
@@ -111,7 +181,7 @@ impl Exec<'_> {
                 Part::CommandSub { body, quoted } => {
                     let text = self.command_sub(state, body);
                     if *quoted {
-                        Piece::Fixed(text)
+                        Piece::Fixed(text, false)
                     } else {
                         Piece::Split(text)
                     }
@@ -121,14 +191,14 @@ impl Exec<'_> {
                     let lookup = |name: &str| self.param_value(state, name);
                     let value = arith::eval(&text, &lookup).map_err(|e| format!("-bash: {e}\n"))?;
                     if *quoted {
-                        Piece::Fixed(value.to_string())
+                        Piece::Fixed(value.to_string(), false)
                     } else {
                         Piece::Split(value.to_string())
                     }
                 }
             };
             total += match &piece {
-                Piece::Fixed(t) | Piece::Split(t) => t.len(),
+                Piece::Fixed(t, _) | Piece::Split(t) => t.len(),
             };
             if total > MAX_WORD_BYTES {
                 return Err(too_large(total));
@@ -156,15 +226,18 @@ impl Exec<'_> {
             self.subst_status = Some(1);
             return String::new();
         };
-        let mut inner = Exec::new(self.host, self.forks);
-        let flow = inner.list(&mut copy, body, &[]);
+        let (flow, output, mut unknown) = {
+            let mut inner = self.nested(None);
+            let flow = inner.list(&mut copy, body, &[]);
+            (flow, inner.output, inner.unknown)
+        };
         self.subst_status = Some(match flow {
             Flow::Exit(code) => code,
             _ => copy.last_status,
         });
-        self.unknown.append(&mut inner.unknown);
+        self.unknown.append(&mut unknown);
         let mut captured = Vec::new();
-        for (stream, bytes) in inner.output {
+        for (stream, bytes) in output {
             match stream {
                 Stream::Out => captured.extend_from_slice(&bytes),
                 Stream::Err => self.emit(Stream::Err, &bytes),

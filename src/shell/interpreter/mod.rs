@@ -13,18 +13,25 @@
 //!
 //! - `shell`: the public [`Shell`] and [`LineOutcome`].
 //! - `exec`: lists, pipelines, subshells and simple commands.
-//! - `redirect`: redirections.
+//! - `lookup`: what a command name runs (builtins, `$PATH` in the fake filesystem, files).
+//! - `run`: running it: emulated commands, scripts (`sh x.sh`, `. x.sh`, `./x.sh`), errors.
+//! - `redirect`: redirections, onto the session's files.
+//! - `glob`: pathname expansion against the session's files.
 //! - `expand`: word expansion; `param`: parameters and their operators; `brace`: brace
 //!   expansion.
 
 mod brace;
 mod exec;
 mod expand;
+mod glob;
+pub(crate) mod lookup;
 mod param;
 mod redirect;
+mod run;
 mod shell;
 
 #[cfg(test)]
 mod tests;
 
-pub use shell::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell};
+pub use lookup::program_paths;
+pub use shell::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal};

@@ -13,13 +13,24 @@ const SHELL_FLAGS: &str = "himBHs";
 impl Exec<'_> {
     /// A parameter's value: special parameters, variables, then bash's own variables.
     pub(super) fn param_value(&self, state: &ShellState, name: &str) -> Option<String> {
+        let args: &[String] = self.script.as_ref().map_or(&[], |s| &s.args);
         match name {
             "?" => return Some(state.last_status.to_string()),
-            "0" => return Some("-bash".to_owned()),
-            "#" => return Some("0".to_owned()),
+            "0" => {
+                return Some(
+                    self.script
+                        .as_ref()
+                        .filter(|s| !s.sourced)
+                        .map_or_else(|| "-bash".to_owned(), |s| s.name.clone()),
+                );
+            }
+            "#" => return Some(args.len().to_string()),
             "-" => return Some(SHELL_FLAGS.to_owned()),
-            "@" | "*" => return Some(String::new()),
+            "@" | "*" => return Some(args.join(" ")),
             _ => {}
+        }
+        if let Ok(index) = name.parse::<usize>() {
+            return index.checked_sub(1).and_then(|i| args.get(i)).cloned();
         }
         if let Some(value) = state.var(name) {
             return Some(value.to_owned());

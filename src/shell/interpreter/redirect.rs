@@ -1,17 +1,24 @@
-//! Redirections: where a command's descriptors point and what it reads.
+//! Redirections: where a command's descriptors point and what it reads. `>` and `>>` open
+//! (create or truncate) the file at once, as bash does, and the command's output is written
+//! to it when the command ends; `<` reads a file; `/dev/null` and the other devices behave as
+//! devices; `/dev/stdout`, `/dev/stderr` and `/dev/fd/N` name the current descriptors.
 
-use super::exec::{Exec, Sink};
+use super::exec::{Exec, OpenFile, Sink};
+use crate::host::fs::{Canon, Written};
+use crate::shell::commands::Stream;
 use crate::shell::parser::{RedirOp, Redirect};
 use crate::shell::state::ShellState;
 
 impl Exec<'_> {
-    /// Applies redirections to `fds` and `stdin`. `Err` carries the status of a failed one.
+    /// Applies redirections to `fds` and `stdin`, opening files into `files`. `Err` carries
+    /// the status of a failed one.
     pub(super) fn redirect(
         &mut self,
         state: &mut ShellState,
         redirects: &[Redirect],
         fds: &mut [Sink; 2],
         stdin: &mut Vec<u8>,
+        files: &mut Vec<OpenFile>,
     ) -> Result<(), i32> {
         for redirect in redirects {
             let target = match redirect.op {
@@ -34,7 +41,7 @@ impl Exec<'_> {
                     stdin.clear();
                     continue;
                 }
-                _ => match self.expand_fields(state, &redirect.target.parts) {
+                _ => match self.expand_words(state, &redirect.target.parts) {
                     Ok(fields) if fields.len() == 1 => {
                         fields.into_iter().next().unwrap_or_default()
                     }
@@ -51,15 +58,10 @@ impl Exec<'_> {
                     }
                 },
             };
-            let file_sink = |fds: &[Sink; 2]| match target.as_str() {
-                "/dev/stdout" => fds[0],
-                "/dev/stderr" => fds[1],
-                // Files are written nowhere until the fake filesystem exists.
-                _ => Sink::Null,
-            };
             match redirect.op {
                 RedirOp::Out | RedirOp::Append => {
-                    let sink = file_sink(fds);
+                    let append = redirect.op == RedirOp::Append;
+                    let sink = self.open_sink(state, &target, append, fds, files)?;
                     match redirect.fd.unwrap_or(1) {
                         1 => fds[0] = sink,
                         2 => fds[1] = sink,
@@ -67,7 +69,8 @@ impl Exec<'_> {
                     }
                 }
                 RedirOp::OutBoth | RedirOp::AppendBoth => {
-                    let sink = file_sink(fds);
+                    let append = redirect.op == RedirOp::AppendBoth;
+                    let sink = self.open_sink(state, &target, append, fds, files)?;
                     *fds = [sink, sink];
                 }
                 RedirOp::DupOut => {
@@ -82,7 +85,7 @@ impl Exec<'_> {
                         }
                         // `>&file` is `&>file`.
                         _ if redirect.fd.is_none() => {
-                            let sink = file_sink(fds);
+                            let sink = self.open_sink(state, &target, false, fds, files)?;
                             *fds = [sink, sink];
                             continue;
                         }
@@ -97,10 +100,24 @@ impl Exec<'_> {
                         _ => {}
                     }
                 }
-                // Input from files (and descriptor duplication for input) waits for the
-                // filesystem: the command reads nothing.
-                RedirOp::In | RedirOp::DupIn => {
-                    if redirect.fd.unwrap_or(0) == 0 {
+                RedirOp::In => {
+                    let read = match target.as_str() {
+                        "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0" => Ok(stdin.clone()),
+                        _ => self.fs_handle(state).read(&target),
+                    };
+                    match read {
+                        Ok(bytes) if redirect.fd.unwrap_or(0) == 0 => *stdin = bytes,
+                        Ok(_) => {}
+                        Err(err) => {
+                            let prefix = self.prefix();
+                            self.error(&format!("{prefix}{target}: {err}\n"));
+                            return Err(1);
+                        }
+                    }
+                }
+                // Duplicating input descriptors: the command reads nothing.
+                RedirOp::DupIn => {
+                    if redirect.fd.unwrap_or(0) == 0 && target != "0" {
                         stdin.clear();
                     }
                 }
@@ -108,5 +125,41 @@ impl Exec<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Opens `target` for output: a descriptor name, a device, or a file (created or
+    /// truncated now).
+    fn open_sink(
+        &mut self,
+        state: &ShellState,
+        target: &str,
+        append: bool,
+        fds: &[Sink; 2],
+        files: &mut Vec<OpenFile>,
+    ) -> Result<Sink, i32> {
+        match target {
+            "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => return Ok(fds[0]),
+            "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => return Ok(fds[1]),
+            _ => {}
+        }
+        let mut fs = self.fs_handle(state);
+        let opened = fs.open_write(target, append);
+        let path = fs.canonicalize(target, Canon::AllButLast);
+        match (opened, path) {
+            (Ok(Written::File), Ok(path)) => {
+                files.push(OpenFile {
+                    path,
+                    data: Vec::new(),
+                });
+                Ok(Sink::File(files.len() - 1))
+            }
+            (Ok(Written::Terminal), _) => Ok(Sink::Term(Stream::Out)),
+            (Ok(Written::Discarded), _) => Ok(Sink::Null),
+            (Err(err), _) | (Ok(Written::File), Err(err)) => {
+                let prefix = self.prefix();
+                self.error(&format!("{prefix}{target}: {err}\n"));
+                Err(1)
+            }
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The public face: [`Shell`] runs a line and returns a [`LineOutcome`], and draws the prompt.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
-use super::exec::{Exec, FORK_BUDGET, Flow};
+use super::exec::{Budget, Exec, Flow};
 use crate::host::HostProfile;
+use crate::host::fs::{Image, Limits, Overlay, provision_home};
 use crate::shell::parser;
 use crate::shell::state::ShellState;
 
@@ -29,17 +29,36 @@ pub struct LineOutcome {
     pub unknown_commands: Vec<String>,
 }
 
+/// Where a line's output goes, besides its redirections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terminal {
+    /// A terminal (the session has a PTY) this many columns wide: `ls` lays out columns.
+    Columns(u16),
+    /// No terminal (an exec request without a PTY): programs see a pipe.
+    None,
+}
+
 /// The interpreter. It holds no per-session state itself (state is passed in), so
-/// checkpoints are just [`ShellState`] clones and one `Shell` serves every session.
+/// checkpoints are just [`ShellState`] clones and one `Shell` serves every session. The
+/// session's files are not part of the checkpoint: they live in an [`Overlay`] the caller
+/// holds next to the state and passes to [`Shell::run`].
 #[derive(Debug, Clone)]
 pub struct Shell {
     host: Arc<HostProfile>,
+    image: Arc<Image>,
 }
 
 impl Shell {
-    /// An interpreter for the fake host `host`.
+    /// An interpreter for the fake host `host`, with its filesystem image as it looks now.
     pub fn new(host: Arc<HostProfile>) -> Shell {
-        Shell { host }
+        let programs = super::lookup::program_paths();
+        let image = Image::build(&host, chrono::Utc::now(), &programs);
+        Shell::with_image(host, Arc::new(image))
+    }
+
+    /// An interpreter for `host` whose sessions start from `image`.
+    pub fn with_image(host: Arc<HostProfile>, image: Arc<Image>) -> Shell {
+        Shell { host, image }
     }
 
     /// The fake host this shell answers for.
@@ -47,12 +66,38 @@ impl Shell {
         &self.host
     }
 
-    /// Runs one line (which may hold several commands separated by `;`, `&&`, `||`, with
-    /// quotes, backslash escapes, `$VAR` / `${VAR}` / `$?` expansion, `VAR=value` assignments
-    /// and `export VAR=value`). Appends the line to history first, as bash does (not when it
-    /// starts with a space; at most `HISTSIZE` entries). Never panics; a line longer than
-    /// [`MAX_LINE_BYTES`] gets an error instead of running.
+    /// The filesystem image sessions start from.
+    pub fn image(&self) -> &Arc<Image> {
+        &self.image
+    }
+
+    /// A fresh overlay for `user` (with a home directory), for callers without a store.
+    pub fn scratch_overlay(&self, user: &str) -> Overlay {
+        let mut overlay = Overlay::new(&self.image, Limits::default());
+        provision_home(&mut overlay, &self.host, user, chrono::Utc::now());
+        overlay
+    }
+
+    /// Runs one line on a throwaway filesystem: what it writes is gone afterwards. Sessions
+    /// use [`Shell::run`] with their overlay.
     pub fn run_line(&self, state: &mut ShellState, line: &str) -> LineOutcome {
+        let mut overlay = self.scratch_overlay(&state.user);
+        self.run(state, &mut overlay, Terminal::None, line)
+    }
+
+    /// Runs one line (which may hold several commands separated by `;`, `&&`, `||`, with
+    /// quotes, backslash escapes, `$VAR` / `${VAR}` / `$?` expansion, globbing against `fs`,
+    /// `VAR=value` assignments and `export VAR=value`) on the session's filesystem `fs`.
+    /// Appends the line to history first, as bash does (not when it starts with a space; at
+    /// most `HISTSIZE` entries). Never panics; a line longer than [`MAX_LINE_BYTES`] gets an
+    /// error instead of running.
+    pub fn run(
+        &self,
+        state: &mut ShellState,
+        fs: &mut Overlay,
+        terminal: Terminal,
+        line: &str,
+    ) -> LineOutcome {
         if line.len() > MAX_LINE_BYTES {
             // Bash itself has no limit, but a command this long fails in execve.
             let name: String = line
@@ -83,8 +128,12 @@ impl Shell {
                 };
             }
         };
-        let forks = Cell::new(FORK_BUDGET);
-        let mut exec = Exec::new(&self.host, &forks);
+        let budget = Budget::new();
+        let columns = match terminal {
+            Terminal::Columns(columns) => Some(columns),
+            Terminal::None => None,
+        };
+        let mut exec = Exec::new(&self.host, &budget, fs, columns, state);
         let flow = exec.list(state, &list, &[]);
         let (exit, status) = match flow {
             Flow::Exit(status) => {

@@ -57,7 +57,7 @@ fn variables_and_expansion() {
     assert_eq!(run("X=5; echo $((X * 2))"), "10\n");
     assert_eq!(
         run("FOO=bar sh_var=1; echo $FOO; export | grep FOO"),
-        "bar\n-bash: grep: command not found\n"
+        "bar\n"
     );
 }
 
@@ -307,7 +307,7 @@ mod never_panics {
 
         #[test]
         fn on_arbitrary_text(line in any::<String>()) {
-            let shell = Shell::new(Arc::new(host()));
+            let shell = crate::shell::commands::testing::shell();
             let mut state = ShellState::login("root");
             let _ = shell.run_line(&mut state, &line);
             let _ = shell.prompt(&state);
@@ -321,7 +321,7 @@ mod never_panics {
             ),
             user in "root|alice",
         ) {
-            let shell = Shell::new(Arc::new(host()));
+            let shell = crate::shell::commands::testing::shell();
             let mut state = ShellState::login(&user);
             for line in &lines {
                 let out = shell.run_line(&mut state, line);
@@ -339,7 +339,7 @@ mod never_panics {
                 0..8,
             ),
         ) {
-            let shell = Shell::new(Arc::new(host()));
+            let shell = crate::shell::commands::testing::shell();
             let mut state = ShellState::login("alice");
             let _ = shell.run_line(&mut state, &words.join(" "));
         }

@@ -1,6 +1,7 @@
-//! The working directory: `pwd` and `cd`, over the directories the fake host has.
+//! The working directory: `pwd` and `cd`, over the session's filesystem.
 
 use super::options::{builtin_opts, invalid_option};
+use crate::host::fs::{Access, Canon, FsError};
 use crate::shell::commands::{Command, CommandCtx, OptSpec, getopt, try_help, usr_bin};
 use crate::shell::state::ShellState;
 
@@ -8,26 +9,12 @@ use crate::shell::state::ShellState;
 /// coreutils program, which defaults to `-P`.
 pub struct Pwd;
 
-/// Symlinked directories of a merged-`/usr` Ubuntu, for `pwd -P` and `cd -P`.
-const DIR_SYMLINKS: &[(&str, &str)] = &[
-    ("/bin", "/usr/bin"),
-    ("/sbin", "/usr/sbin"),
-    ("/lib", "/usr/lib"),
-    ("/lib64", "/usr/lib64"),
-    ("/var/run", "/run"),
-    ("/var/lock", "/run/lock"),
-];
-
-/// `path` with the directory symlinks above resolved.
-fn physical(path: &str) -> String {
-    for (link, target) in DIR_SYMLINKS {
-        if let Some(rest) = path.strip_prefix(link)
-            && (rest.is_empty() || rest.starts_with('/'))
-        {
-            return format!("{target}{rest}");
-        }
-    }
-    path.to_owned()
+/// `path` with its symbolic links resolved in the session's filesystem (itself if it cannot
+/// be resolved, e.g. after the directory was removed).
+fn physical(cx: &CommandCtx<'_>, path: &str) -> String {
+    cx.fs
+        .canonicalize(path, Canon::Existing)
+        .unwrap_or_else(|_| path.to_owned())
 }
 
 impl Command for Pwd {
@@ -79,7 +66,7 @@ impl Command for Pwd {
             if !parsed.operands.is_empty() {
                 cx.err(format!("{prog}: ignoring non-option arguments\n"));
             }
-            let shown = if logical { cwd } else { physical(&cwd) };
+            let shown = if logical { cwd } else { physical(cx, &cwd) };
             cx.out(format!("{shown}\n"));
             return 0;
         }
@@ -88,7 +75,7 @@ impl Command for Pwd {
             Err(opt) => return invalid_option(cx, "pwd", &opt, "pwd [-LP]"),
         };
         let shown = if flags.last() == Some(&'P') {
-            physical(&cwd)
+            physical(cx, &cwd)
         } else {
             cwd
         };
@@ -97,116 +84,10 @@ impl Command for Pwd {
     }
 }
 
-/// Directories that exist on the fake host: a stand-in for the fake filesystem, which will
-/// answer these questions instead. Every parent of an entry is an entry too (tested).
-const KNOWN_DIRS: &[&str] = &[
-    "/",
-    "/bin",
-    "/boot",
-    "/dev",
-    "/dev/shm",
-    "/etc",
-    "/etc/apt",
-    "/etc/cron.d",
-    "/etc/cron.daily",
-    "/etc/default",
-    "/etc/init.d",
-    "/etc/network",
-    "/etc/skel",
-    "/etc/ssh",
-    "/etc/ssl",
-    "/etc/systemd",
-    "/home",
-    "/lib",
-    "/lib64",
-    "/lost+found",
-    "/media",
-    "/mnt",
-    "/opt",
-    "/proc",
-    "/root",
-    "/root/.ssh",
-    "/run",
-    "/run/lock",
-    "/sbin",
-    "/snap",
-    "/srv",
-    "/sys",
-    "/tmp",
-    "/usr",
-    "/usr/bin",
-    "/usr/games",
-    "/usr/include",
-    "/usr/lib",
-    "/usr/lib64",
-    "/usr/local",
-    "/usr/local/bin",
-    "/usr/local/etc",
-    "/usr/local/games",
-    "/usr/local/include",
-    "/usr/local/lib",
-    "/usr/local/sbin",
-    "/usr/local/share",
-    "/usr/local/src",
-    "/usr/sbin",
-    "/usr/share",
-    "/usr/src",
-    "/var",
-    "/var/backups",
-    "/var/cache",
-    "/var/crash",
-    "/var/lib",
-    "/var/local",
-    "/var/lock",
-    "/var/log",
-    "/var/mail",
-    "/var/opt",
-    "/var/run",
-    "/var/spool",
-    "/var/tmp",
-];
-
-/// Directories only root may enter (mode 700 on Ubuntu).
-const ROOT_ONLY_DIRS: &[&str] = &["/root", "/lost+found"];
-
-/// What `cd` finds at a path.
-#[derive(Debug, PartialEq, Eq)]
-enum DirCheck {
-    Dir,
-    Missing,
-    Denied,
-}
-
-fn check_dir(path: &str, state: &ShellState) -> DirCheck {
-    let path = if path.starts_with("//") && !path.starts_with("///") {
-        &path[1..]
-    } else {
-        path
-    };
-    if !state.is_root() {
-        for denied in ROOT_ONLY_DIRS {
-            if let Some(rest) = path.strip_prefix(denied)
-                && rest.starts_with('/')
-            {
-                return DirCheck::Denied;
-            }
-            if path == *denied {
-                return DirCheck::Denied;
-            }
-        }
-    }
-    let home = state.home_dir();
-    if KNOWN_DIRS.contains(&path) || path == home {
-        DirCheck::Dir
-    } else {
-        DirCheck::Missing
-    }
-}
-
 /// Joins `arg` to `cwd` and removes `.`, `..` and repeated slashes like bash's logical `cd`:
 /// a `..` is only taken back over a directory that exists (bash checks, so `cd /nope/..`
 /// fails). A leading `//` (exactly two) is kept, as POSIX allows and bash does.
-fn normalise(cwd: &str, arg: &str, state: &ShellState) -> Result<String, DirCheck> {
+fn normalise(cx: &CommandCtx<'_>, cwd: &str, arg: &str) -> Result<String, FsError> {
     let absolute = arg.starts_with('/');
     let base = if absolute { arg } else { cwd };
     let double = base.starts_with("//") && !base.starts_with("///");
@@ -221,11 +102,16 @@ fn normalise(cwd: &str, arg: &str, state: &ShellState) -> Result<String, DirChec
             "" | "." => {}
             ".." => {
                 let here = format!("/{}", parts.join("/"));
-                match check_dir(&here, state) {
-                    DirCheck::Dir | DirCheck::Denied => {
+                match cx.fs.stat(&here) {
+                    Ok(stat) if stat.is_dir() => {
                         parts.pop();
                     }
-                    DirCheck::Missing => return Err(DirCheck::Missing),
+                    Ok(_) => return Err(FsError::NotADirectory),
+                    // Bash only checks that it is there; search permission is chdir's job.
+                    Err(FsError::PermissionDenied) => {
+                        parts.pop();
+                    }
+                    Err(err) => return Err(err),
                 }
             }
             _ => parts.push(part),
@@ -233,6 +119,15 @@ fn normalise(cwd: &str, arg: &str, state: &ShellState) -> Result<String, DirChec
     }
     let prefix = if double { "//" } else { "/" };
     Ok(format!("{prefix}{}", parts.join("/")))
+}
+
+/// What `chdir(2)` says about `path`: it must be a directory the user may search.
+fn chdir(cx: &CommandCtx<'_>, path: &str) -> Result<(), FsError> {
+    let stat = cx.fs.stat(path)?;
+    if !stat.is_dir() {
+        return Err(FsError::NotADirectory);
+    }
+    cx.fs.access(path, Access::Exec)
 }
 
 /// Sets a variable that bash keeps exported (PWD, OLDPWD) unless the user unexported it.
@@ -244,8 +139,7 @@ fn set_exported(state: &mut ShellState, name: &str, value: String) {
     }
 }
 
-/// `cd`: changes the logical working directory. Without a filesystem yet, only the standard
-/// directories of an Ubuntu server (and the user's home) exist.
+/// `cd`: changes the logical working directory, checked against the session's filesystem.
 pub struct Cd;
 
 impl Command for Cd {
@@ -291,26 +185,16 @@ impl Command for Cd {
             return 0;
         }
         let cwd = cx.state.cwd.clone();
-        let resolved = match normalise(&cwd, &target, cx.state) {
+        let checked = normalise(cx, &cwd, &target).and_then(|path| chdir(cx, &path).map(|()| path));
+        let resolved = match checked {
             Ok(path) => path,
-            Err(_) => {
-                cx.err(format!("-bash: cd: {target}: No such file or directory\n"));
+            Err(err) => {
+                cx.err(format!("-bash: cd: {target}: {err}\n"));
                 return 1;
             }
         };
-        match check_dir(&resolved, cx.state) {
-            DirCheck::Dir => {}
-            DirCheck::Missing => {
-                cx.err(format!("-bash: cd: {target}: No such file or directory\n"));
-                return 1;
-            }
-            DirCheck::Denied => {
-                cx.err(format!("-bash: cd: {target}: Permission denied\n"));
-                return 1;
-            }
-        }
         let new = if flags.contains(&'P') {
-            physical(&resolved)
+            physical(cx, &resolved)
         } else {
             resolved
         };
@@ -321,6 +205,7 @@ impl Command for Cd {
         set_exported(cx.state, "OLDPWD", old);
         set_exported(cx.state, "PWD", new.clone());
         cx.state.cwd = new.clone();
+        cx.fs.set_cwd(&new);
         if print {
             cx.out(format!("{new}\n"));
         }

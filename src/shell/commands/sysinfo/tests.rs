@@ -43,7 +43,23 @@ fn id_for_root_and_users() {
     assert_eq!(run("id -u; id -un; id -g; id -Gn"), "0\nroot\n0\nroot\n");
     assert_eq!(
         String::from_utf8_lossy(&run_as("deploy", "id; id root").output),
-        "uid=1000(deploy) gid=1000(deploy) groups=1000(deploy)\nuid=0(root) gid=0(root) groups=0(root)\n"
+        "uid=1001(deploy) gid=1001(deploy) groups=1001(deploy),27(sudo)\nuid=0(root) gid=0(root) groups=0(root)\n"
+    );
+    // The cloud image's user, in the groups cloud-init gives it, in /etc/group order.
+    assert_eq!(
+        run("id ubuntu"),
+        "uid=1000(ubuntu) gid=1000(ubuntu) groups=1000(ubuntu),4(adm),20(dialout),24(cdrom),25(floppy),27(sudo),29(audio),30(dip),44(video),46(plugdev),110(lxd),119(netdev)\n"
+    );
+    assert_eq!(
+        run("id -G ubuntu"),
+        "1000 4 20 24 25 27 29 30 44 46 110 119\n"
+    );
+    assert_eq!(run("id -Gn deploy"), "deploy sudo\n");
+    assert_eq!(run("id -gn ubuntu; id -u www-data"), "ubuntu\n33\n");
+    // A login the account database does not list gets the next free uid.
+    assert_eq!(
+        String::from_utf8_lossy(&run_as("alice", "id").output),
+        "uid=1002(alice) gid=1002(alice) groups=1002(alice)\n"
     );
     assert_eq!(
         run("id nobody"),
@@ -199,5 +215,28 @@ fn hostname_variants() {
     assert_eq!(
         run_status("hostname evil; hostname"),
         ("web-prod-03\n".to_owned(), 0)
+    );
+}
+
+#[test]
+fn hostname_addresses_come_from_the_network() {
+    // Each address followed by a space, as the hostname package prints them.
+    assert_eq!(run("hostname -I"), "172.31.20.7 \n");
+    // EC2 images leave the name out of /etc/hosts; it resolves to the interface address.
+    assert_eq!(run("hostname -i"), "172.31.20.7\n");
+    assert_eq!(run("hostname --all-fqdns"), "web-prod-03 \n");
+    let mut host = crate::shell::commands::testing::host();
+    host.hostname = "ip-172-31-20-7".to_owned();
+    let shell = crate::shell::Shell::new(std::sync::Arc::new(host));
+    let mut state = crate::shell::commands::testing::session("root");
+    let out = String::from_utf8_lossy(
+        &shell
+            .run_line(&mut state, "hostname -f; hostname -d; hostname -s")
+            .output,
+    )
+    .into_owned();
+    assert_eq!(
+        out,
+        "ip-172-31-20-7.ec2.internal\nec2.internal\nip-172-31-20-7\n"
     );
 }

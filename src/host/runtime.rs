@@ -1,0 +1,138 @@
+//! Facts at a moment and lookups: uptime, memory use, load, the PID counter, and the account
+//! database, all derived from the stored profile so every command computes them alike.
+
+use chrono::{DateTime, Utc};
+
+use super::accounts::{GroupEntry, PasswdEntry, groups, passwd};
+use super::hardware::MemSnapshot;
+use super::kthreads::{KernelThread, LoadAvg, kernel_threads, load_at};
+use super::release::{Release, Series};
+use crate::host::HostProfile;
+
+/// An account with its groups resolved, as `id` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Login name.
+    pub name: String,
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// Primary group name.
+    pub group: String,
+    /// Supplementary groups (id, name) in `/etc/group` order, primary group excluded.
+    pub groups: Vec<(u32, String)>,
+    /// Home directory.
+    pub home: String,
+    /// Login shell.
+    pub shell: String,
+}
+
+impl HostProfile {
+    /// The release line.
+    pub fn series(&self) -> Series {
+        Series::of_distro(&self.distro)
+    }
+
+    /// What the release ships.
+    pub fn release(&self) -> &'static Release {
+        self.series().release()
+    }
+
+    /// Whole seconds since boot at `now` (0 if `now` is before the boot).
+    pub fn uptime_secs(&self, now: DateTime<Utc>) -> u64 {
+        u64::try_from((now - self.boot_time).num_seconds()).unwrap_or(0)
+    }
+
+    /// Memory use at `now`.
+    pub fn memory_at(&self, now: DateTime<Utc>) -> MemSnapshot {
+        self.memory.at(self.seed, self.uptime_secs(now))
+    }
+
+    /// Load averages at `now`.
+    pub fn load_at(&self, now: DateTime<Utc>) -> LoadAvg {
+        load_at(self.seed, self.cpu.vcpus, self.uptime_secs(now))
+    }
+
+    /// The kernel threads.
+    pub fn kernel_threads(&self) -> Vec<KernelThread> {
+        kernel_threads(self.series(), self.cpu.vcpus, &self.storage.disk)
+    }
+
+    /// The PID the kernel hands out next after `uptime` seconds: cron jobs, timers and
+    /// logins use up a few every minute.
+    pub fn pid_at(&self, uptime: u64) -> u32 {
+        let base = self.services.last().map_or(700, |s| s.pid) + 180;
+        let grown = uptime / 23 + (self.seed % 97) * (uptime / 86_400).min(1_000);
+        u32::try_from(u64::from(base) + grown)
+            .unwrap_or(u32::MAX)
+            .min(4_194_000)
+    }
+
+    /// Every account, in `/etc/passwd` order.
+    pub fn passwd(&self) -> Vec<PasswdEntry> {
+        passwd(self.series(), &self.users)
+    }
+
+    /// Every group, in `/etc/group` order.
+    pub fn groups(&self) -> Vec<GroupEntry> {
+        groups(self.series(), &self.users)
+    }
+
+    /// The home directories under `/home`, one per login user.
+    pub fn home_dirs(&self) -> Vec<String> {
+        self.users.iter().map(|u| u.home()).collect()
+    }
+
+    /// The account `name` with its groups, if `/etc/passwd` has it.
+    pub fn account(&self, name: &str) -> Option<Account> {
+        let entry = self.passwd().into_iter().find(|e| e.name == name)?;
+        Some(self.resolve(entry))
+    }
+
+    /// The account with user id `uid`, if any.
+    pub fn account_by_uid(&self, uid: u32) -> Option<Account> {
+        let entry = self.passwd().into_iter().find(|e| e.uid == uid)?;
+        Some(self.resolve(entry))
+    }
+
+    /// The account of a session's user: the one in `/etc/passwd`, or, for a login the
+    /// database does not list, the next free uid with a group of its own, as `adduser`
+    /// would have made it.
+    pub fn session_account(&self, name: &str) -> Account {
+        self.account(name).unwrap_or_else(|| {
+            let uid = 1000 + self.users.len() as u32;
+            Account {
+                name: name.to_owned(),
+                uid,
+                gid: uid,
+                group: name.to_owned(),
+                groups: Vec::new(),
+                home: format!("/home/{name}"),
+                shell: "/bin/bash".to_owned(),
+            }
+        })
+    }
+
+    fn resolve(&self, entry: PasswdEntry) -> Account {
+        let groups = self.groups();
+        let group = groups
+            .iter()
+            .find(|g| g.gid == entry.gid)
+            .map_or_else(|| entry.gid.to_string(), |g| g.name.clone());
+        let supplementary = groups
+            .iter()
+            .filter(|g| g.gid != entry.gid && g.members.contains(&entry.name))
+            .map(|g| (g.gid, g.name.clone()))
+            .collect();
+        Account {
+            name: entry.name,
+            uid: entry.uid,
+            gid: entry.gid,
+            group,
+            groups: supplementary,
+            home: entry.home,
+            shell: entry.shell,
+        }
+    }
+}

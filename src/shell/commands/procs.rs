@@ -1,0 +1,449 @@
+//! Processes: `ps` and `top` (procps-ng).
+//!
+//! The process table is the profile's kernel threads and daemons plus the attacker's own
+//! session: sshd's process for the login, the login shell on the session's terminal, and the
+//! command being run, with PIDs that grow with the time since boot. Columns are laid out the
+//! way procps does it: PID columns as wide as `pid_max` (4194304 on Ubuntu, so 7), user names
+//! longer than the column cut with `+`, overflowing numbers pushing the next column right.
+
+mod table;
+mod top;
+
+use chrono::{DateTime, Timelike, Utc};
+
+use super::toolkit::{month, procps_version, short_name};
+use super::{Command, CommandCtx, usr_bin};
+
+pub(crate) use table::process_table;
+pub use top::Top;
+
+/// One process as the tools show it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Proc {
+    pub pid: u32,
+    pub ppid: u32,
+    pub user: String,
+    pub uid: u32,
+    pub tty: String,
+    pub stat: String,
+    pub vsz: u64,
+    pub rss: u64,
+    pub shr: u64,
+    pub nice: i32,
+    pub start: DateTime<Utc>,
+    /// CPU time in hundredths of a second.
+    pub cpu_centis: u64,
+    /// `comm` (at most 15 bytes).
+    pub comm: String,
+    /// The command line (`[name]` for kernel threads).
+    pub args: String,
+    pub kernel: bool,
+}
+
+/// How a column aligns, as procps' `CF_*` flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Just {
+    Right,
+    Left,
+    User,
+    Unlimited,
+}
+
+/// A `ps` output column: header, width, alignment and how a process fills it.
+struct Column {
+    header: &'static str,
+    width: usize,
+    just: Just,
+    cell: fn(&Proc, &Ctx) -> String,
+}
+
+/// What cells need beyond the process.
+struct Ctx {
+    now: DateTime<Utc>,
+    mem_total: u64,
+}
+
+/// procps' `show_one_proc`: pads and shifts cells exactly as it does when a cell overflows.
+fn render_row(cells: &[(String, usize, Just)]) -> String {
+    let (mut correct, mut actual, mut dospace) = (0usize, 0usize, false);
+    let mut out = String::new();
+    for (i, (text, width, just)) in cells.iter().enumerate() {
+        let last = i + 1 == cells.len();
+        let mut text = text.clone();
+        if *just == Just::User && !last && text.chars().count() > *width {
+            text = text
+                .chars()
+                .take(width.saturating_sub(1))
+                .collect::<String>()
+                + "+";
+        }
+        let amount = text.chars().count();
+        let leftpad = match just {
+            Just::Right => width.saturating_sub(amount),
+            _ => 0,
+        };
+        let mut space = (correct + leftpad).saturating_sub(actual);
+        if correct + leftpad < actual + 1 {
+            space = usize::from(dospace);
+        }
+        out.push_str(&" ".repeat(space));
+        out.push_str(&text);
+        if last {
+            break;
+        }
+        actual += space + amount;
+        correct += width + 1;
+        dospace = true;
+    }
+    out.push('\n');
+    out
+}
+
+fn pct1(per_mille: u64) -> String {
+    format!("{}.{}", per_mille / 10, per_mille % 10)
+}
+
+/// `STIME`/`START`: time today, `MmmDD` this year, else the year.
+fn stime(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    if start.year() != now.year() {
+        start.year().to_string()
+    } else if start.ordinal() != now.ordinal() {
+        format!("{}{:02}", month(start), start.day())
+    } else {
+        format!("{:02}:{:02}", start.hour(), start.minute())
+    }
+}
+
+fn pcpu_per_mille(p: &Proc, now: DateTime<Utc>) -> u64 {
+    let elapsed = (now - p.start).num_seconds().max(1) as u64;
+    (p.cpu_centis * 10 / elapsed).min(999)
+}
+
+const COL_PID: Column = Column {
+    header: "PID",
+    width: 7,
+    just: Just::Right,
+    cell: |p, _| p.pid.to_string(),
+};
+const COL_PPID: Column = Column {
+    header: "PPID",
+    width: 7,
+    just: Just::Right,
+    cell: |p, _| p.ppid.to_string(),
+};
+const COL_UID: Column = Column {
+    header: "UID",
+    width: 8,
+    just: Just::User,
+    cell: |p, _| p.user.clone(),
+};
+const COL_USER: Column = Column {
+    header: "USER",
+    width: 8,
+    just: Just::User,
+    cell: |p, _| p.user.clone(),
+};
+const COL_C: Column = Column {
+    header: "C",
+    width: 2,
+    just: Just::Right,
+    cell: |p, c| (pcpu_per_mille(p, c.now) / 10).to_string(),
+};
+const COL_STIME: Column = Column {
+    header: "STIME",
+    width: 5,
+    just: Just::Right,
+    cell: |p, c| stime(p.start, c.now),
+};
+const COL_START: Column = Column {
+    header: "START",
+    width: 5,
+    just: Just::Right,
+    cell: |p, c| stime(p.start, c.now),
+};
+const COL_TTY: Column = Column {
+    header: "TTY",
+    width: 8,
+    just: Just::Left,
+    cell: |p, _| p.tty.clone(),
+};
+const COL_TIME: Column = Column {
+    header: "TIME",
+    width: 8,
+    just: Just::Right,
+    cell: |p, _| {
+        let s = p.cpu_centis / 100;
+        let (d, h, m, s) = (s / 86_400, (s / 3_600) % 24, (s / 60) % 60, s % 60);
+        if d > 0 {
+            format!("{d}-{h:02}:{m:02}:{s:02}")
+        } else {
+            format!("{h:02}:{m:02}:{s:02}")
+        }
+    },
+};
+const COL_BSDTIME: Column = Column {
+    header: "TIME",
+    width: 6,
+    just: Just::Right,
+    cell: |p, _| format!("{}:{:02}", p.cpu_centis / 6_000, (p.cpu_centis / 100) % 60),
+};
+const COL_STAT: Column = Column {
+    header: "STAT",
+    width: 4,
+    just: Just::Left,
+    cell: |p, _| p.stat.clone(),
+};
+const COL_PCPU: Column = Column {
+    header: "%CPU",
+    width: 4,
+    just: Just::Right,
+    cell: |p, c| pct1(pcpu_per_mille(p, c.now)),
+};
+const COL_PMEM: Column = Column {
+    header: "%MEM",
+    width: 4,
+    just: Just::Right,
+    cell: |p, c| pct1(p.rss * 1000 / c.mem_total.max(1)),
+};
+const COL_VSZ: Column = Column {
+    header: "VSZ",
+    width: 6,
+    just: Just::Right,
+    cell: |p, _| p.vsz.to_string(),
+};
+const COL_RSS: Column = Column {
+    header: "RSS",
+    width: 5,
+    just: Just::Right,
+    cell: |p, _| p.rss.to_string(),
+};
+const COL_ARGS: Column = Column {
+    header: "COMMAND",
+    width: 27,
+    just: Just::Unlimited,
+    cell: |p, _| p.args.clone(),
+};
+const COL_CMD: Column = Column {
+    header: "CMD",
+    width: 27,
+    just: Just::Unlimited,
+    cell: |p, _| p.args.clone(),
+};
+const COL_COMM: Column = Column {
+    header: "CMD",
+    width: 15,
+    just: Just::Unlimited,
+    cell: |p, _| p.comm.clone(),
+};
+
+/// `ps`: a snapshot of the current processes.
+pub struct Ps;
+
+/// Which processes `ps` selects.
+#[derive(Debug, Default, Clone, Copy)]
+struct Selection {
+    all: bool,
+    bsd_a: bool,
+    bsd_x: bool,
+}
+
+impl Command for Ps {
+    fn names(&self) -> &'static [&'static str] {
+        usr_bin!("ps")
+    }
+
+    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        let prog = short_name(argv, "ps");
+        let mut sel = Selection::default();
+        let (mut full, mut user_fmt, mut bsd, mut no_header) = (false, false, false, false);
+        let mut wide = 0;
+        let mut users: Vec<String> = Vec::new();
+        let mut pids: Vec<u32> = Vec::new();
+        let args = argv.get(1..).unwrap_or_default();
+        let mut i = 0;
+        while i < args.len() {
+            let arg = &args[i];
+            i += 1;
+            if let Some(long) = arg.strip_prefix("--") {
+                match long.split('=').next().unwrap_or("") {
+                    "help" => {
+                        cx.out(format!(
+                            "\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"
+                        ));
+                        return 0;
+                    }
+                    "version" => {
+                        let text = procps_version(cx, &prog);
+                        cx.out(text);
+                        return 0;
+                    }
+                    "no-headers" | "no-heading" => no_header = true,
+                    "sort" | "forest" | "cols" | "columns" | "width" | "lines" | "rows" => {}
+                    _ => {
+                        cx.err(format!("error: unknown gnu long option\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
+                        return 1;
+                    }
+                }
+            } else if let Some(flags) = arg.strip_prefix('-') {
+                // `ps -aux` means BSD `aux` (there is no user "x").
+                if flags == "aux" || flags == "axu" {
+                    sel.all = true;
+                    user_fmt = true;
+                    bsd = true;
+                    continue;
+                }
+                for c in flags.chars() {
+                    match c {
+                        'e' | 'A' => sel.all = true,
+                        'f' | 'F' | 'l' => full = true,
+                        'w' => wide += 1,
+                        'a' | 'd' | 'N' | 'j' | 'H' | 'L' | 'T' | 'M' | 'y' | 'c' => {}
+                        'u' | 'U' | 'p' | 'q' | 'o' | 'O' | 't' | 'C' | 'G' | 'g' | 's' => {
+                            let value = match args.get(i) {
+                                Some(v) => {
+                                    i += 1;
+                                    v.clone()
+                                }
+                                None => {
+                                    cx.err(format!(
+                                        "error: list of {} must follow -{c}\n",
+                                        if c == 'p' { "process IDs" } else { "users" }
+                                    ));
+                                    return 1;
+                                }
+                            };
+                            match c {
+                                'u' | 'U' => users.extend(value.split(',').map(str::to_owned)),
+                                'p' | 'q' => pids
+                                    .extend(value.split(',').filter_map(|p| p.parse::<u32>().ok())),
+                                _ => {}
+                            }
+                            break;
+                        }
+                        _ => {
+                            cx.err(format!("error: unsupported SysV option\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
+                            return 1;
+                        }
+                    }
+                }
+            } else {
+                if arg.bytes().all(|b| b.is_ascii_digit()) {
+                    if let Ok(pid) = arg.parse() {
+                        pids.push(pid);
+                    }
+                    continue;
+                }
+                bsd = true;
+                for c in arg.chars() {
+                    match c {
+                        'a' => sel.bsd_a = true,
+                        'x' => sel.bsd_x = true,
+                        'u' => user_fmt = true,
+                        'w' => wide += 1,
+                        'e' | 'f' | 'c' | 'h' | 'S' | 'm' | 'n' | 'r' | 'v' | 'j' | 'l' | 's'
+                        | 'X' | 'L' => {
+                            if c == 'h' {
+                                no_header = true;
+                            }
+                        }
+                        _ => {
+                            cx.err(format!("error: unsupported option (BSD syntax)\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
+                            return 1;
+                        }
+                    }
+                }
+            }
+        }
+        let now = cx.now();
+        let procs = process_table(cx, argv);
+        let me = cx.host.session_account(&cx.state.user);
+        let my_tty = if cx.state.tty.is_empty() {
+            "?".to_owned()
+        } else {
+            cx.state.tty.clone()
+        };
+        let selected: Vec<&Proc> = procs
+            .iter()
+            .filter(|p| {
+                if !pids.is_empty() {
+                    return pids.contains(&p.pid);
+                }
+                if !users.is_empty() {
+                    return users
+                        .iter()
+                        .any(|u| *u == p.user || u.parse::<u32>().ok() == Some(p.uid));
+                }
+                if sel.all || (sel.bsd_a && sel.bsd_x) {
+                    return true;
+                }
+                if sel.bsd_a {
+                    return p.tty != "?";
+                }
+                if sel.bsd_x {
+                    return p.uid == me.uid;
+                }
+                p.uid == me.uid && p.tty == my_tty
+            })
+            .collect();
+        let columns: Vec<&Column> = if user_fmt {
+            vec![
+                &COL_USER,
+                &COL_PID,
+                &COL_PCPU,
+                &COL_PMEM,
+                &COL_VSZ,
+                &COL_RSS,
+                &COL_TTY,
+                &COL_STAT,
+                &COL_START,
+                &COL_BSDTIME,
+                &COL_ARGS,
+            ]
+        } else if bsd {
+            vec![&COL_PID, &COL_TTY, &COL_STAT, &COL_BSDTIME, &COL_ARGS]
+        } else if full {
+            vec![
+                &COL_UID, &COL_PID, &COL_PPID, &COL_C, &COL_STIME, &COL_TTY, &COL_TIME, &COL_CMD,
+            ]
+        } else {
+            vec![&COL_PID, &COL_TTY, &COL_TIME, &COL_COMM]
+        };
+        let ctx = Ctx {
+            now,
+            mem_total: cx.host.memory.total_kb,
+        };
+        let mut out = String::new();
+        if !no_header {
+            let cells: Vec<(String, usize, Just)> = columns
+                .iter()
+                .map(|c| (c.header.to_owned(), c.width, c.just))
+                .collect();
+            out.push_str(&render_row(&cells));
+        }
+        for p in &selected {
+            let cells: Vec<(String, usize, Just)> = columns
+                .iter()
+                .map(|c| ((c.cell)(p, &ctx), c.width, c.just))
+                .collect();
+            out.push_str(&render_row(&cells));
+        }
+        // On a terminal ps cuts lines at its width (132 with `w`, unlimited with `ww`).
+        let limit = match (cx.terminal(), wide) {
+            (Some(columns), 0) => Some(usize::from(columns)),
+            (Some(columns), 1) => Some(usize::from(columns).max(132)),
+            _ => None,
+        };
+        if let Some(limit) = limit {
+            out = out
+                .lines()
+                .map(|l| format!("{}\n", l.chars().take(limit).collect::<String>()))
+                .collect();
+        }
+        cx.out(out);
+        i32::from(selected.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests;
