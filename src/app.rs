@@ -19,7 +19,7 @@ use actix_web::{App, HttpServer, web};
 use tokio::sync::watch;
 
 use crate::actors::alert::AlertActor;
-use crate::actors::session::SessionDeps;
+use crate::actors::session::{Recordings, SessionDeps};
 use crate::actors::session_manager::SessionManager;
 use crate::actors::sink::{EventSink, Flush, Subscribe};
 use crate::admin::{AdminState, Readiness};
@@ -179,6 +179,10 @@ impl Node {
                 sink: sink.clone().recipient(),
                 metrics: metrics.clone(),
                 panic_on_input,
+                recordings: config.recording.enabled.then(|| Recordings {
+                    data_dir: data_dir.clone(),
+                    max_bytes: config.recording.max_bytes,
+                }),
             };
             Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };

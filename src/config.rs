@@ -38,6 +38,8 @@ pub struct Config {
     pub log: LogConfig,
     /// The fake filesystem: how long attackers' files persist, and their quotas.
     pub fs: FsConfig,
+    /// Terminal recordings of interactive sessions.
+    pub recording: RecordingConfig,
     /// Fault injection, for testing supervision. Off unless set.
     pub fault: FaultConfig,
 }
@@ -53,6 +55,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             fs: FsConfig::default(),
+            recording: RecordingConfig::default(),
             fault: FaultConfig::default(),
         }
     }
@@ -245,6 +248,27 @@ impl Default for FsConfig {
     }
 }
 
+/// Terminal recordings: one asciicast v2 file per interactive session at
+/// `<data_dir>/tty/<session>.cast`, playable with `asciinema play`, announced by a
+/// `cowrie.log.closed` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingConfig {
+    /// Record interactive sessions at all.
+    pub enabled: bool,
+    /// A recording stops growing at this many bytes (it ends with a marker saying so).
+    pub max_bytes: u64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        RecordingConfig {
+            enabled: true,
+            max_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
 /// Fault injection for supervision tests. Never set this on a real sensor.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -309,6 +333,8 @@ pub const SETTINGS: &[Setting] = &[
     setting("fs.persist_secs", SettingKind::Integer),
     setting("fs.overlay_max_bytes", SettingKind::Integer),
     setting("fs.overlay_max_files", SettingKind::Integer),
+    setting("recording.enabled", SettingKind::Bool),
+    setting("recording.max_bytes", SettingKind::Integer),
     setting("fault.panic_on_input", SettingKind::Text),
 ];
 

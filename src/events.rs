@@ -190,6 +190,17 @@ pub enum EventKind {
         /// Human-readable description.
         message: String,
     },
+    /// The session's terminal recording was closed.
+    LogClosed {
+        /// The asciicast file, relative to the data directory (`tty/<session>.cast`).
+        ttylog: String,
+        /// Its size in bytes.
+        size: u64,
+        /// SHA-256 of the file, hex.
+        shasum: String,
+        /// How long the recording ran.
+        duration_ms: u64,
+    },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
@@ -246,6 +257,7 @@ impl EventKind {
             EventKind::CommandFailed { .. } => "cowrie.command.failed",
             EventKind::SessionRestarted { .. } => "mirage.session.restarted",
             EventKind::Alert { .. } => "mirage.alert",
+            EventKind::LogClosed { .. } => "cowrie.log.closed",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

@@ -27,3 +27,91 @@ async fn exec_runs_like_bash_c_and_leaves_the_interactive_shell_alone() {
         "{history:?}"
     );
 }
+
+/// Opens a PTY shell, runs `line`, leaves, and returns the node's `cowrie.log.closed` event.
+async fn record_one_session(node: &NodeProcess, line: &str) -> Vec<serde_json::Value> {
+    let mut shell = SshShell::open(node.ssh).await;
+    shell.run(line).await;
+    drop(shell);
+    let node_ref = &*node;
+    tokio::task::block_in_place(|| {
+        node_ref.wait_for_log("the recording's close", |e| {
+            e["eventid"] == "cowrie.log.closed"
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_sessions_are_recorded_as_asciicast_that_asciinema_replays() {
+    let node = NodeProcess::start(&[]);
+    let events = record_one_session(&node, "echo recorded-$((6*7))").await;
+    let closed = events
+        .iter()
+        .find(|e| e["eventid"] == "cowrie.log.closed")
+        .unwrap();
+    let session = closed["session"].as_str().unwrap();
+    assert_eq!(closed["ttylog"], format!("tty/{session}.cast"));
+    let path = node.data_dir.join(closed["ttylog"].as_str().unwrap());
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(closed["size"], bytes.len());
+    use sha2::Digest;
+    assert_eq!(closed["shasum"], hex::encode(sha2::Sha256::digest(&bytes)));
+
+    let header: serde_json::Value =
+        serde_json::from_str(std::str::from_utf8(&bytes).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (header["version"].as_u64(), header["width"].as_u64()),
+        (Some(2), Some(80))
+    );
+
+    // The real player replays it: the typed line, then its output.
+    let played = std::process::Command::new("python3")
+        .args(["-m", "asciinema", "cat"])
+        .arg(&path)
+        .output()
+        .expect("asciinema is installed (pip install asciinema; .ci/run does it)");
+    assert!(
+        played.status.success(),
+        "{}",
+        String::from_utf8_lossy(&played.stderr)
+    );
+    let screen = String::from_utf8_lossy(&played.stdout);
+    assert!(
+        screen.contains("echo recorded-$((6*7))\r\nrecorded-42\r\n"),
+        "{screen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_stop_at_their_size_limit_and_can_be_turned_off() {
+    let node = NodeProcess::start(&[("MIRAGE_RECORDING_MAX_BYTES", "700")]);
+    let events = record_one_session(&node, "echo {1..300}").await;
+    let closed = events
+        .iter()
+        .find(|e| e["eventid"] == "cowrie.log.closed")
+        .unwrap();
+    let text =
+        std::fs::read_to_string(node.data_dir.join(closed["ttylog"].as_str().unwrap())).unwrap();
+    assert!(text.len() <= 700, "{} bytes", text.len());
+    assert!(
+        text.lines().last().unwrap().contains("\"m\""),
+        "ends with the marker: {text}"
+    );
+
+    let node = NodeProcess::start(&[("MIRAGE_RECORDING_ENABLED", "false")]);
+    let mut shell = SshShell::open(node.ssh).await;
+    assert_eq!(shell.run("echo hi").await, "hi\r\n");
+    drop(shell);
+    tokio::task::block_in_place(|| {
+        node.wait_for_log("the session's close", |e| {
+            e["eventid"] == "cowrie.session.closed"
+        })
+    });
+    assert!(!node.data_dir.join("tty").exists());
+    assert!(
+        !node
+            .log_events()
+            .iter()
+            .any(|e| e["eventid"] == "cowrie.log.closed")
+    );
+}

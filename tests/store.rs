@@ -392,6 +392,12 @@ fn every_kind() -> Vec<EventKind> {
             rule: "session_crash".into(),
             message: "session restarted".into(),
         },
+        EventKind::LogClosed {
+            ttylog: "tty/0123456789ab.cast".into(),
+            size: 4096,
+            shasum: "ab".repeat(32),
+            duration_ms: 1500,
+        },
         EventKind::SessionClosed {
             duration_ms: u64::MAX,
         },

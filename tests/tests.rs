@@ -16,6 +16,8 @@ mod postgres_node;
 mod session;
 // The SSH surface of each OpenSSH profile: KEXINIT via ssh -vvv, non-SSH input, grace time.
 mod ssh_surface;
+// README's command list matches the shell's registry.
+mod readme;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.

@@ -19,6 +19,7 @@
 //! A session ends when its transport and the manager drop its address.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,6 +30,7 @@ use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
+use crate::outputs::asciicast::Recorder;
 use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState, Terminal};
 
 /// What a session sends back to its transport, in order.
@@ -57,6 +59,36 @@ pub struct SessionDeps {
     pub metrics: Metrics,
     /// Fault injection: a line containing this text makes the handler panic (`None`: off).
     pub panic_on_input: Option<String>,
+    /// Where interactive sessions are recorded (`None`: recording off).
+    pub recordings: Option<Recordings>,
+}
+
+/// Where and how big session recordings are.
+#[derive(Clone, Debug)]
+pub struct Recordings {
+    /// The node's data directory; recordings go to `tty/<session>.cast` under it.
+    pub data_dir: PathBuf,
+    /// Size cap of one recording.
+    pub max_bytes: u64,
+}
+
+/// The terminal a client asked for with `pty-req`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PtySize {
+    /// `TERM`, e.g. `xterm-256color`.
+    pub term: String,
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+}
+
+/// A recording in progress.
+struct ActiveRecording {
+    recorder: Recorder,
+    /// `tty/<session>.cast`, as the event names it.
+    relative: String,
+    started: Instant,
 }
 
 /// One attacker session.
@@ -74,6 +106,10 @@ pub struct SessionActor {
     shell_out: Option<Output>,
     /// Whether the shell runs on a PTY (then `\n` is sent as `\r\n`).
     pty: bool,
+    /// The PTY's width in columns, for `ls` and friends.
+    columns: u32,
+    /// The interactive shell's recording, if recording is on.
+    recording: Option<ActiveRecording>,
 }
 
 impl SessionActor {
@@ -96,6 +132,8 @@ impl SessionActor {
             editor: LineEditor::new(),
             shell_out: None,
             pty: false,
+            columns: 80,
+            recording: None,
         }
     }
 
@@ -104,6 +142,14 @@ impl SessionActor {
     }
 
     fn send(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
+        if let (TransportOutput::Data(bytes), Some(rec), Some(shell)) =
+            (&item, self.recording.as_mut(), self.shell_out.as_ref())
+            && (shell.same_channel(out))
+            && let Err(err) = rec.recorder.output(rec.started.elapsed(), bytes)
+        {
+            tracing::warn!(session = %self.origin.session, error = %err, "Cannot write the recording.");
+            self.recording = None;
+        }
         if out.try_send(item).is_err() {
             // The client stopped reading (or left): stop producing for it. The actor itself
             // ends when the transport and the manager drop its address.
@@ -126,11 +172,10 @@ impl SessionActor {
         out
     }
 
-    /// The terminal the shell's output goes to: the PTY (its width is not passed to the
-    /// session, so 80 columns, the size `ls` assumes when it cannot ask), or none.
+    /// The terminal the shell's output goes to: the PTY with its width, or none.
     fn terminal(&self) -> Terminal {
         if self.pty {
-            Terminal::Columns(80)
+            Terminal::Columns(u16::try_from(self.columns).unwrap_or(u16::MAX).max(1))
         } else {
             Terminal::None
         }
@@ -186,11 +231,7 @@ impl SessionActor {
         let state = if interactive {
             &mut self.state
         } else {
-            scratch = ShellState::login(&self.state.user);
-            // Where the session comes from and its clock hold for `bash -c` too.
-            scratch.remote_ip.clone_from(&self.state.remote_ip);
-            scratch.login_time = self.state.login_time;
-            scratch.clock = self.state.clock;
+            scratch = self.state.exec_login();
             &mut scratch
         };
         match Self::run_guarded(&self.deps, &self.fs, terminal, state, line) {
@@ -249,18 +290,108 @@ impl Supervised for SessionActor {
 pub struct StartShell {
     /// Where the shell's output goes.
     pub out: Output,
-    /// Whether the client asked for a PTY.
-    pub pty: bool,
+    /// The PTY the client asked for, if any.
+    pub pty: Option<PtySize>,
 }
 
 impl Handler<StartShell> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, msg: StartShell, ctx: &mut Context<Self>) {
-        self.pty = msg.pty;
+        self.pty = msg.pty.is_some();
+        if let Some(pty) = &msg.pty {
+            self.columns = pty.width;
+            if self.recording.is_none() {
+                self.start_recording(pty);
+            }
+        } else {
+            // A shell without a PTY has no terminal line in utmp.
+            self.state.tty.clear();
+        }
+        self.shell_out = Some(msg.out.clone());
         let prompt = self.prompt();
         self.send(&msg.out, TransportOutput::Data(prompt), ctx);
-        self.shell_out = Some(msg.out);
+    }
+}
+
+impl SessionActor {
+    fn start_recording(&mut self, pty: &PtySize) {
+        let Some(recordings) = &self.deps.recordings else {
+            return;
+        };
+        let relative = format!("tty/{}.cast", self.origin.session);
+        let path = recordings.data_dir.join(&relative);
+        match Recorder::create(
+            &path,
+            pty.width,
+            pty.height,
+            chrono::Utc::now(),
+            &pty.term,
+            recordings.max_bytes,
+        ) {
+            Ok(recorder) => {
+                self.recording = Some(ActiveRecording {
+                    recorder,
+                    relative,
+                    started: Instant::now(),
+                })
+            }
+            Err(err) => {
+                tracing::warn!(session = %self.origin.session, error = %err, "Cannot start the recording.")
+            }
+        }
+    }
+}
+
+/// The client's terminal changed size.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Resize {
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+}
+
+impl Handler<Resize> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Resize, _: &mut Context<Self>) {
+        self.columns = msg.width;
+        if let Some(rec) = self.recording.as_mut()
+            && rec
+                .recorder
+                .resize(rec.started.elapsed(), msg.width, msg.height)
+                .is_err()
+        {
+            self.recording = None;
+        }
+    }
+}
+
+impl Drop for SessionActor {
+    /// The session is over (its last address is gone): close the recording and say where it is.
+    fn drop(&mut self) {
+        let Some(rec) = self.recording.take() else {
+            return;
+        };
+        let duration_ms = rec
+            .started
+            .elapsed()
+            .as_millis()
+            .try_into()
+            .unwrap_or(u64::MAX);
+        match rec.recorder.finish() {
+            Ok(done) => self.emit(EventKind::LogClosed {
+                ttylog: rec.relative,
+                size: done.size,
+                shasum: done.sha256,
+                duration_ms,
+            }),
+            Err(err) => {
+                tracing::warn!(session = %self.origin.session, error = %err, "Cannot close the recording.")
+            }
+        }
     }
 }
 
@@ -276,6 +407,11 @@ impl Handler<Input> for SessionActor {
         let Some(out) = self.shell_out.clone() else {
             return;
         };
+        if let Some(rec) = self.recording.as_mut()
+            && rec.recorder.input(rec.started.elapsed(), &msg.0).is_err()
+        {
+            self.recording = None;
+        }
         for event in self.editor.feed(&msg.0) {
             match event {
                 EditorEvent::Echo(bytes) => {

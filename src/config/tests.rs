@@ -64,6 +64,8 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_FS_PERSIST_SECS", "60"),
         ("MIRAGE_FS_OVERLAY_MAX_BYTES", "1024"),
         ("MIRAGE_FS_OVERLAY_MAX_FILES", "10"),
+        ("MIRAGE_RECORDING_ENABLED", "false"),
+        ("MIRAGE_RECORDING_MAX_BYTES", "2048"),
         ("MIRAGE_FAULT_PANIC_ON_INPUT", "boom"),
     ]);
     assert_eq!(
@@ -93,6 +95,8 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.fs.persist_secs, 60);
     assert_eq!(c.fs.overlay_max_bytes, 1024);
     assert_eq!(c.fs.overlay_max_files, 10);
+    assert!(!c.recording.enabled);
+    assert_eq!(c.recording.max_bytes, 2048);
     assert_eq!(c.fault.panic_on_input, "boom");
 }
 

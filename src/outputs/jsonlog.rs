@@ -463,6 +463,20 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("rule", json!(rule));
             message.clone()
         }
+        EventKind::LogClosed {
+            ttylog,
+            size,
+            shasum,
+            duration_ms,
+        } => {
+            let duration = seconds_with_tenths(*duration_ms);
+            field("ttylog", json!(ttylog));
+            field("size", json!(size));
+            field("shasum", json!(shasum));
+            field("duplicate", json!(false));
+            field("duration", json!(duration));
+            format!("Closing TTY Log: {ttylog} after {duration} seconds")
+        }
         EventKind::SessionClosed { duration_ms } => {
             let duration = seconds_with_tenths(*duration_ms);
             field("duration", json!(duration));

@@ -298,6 +298,14 @@ fn kind() -> impl Strategy<Value = EventKind> {
             rule,
             message
         }),
+        (text(), any::<u64>(), text(), any::<u64>()).prop_map(
+            |(ttylog, size, shasum, duration_ms)| EventKind::LogClosed {
+                ttylog,
+                size,
+                shasum,
+                duration_ms
+            }
+        ),
         any::<u64>().prop_map(|duration_ms| EventKind::SessionClosed { duration_ms }),
     ]
 }
@@ -375,6 +383,11 @@ proptest! {
                 prop_assert_eq!(&s("rule"), rule);
                 prop_assert_eq!(&s("message"), message);
                 prop_assert_eq!(s("severity"), "warning");
+            }
+            EventKind::LogClosed { ttylog, size, shasum, .. } => {
+                prop_assert_eq!(&s("ttylog"), ttylog);
+                prop_assert_eq!(&v["size"], &json!(size));
+                prop_assert_eq!(&s("shasum"), shasum);
             }
             EventKind::SessionClosed { duration_ms } => {
                 prop_assert_eq!(&v["duration_ms"], &json!(duration_ms));

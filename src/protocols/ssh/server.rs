@@ -13,7 +13,7 @@
 //! not logged in when the grace time runs out is closed without a word, as sshd's alarm
 //! handler closes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use crate::actors::session::{
-    EndOfInput, Exec, Input, OUTPUT_BUFFER, Output, SessionActor, StartShell, TransportOutput,
+    EndOfInput, Exec, Input, OUTPUT_BUFFER, Output, PtySize, Resize, SessionActor, StartShell,
+    TransportOutput,
 };
 use crate::actors::session_manager::{EndSession, Reattach, SessionManager, StartSession};
 use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
@@ -335,7 +336,7 @@ pub struct SshHandler {
     deps: Arc<SshDeps>,
     user: Option<String>,
     session: Option<Addr<SessionActor>>,
-    ptys: HashSet<ChannelId>,
+    ptys: HashMap<ChannelId, PtySize>,
     shell: Option<(ChannelId, Output)>,
     /// Set on a successful login, which ends the login grace time.
     authenticated: Arc<AtomicBool>,
@@ -353,7 +354,7 @@ impl SshHandler {
             authenticated,
             user: None,
             session: None,
-            ptys: HashSet::new(),
+            ptys: HashMap::new(),
             shell: None,
         }
     }
@@ -489,7 +490,7 @@ impl russh::server::Handler for SshHandler {
     async fn pty_request(
         &mut self,
         channel: ChannelId,
-        _term: &str,
+        term: &str,
         col_width: u32,
         row_height: u32,
         _pix_width: u32,
@@ -497,11 +498,29 @@ impl russh::server::Handler for SshHandler {
         _modes: &[(russh::Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.ptys.insert(channel);
+        self.ptys.insert(
+            channel,
+            PtySize {
+                term: term.chars().take(64).collect(),
+                width: col_width,
+                height: row_height,
+            },
+        );
         self.emit(EventKind::ClientSize {
             width: col_width,
             height: row_height,
         });
+        if let Some(pty) = self.ptys.get_mut(&channel) {
+            (pty.width, pty.height) = (col_width, row_height);
+        }
+        if let (Some((shell_channel, _)), Some(addr)) = (&self.shell, &self.session)
+            && *shell_channel == channel
+        {
+            addr.do_send(Resize {
+                width: col_width,
+                height: row_height,
+            });
+        }
         session.channel_success(channel)?;
         Ok(())
     }
@@ -550,7 +569,7 @@ impl russh::server::Handler for SshHandler {
     ) -> Result<(), Self::Error> {
         let addr = self.session().await?;
         let out = self.open_output(channel, session);
-        let pty = self.ptys.contains(&channel);
+        let pty = self.ptys.get(&channel).cloned();
         self.shell = Some((channel, out.clone()));
         session.channel_success(channel)?;
         addr.do_send(StartShell { out, pty });
@@ -570,7 +589,7 @@ impl russh::server::Handler for SshHandler {
         addr.do_send(Exec {
             command,
             out,
-            pty: self.ptys.contains(&channel),
+            pty: self.ptys.contains_key(&channel),
         });
         Ok(())
     }
@@ -605,7 +624,7 @@ impl russh::server::Handler for SshHandler {
             let addr = self.session().await?;
             addr.do_send(StartShell {
                 out,
-                pty: self.ptys.contains(&channel),
+                pty: self.ptys.get(&channel).cloned(),
             });
         }
         Ok(())
