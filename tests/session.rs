@@ -28,14 +28,14 @@ async fn exec_runs_like_bash_c_and_leaves_the_interactive_shell_alone() {
     );
 }
 
-/// Opens a PTY shell, runs `line`, leaves, and returns the node's `cowrie.log.closed` event.
+/// Opens a PTY shell, runs `line`, leaves, and returns the JSON log once it holds the
+/// session's `cowrie.log.closed` event.
 async fn record_one_session(node: &NodeProcess, line: &str) -> Vec<serde_json::Value> {
     let mut shell = SshShell::open(node.ssh).await;
     shell.run(line).await;
     drop(shell);
-    let node_ref = &*node;
     tokio::task::block_in_place(|| {
-        node_ref.wait_for_log("the recording's close", |e| {
+        node.wait_for_log("the recording's close", |e| {
             e["eventid"] == "cowrie.log.closed"
         })
     })
