@@ -218,6 +218,10 @@ impl Node {
             profile: ssh_profile,
             login_grace_time: (config.ssh.login_grace_time_secs > 0)
                 .then(|| Duration::from_secs(config.ssh.login_grace_time_secs)),
+            uploads: crate::protocols::ssh::uploads::UploadConfig {
+                dir: config.data_dir.join("uploads"),
+                max_bytes: config.ssh.upload_max_bytes,
+            },
         });
         let ssh_task = {
             let _guard = ssh_runtime.enter();

@@ -78,6 +78,10 @@ pub struct SshConfig {
     /// OpenSSH's `LoginGraceTime`: a connection not logged in after this many seconds is
     /// closed without a word, as sshd closes it. 0: no limit.
     pub login_grace_time_secs: u64,
+    /// Most bytes one session may upload (scp and SFTP together). Uploads are stored once per
+    /// content under `<data_dir>/uploads/<sha256>`; beyond this the transfer fails as on a
+    /// full disk (`No space left on device`).
+    pub upload_max_bytes: u64,
 }
 
 impl Default for SshConfig {
@@ -87,6 +91,7 @@ impl Default for SshConfig {
             auth_rejection_time_ms: 2000,
             profile: AUTO.to_owned(),
             login_grace_time_secs: 120,
+            upload_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -317,6 +322,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("ssh.auth_rejection_time_ms", SettingKind::Integer),
     setting("ssh.profile", SettingKind::Text),
     setting("ssh.login_grace_time_secs", SettingKind::Integer),
+    setting("ssh.upload_max_bytes", SettingKind::Integer),
     setting("auth.policy", SettingKind::Text),
     setting("auth.userdb", SettingKind::List),
     setting("auth.accept_after", SettingKind::Integer),

@@ -176,6 +176,16 @@ pub enum EventKind {
         /// The line as typed.
         input: String,
     },
+    /// A command (`wget`, `curl`, `tftp`, `ftpget`) "downloaded" a file: nothing was fetched,
+    /// the file was made up and written to the session's filesystem.
+    FileDownload {
+        /// The URL as the command understood it (`tftp://host/file` for TFTP, as Cowrie).
+        url: String,
+        /// Where the file was written in the session's filesystem (Cowrie's `destfile`).
+        outfile: String,
+        /// SHA-256 of the file's contents, hex.
+        shasum: String,
+    },
     /// The session's actor failed and was restarted from its last checkpoint.
     SessionRestarted {
         /// What failed, for operators; never shown to the attacker.
@@ -200,6 +210,49 @@ pub enum EventKind {
         shasum: String,
         /// How long the recording ran.
         duration_ms: u64,
+    },
+    /// A file was uploaded (scp or SFTP): stored content-addressed and put in the attacker's
+    /// filesystem.
+    FileUpload {
+        /// The file's name as the client sent it (the last path component).
+        filename: String,
+        /// Where it landed in the attacker's filesystem.
+        destfile: String,
+        /// Where its contents are stored, relative to the data directory (`uploads/<sha256>`).
+        outfile: String,
+        /// SHA-256 of the contents, hex.
+        shasum: String,
+        /// Its size in bytes.
+        size: u64,
+        /// How it came: `scp` or `sftp`.
+        transfer: String,
+    },
+    /// The client asked to open a `direct-tcpip` channel (`ssh -L`, `ssh -W`). Never forwarded.
+    DirectTcpipRequest {
+        /// The host the client wants reached, as sent.
+        target_host: String,
+        /// The port the client wants reached.
+        target_port: u32,
+        /// The originator address the client reported.
+        orig_host: String,
+        /// The originator port the client reported.
+        orig_port: u32,
+    },
+    /// Bytes the client sent on a `direct-tcpip` channel (bounded, never forwarded).
+    DirectTcpipData {
+        /// The host the client wanted reached.
+        target_host: String,
+        /// The port the client wanted reached.
+        target_port: u32,
+        /// The bytes, escaped like Python's `repr` of bytes (`b'GET / HTTP/1.1\r\n'`).
+        data: String,
+    },
+    /// The client asked the server to listen for it (`tcpip-forward`, `ssh -R`). Refused.
+    TcpipForward {
+        /// The address the client asked to bind.
+        address: String,
+        /// The port the client asked to bind.
+        port: u32,
     },
     /// The connection ended.
     SessionClosed {
@@ -255,9 +308,14 @@ impl EventKind {
             EventKind::ClientVar { .. } => "cowrie.client.var",
             EventKind::CommandInput { .. } => "cowrie.command.input",
             EventKind::CommandFailed { .. } => "cowrie.command.failed",
+            EventKind::FileDownload { .. } => "cowrie.session.file_download",
             EventKind::SessionRestarted { .. } => "mirage.session.restarted",
             EventKind::Alert { .. } => "mirage.alert",
             EventKind::LogClosed { .. } => "cowrie.log.closed",
+            EventKind::FileUpload { .. } => "cowrie.session.file_upload",
+            EventKind::DirectTcpipRequest { .. } => "cowrie.direct-tcpip.request",
+            EventKind::DirectTcpipData { .. } => "cowrie.direct-tcpip.data",
+            EventKind::TcpipForward { .. } => "mirage.tcpip-forward.request",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

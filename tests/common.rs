@@ -550,6 +550,32 @@ impl SshShell {
         let end = after_echo.rfind("root@").unwrap_or(after_echo.len());
         after_echo[..end].to_owned()
     }
+    /// Types a line and returns everything up to the moment the screen ends with `suffix`
+    /// (for prompts other than the root prompt, e.g. the `> ` continuation prompt).
+    pub async fn type_until(&mut self, line: &str, suffix: &str) -> String {
+        self.channel
+            .data_bytes(format!("{line}\r").into_bytes())
+            .await
+            .expect("send");
+        let start = self.screen.len();
+        let deadline = Instant::now() + STEP;
+        loop {
+            let text = String::from_utf8_lossy(&self.screen[start..]).into_owned();
+            if text.ends_with(suffix) {
+                return text;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.screen.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close)) | Ok(None) => {
+                    panic!("connection closed; screen so far: {text:?}")
+                }
+                Ok(Some(_)) => {}
+                Err(_) => panic!("no {suffix:?} within {STEP:?}; screen so far: {text:?}"),
+            }
+        }
+    }
+
     /// Runs `command` in an exec channel of the same connection; returns (output, status).
     pub async fn exec(&self, command: &str) -> (String, Option<u32>) {
         let mut channel = self.handle.channel_open_session().await.expect("channel");
@@ -567,5 +593,95 @@ impl SshShell {
             }
         }
         (String::from_utf8_lossy(&out).into_owned(), status)
+    }
+}
+
+/// The options every OpenSSH test client gets: no config, no host-key checks, password only.
+const OPENSSH_OPTIONS: &[&str] = &[
+    "-F",
+    "/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "PreferredAuthentications=password",
+    "-o",
+    "PubkeyAuthentication=no",
+    "-o",
+    "NumberOfPasswordPrompts=1",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "LogLevel=ERROR",
+];
+
+/// Waits (at most `limit`) for `child`; kills it when the time is up. Returns (exit code,
+/// stdout, stderr); a killed client exits with -1.
+pub fn wait_bounded(mut child: Child, limit: Duration) -> (i32, String, String) {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().ok();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+impl OpenSsh {
+    fn with_askpass(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("SSH_ASKPASS", self.askpass.path().join("askpass.sh"))
+            .env("SSH_ASKPASS_REQUIRE", "force")
+            .env("DISPLAY", ":0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .args(OPENSSH_OPTIONS);
+        cmd
+    }
+
+    /// Runs `scp -P port extra… local root@127.0.0.1:remote` (bounded); (exit code, stdout,
+    /// stderr).
+    pub fn scp(
+        &self,
+        port: u16,
+        extra: &[&str],
+        local: &Path,
+        remote: &str,
+    ) -> (i32, String, String) {
+        let child = self
+            .with_askpass("scp")
+            .args(["-P", &port.to_string()])
+            .args(extra)
+            .arg(local)
+            .arg(format!("root@127.0.0.1:{remote}"))
+            .spawn()
+            .expect("spawn scp");
+        wait_bounded(child, Duration::from_secs(30))
+    }
+
+    /// Runs `sftp -b batch` as root on `port` with the batch `commands` (bounded); (exit code,
+    /// stdout, stderr).
+    pub fn sftp_batch(&self, port: u16, commands: &str) -> (i32, String, String) {
+        let batch = self.askpass.path().join("batch");
+        std::fs::write(&batch, commands).unwrap();
+        let child = self
+            .with_askpass("sftp")
+            // Before `-b`, so it wins over the `BatchMode=yes` sftp adds: the password comes
+            // from SSH_ASKPASS.
+            .args(["-o", "BatchMode=no", "-P", &port.to_string(), "-b"])
+            .arg(&batch)
+            .arg("root@127.0.0.1")
+            .spawn()
+            .expect("spawn sftp");
+        wait_bounded(child, Duration::from_secs(30))
     }
 }

@@ -115,3 +115,58 @@ async fn recordings_stop_at_their_size_limit_and_can_be_turned_off() {
             .any(|e| e["eventid"] == "cowrie.log.closed")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_are_emulated_logged_and_never_fetched() {
+    // A real server the URL points at; nothing may ever connect to it.
+    let bait = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    bait.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/bins.sh", bait.local_addr().unwrap());
+    let node = NodeProcess::start(&[]);
+    let mut shell = SshShell::open(node.ssh).await;
+    let out = shell.run(&format!("cd /tmp; wget {url}")).await;
+    assert!(out.contains("saved ["), "{out:?}");
+    let listing = shell.run("ls /tmp").await;
+    assert!(listing.contains("bins.sh"), "{listing:?}");
+    let events = tokio::task::block_in_place(|| {
+        node.wait_for_log("the download", |e| {
+            e["eventid"] == "cowrie.session.file_download"
+        })
+    });
+    let download = events
+        .iter()
+        .find(|e| e["eventid"] == "cowrie.session.file_download")
+        .unwrap();
+    assert_eq!(download["url"], url);
+    assert_eq!(download["outfile"], "/tmp/bins.sh");
+    assert_eq!(download["shasum"].as_str().unwrap().len(), 64);
+    let contacted = bait.accept();
+    assert!(
+        matches!(&contacted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the URL was fetched for real: {contacted:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_loop_gets_the_continuation_prompt_like_bash() {
+    let node = NodeProcess::start(&[]);
+    let mut shell = SshShell::open(node.ssh).await;
+    assert!(
+        shell
+            .type_until("for i in 1 2 3; do", "\r\n> ")
+            .await
+            .ends_with("> ")
+    );
+    shell.type_until("echo n$i", "\r\n> ").await;
+    assert_eq!(shell.run("done").await, "n1\r\nn2\r\nn3\r\n");
+    let history = shell.run("history").await;
+    assert!(history.contains("for i in 1 2 3; do"), "{history:?}");
+
+    // `ssh host 'for i in 1; do'`: bash -c stops with a syntax error, status 2.
+    let (out, status) = shell.exec("for i in 1; do").await;
+    assert!(
+        out.contains("syntax error: unexpected end of file"),
+        "{out:?}"
+    );
+    assert_eq!(status, Some(2));
+}

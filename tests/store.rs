@@ -384,6 +384,11 @@ fn every_kind() -> Vec<EventKind> {
         EventKind::CommandFailed {
             input: "\u{1b}[31mfoo\0".into(),
         },
+        EventKind::FileDownload {
+            url: "http://203.0.113.5/x.sh".into(),
+            outfile: "/root/x.sh".into(),
+            shasum: "a".repeat(64),
+        },
         EventKind::SessionRestarted {
             reason: "panic".into(),
         },
@@ -397,6 +402,29 @@ fn every_kind() -> Vec<EventKind> {
             size: 4096,
             shasum: "ab".repeat(32),
             duration_ms: 1500,
+        },
+        EventKind::FileUpload {
+            filename: "x.sh".into(),
+            destfile: "/tmp/x.sh".into(),
+            outfile: format!("uploads/{}", "cd".repeat(32)),
+            shasum: "cd".repeat(32),
+            size: 12,
+            transfer: "scp".into(),
+        },
+        EventKind::DirectTcpipRequest {
+            target_host: "smtp.example.com".into(),
+            target_port: 25,
+            orig_host: "127.0.0.1".into(),
+            orig_port: 40000,
+        },
+        EventKind::DirectTcpipData {
+            target_host: "smtp.example.com".into(),
+            target_port: 25,
+            data: "b'EHLO x\\r\\n'".into(),
+        },
+        EventKind::TcpipForward {
+            address: "0.0.0.0".into(),
+            port: 8080,
         },
         EventKind::SessionClosed {
             duration_ms: u64::MAX,

@@ -14,6 +14,8 @@ mod node;
 mod postgres_node;
 // One connection's shell and exec channels.
 mod session;
+// scp and SFTP uploads, the upload quota, and port forwarding logged but never done.
+mod ssh_channels;
 // The SSH surface of each OpenSSH profile: KEXINIT via ssh -vvv, non-SSH input, grace time.
 mod ssh_surface;
 // README's command list matches the shell's registry.

@@ -31,6 +31,7 @@ use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
 use crate::outputs::asciicast::Recorder;
+use crate::protocols::ssh::uploads::SessionFiles;
 use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState, Terminal};
 
 /// What a session sends back to its transport, in order.
@@ -235,11 +236,23 @@ impl SessionActor {
             &mut scratch
         };
         match Self::run_guarded(&self.deps, &self.fs, terminal, state, line) {
-            Ok(outcome) => {
+            Ok(mut outcome) => {
+                // `bash -c 'for i in 1; do'`: the command ends inside a construct.
+                if !interactive
+                    && outcome.incomplete
+                    && let Some(end) = self.deps.shell.end_of_input(state)
+                {
+                    outcome.output.extend_from_slice(&end.output);
+                    outcome.status = end.status;
+                }
                 for command in &outcome.unknown_commands {
                     self.emit(EventKind::CommandFailed {
                         input: command.clone(),
                     });
+                }
+                // What the commands themselves reported (downloads, …).
+                for event in &outcome.events {
+                    self.emit(event.clone());
                 }
                 if interactive {
                     self.checkpoint = self.state.clone();
@@ -448,11 +461,22 @@ impl Handler<Input> for SessionActor {
                 }
                 EditorEvent::Interrupt => {
                     self.send(&out, TransportOutput::Data(b"^C\r\n".to_vec()), ctx);
+                    // Ctrl-C at the `> ` prompt drops the half-typed construct.
+                    self.state.cancel_pending();
                     self.state.last_status = 130;
                     let prompt = self.prompt();
                     self.send(&out, TransportOutput::Data(prompt), ctx);
                 }
                 EditorEvent::EndOfFile => {
+                    // Ctrl-D at the `> ` prompt: bash reports the unfinished construct and
+                    // goes back to the normal prompt instead of logging out.
+                    if let Some(outcome) = self.deps.shell.end_of_input(&mut self.state) {
+                        let text = self.terminal_bytes(&outcome.output);
+                        self.send(&out, TransportOutput::Data(text), ctx);
+                        let prompt = self.prompt();
+                        self.send(&out, TransportOutput::Data(prompt), ctx);
+                        continue;
+                    }
                     self.end_of_input(&out, ctx);
                     return;
                 }
@@ -513,5 +537,24 @@ impl Handler<Exec> for SessionActor {
             self.send(&msg.out, TransportOutput::Data(text), ctx);
         }
         self.send(&msg.out, TransportOutput::Exit(status), ctx);
+    }
+}
+
+/// Asks for the session's filesystem, for file transfers (scp, SFTP) that write into it
+/// outside the shell.
+#[derive(Message)]
+#[rtype(result = "SessionFiles")]
+pub struct Files;
+
+impl Handler<Files> for SessionActor {
+    type Result = MessageResult<Files>;
+
+    fn handle(&mut self, _: Files, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(SessionFiles {
+            fs: self.fs.clone(),
+            shell: self.deps.shell.clone(),
+            user: self.state.user.clone(),
+            home: self.state.home_dir(),
+        })
     }
 }

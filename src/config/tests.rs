@@ -45,6 +45,7 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "5"),
         ("MIRAGE_SSH_PROFILE", "openssh_9.2p1_debian"),
         ("MIRAGE_SSH_LOGIN_GRACE_TIME_SECS", "30"),
+        ("MIRAGE_SSH_UPLOAD_MAX_BYTES", "4096"),
         ("MIRAGE_AUTH_POLICY", "accept_after"),
         ("MIRAGE_AUTH_USERDB", "root:x:*, !root:x:123456"),
         ("MIRAGE_AUTH_ACCEPT_AFTER", "4"),
@@ -79,6 +80,7 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.ssh.auth_rejection_time_ms, 5);
     assert_eq!(c.ssh.profile, "openssh_9.2p1_debian");
     assert_eq!(c.ssh.login_grace_time_secs, 30);
+    assert_eq!(c.ssh.upload_max_bytes, 4096);
     assert_eq!(c.auth.policy, AuthPolicyKind::AcceptAfter);
     assert_eq!(c.auth.userdb, vec!["root:x:*", "!root:x:123456"]);
     assert_eq!(c.auth.accept_after, 4);
@@ -192,4 +194,5 @@ fn unknown_ssh_profile_names_the_valid_ones() {
     assert_eq!(c.ssh.profile, "openssh_8.2p1_ubuntu");
     assert_eq!(Config::default().ssh.profile, "auto");
     assert_eq!(Config::default().ssh.login_grace_time_secs, 120);
+    assert_eq!(Config::default().ssh.upload_max_bytes, 10 * 1024 * 1024);
 }

@@ -25,6 +25,11 @@
 //! | `cowrie.client.var` | `name`, `value` | `request_env: {name}={value}` |
 //! | `cowrie.command.input` | `input` | `CMD: {input}` |
 //! | `cowrie.command.failed` | `input` | `Command not found: {input}` |
+//! | `cowrie.session.file_download` | `url`, `outfile`, `shasum`, `destfile` (= `outfile`: the file's path on the fake host; nothing is stored elsewhere) | `Downloaded URL ({url}) with SHA-256 {shasum} to {outfile}` |
+//! | `cowrie.session.file_upload` | `filename`, `destfile` (path on the fake host), `outfile` (`uploads/<sha256>` under the data directory), `shasum`, `size`, `transfer` (`scp`/`sftp`) | `{SCP or SFTP} Uploaded file "{filename}" to {outfile}` |
+//! | `cowrie.direct-tcpip.request` | `dst_ip`, `dst_port` (the target asked for), `src_ip`, `src_port` (the originator the client reported), as Cowrie logs them | `direct-tcp connection request to {dst_ip}:{dst_port} from {src_ip}:{src_port}` |
+//! | `cowrie.direct-tcpip.data` | `dst_ip`, `dst_port` (the target), `data` (Python bytes `repr`) | `direct-tcp forward to {dst_ip}:{dst_port} with data {data}` |
+//! | `mirage.tcpip-forward.request` | `address`, `port` | `tcpip-forward request for {address}:{port} refused` |
 //! | `cowrie.session.closed` | `duration` (string, seconds with one decimal), `duration_ms` (integer) | `Connection lost after {duration} seconds` |
 //! | `mirage.session.restarted` | `reason` | `Session restarted from its last checkpoint: {reason}` |
 //! | `mirage.alert` | `severity` (`info`/`warning`/`critical`), `rule` | the alert's own text |
@@ -450,6 +455,17 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("input", json!(input));
             format!("Command not found: {input}")
         }
+        EventKind::FileDownload {
+            url,
+            outfile,
+            shasum,
+        } => {
+            field("url", json!(url));
+            field("outfile", json!(outfile));
+            field("shasum", json!(shasum));
+            field("destfile", json!(outfile));
+            format!("Downloaded URL ({url}) with SHA-256 {shasum} to {outfile}")
+        }
         EventKind::SessionRestarted { reason } => {
             field("reason", json!(reason));
             format!("Session restarted from its last checkpoint: {reason}")
@@ -476,6 +492,54 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("duplicate", json!(false));
             field("duration", json!(duration));
             format!("Closing TTY Log: {ttylog} after {duration} seconds")
+        }
+        EventKind::FileUpload {
+            filename,
+            destfile,
+            outfile,
+            shasum,
+            size,
+            transfer,
+        } => {
+            field("filename", json!(filename));
+            field("destfile", json!(destfile));
+            field("outfile", json!(outfile));
+            field("shasum", json!(shasum));
+            field("size", json!(size));
+            field("transfer", json!(transfer));
+            let via = transfer.to_uppercase();
+            format!("{via} Uploaded file \"{filename}\" to {outfile}")
+        }
+        // Cowrie puts the requested target in `dst_ip`/`dst_port` and the originator the
+        // client reported in `src_ip`/`src_port` of these lines; the store keeps both.
+        EventKind::DirectTcpipRequest {
+            target_host,
+            target_port,
+            orig_host,
+            orig_port,
+        } => {
+            field("dst_ip", json!(target_host));
+            field("dst_port", json!(target_port));
+            field("src_ip", json!(orig_host));
+            field("src_port", json!(orig_port));
+            format!(
+                "direct-tcp connection request to {target_host}:{target_port} from {orig_host}:{orig_port}"
+            )
+        }
+        EventKind::DirectTcpipData {
+            target_host,
+            target_port,
+            data,
+        } => {
+            field("dst_ip", json!(target_host));
+            field("dst_port", json!(target_port));
+            field("data", json!(data));
+            format!("direct-tcp forward to {target_host}:{target_port} with data {data}")
+        }
+        EventKind::TcpipForward { address, port } => {
+            field("address", json!(address));
+            field("port", json!(port));
+            format!("tcpip-forward request for {address}:{port} refused")
         }
         EventKind::SessionClosed { duration_ms } => {
             let duration = seconds_with_tenths(*duration_ms);

@@ -10,8 +10,8 @@
 //!   it, which a restart keeps as it is.
 //! - [`commands`] holds every command, one file per family, in one const registry.
 //!
-//! The parser is a small hand-written one covering what fits on one line; a full parser
-//! (brush-parser) replaces it later behind the same `run_line`.
+//! The parser is our own (see `parser` for why not brush-parser); a line that leaves a
+//! compound command open waits in [`ShellState::pending`] and [`Shell::prompt`] shows `> `.
 
 mod arith;
 pub mod commands;

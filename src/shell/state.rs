@@ -60,6 +60,16 @@ pub struct ShellState {
     /// A fixed time for this shell's clock, for tests and replays (`None`: the real clock).
     #[serde(default)]
     pub clock: Option<DateTime<Utc>>,
+    /// Lines of a construct still open (`for i in 1 2; do` + Enter): the shell waits for more
+    /// and prompts `> ` ([`ShellState::cancel_pending`] drops them, as Ctrl-C does).
+    #[serde(default)]
+    pub pending: String,
+    /// Functions defined in the shell: name to definition text (`f() { …; }`).
+    #[serde(default)]
+    pub functions: BTreeMap<String, String>,
+    /// Aliases: name to replacement text.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
 }
 
 fn default_tty() -> String {
@@ -107,7 +117,15 @@ impl ShellState {
             remote_ip: String::new(),
             login_time: None,
             clock: None,
+            pending: String::new(),
+            functions: BTreeMap::new(),
+            aliases: default_aliases(),
         }
+    }
+
+    /// Drops a construct still waiting for lines (Ctrl-C at the `> ` prompt).
+    pub fn cancel_pending(&mut self) {
+        self.pending.clear();
     }
 
     /// Records where the session comes from and when it logged in (the session actor calls
@@ -125,6 +143,8 @@ impl ShellState {
         state.login_time = self.login_time;
         state.clock = self.clock;
         state.tty.clear();
+        // ~/.bashrc returns early in a non-interactive shell: no aliases.
+        state.aliases.clear();
         state
     }
 
@@ -156,6 +176,8 @@ impl ShellState {
         self.env
             .iter()
             .chain(self.vars.iter())
+            .chain(self.functions.iter())
+            .chain(self.aliases.iter())
             .map(|(k, v)| k.len() + v.len())
             .sum()
     }
@@ -255,6 +277,26 @@ impl ShellState {
             self.history_base += drop;
         }
     }
+}
+
+/// The aliases Ubuntu's stock `~/.bashrc` defines for an interactive shell (root's included).
+fn default_aliases() -> BTreeMap<String, String> {
+    [
+        (
+            "alert",
+            r#"notify-send --urgency=low -i "$([ $? = 0 ] && echo terminal || echo error)" "$(history|tail -n1|sed -e 's/^\s*[0-9]\+\s*//;s/[;&|]\s*$//')""#,
+        ),
+        ("egrep", "egrep --color=auto"),
+        ("fgrep", "fgrep --color=auto"),
+        ("grep", "grep --color=auto"),
+        ("l", "ls -CF"),
+        ("la", "ls -A"),
+        ("ll", "ls -alF"),
+        ("ls", "ls --color=auto"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 /// The home directory the account database gives `user`.

@@ -292,6 +292,11 @@ fn kind() -> impl Strategy<Value = EventKind> {
         (text(), text()).prop_map(|(name, value)| EventKind::ClientVar { name, value }),
         text().prop_map(|input| EventKind::CommandInput { input }),
         text().prop_map(|input| EventKind::CommandFailed { input }),
+        (text(), text(), text()).prop_map(|(url, outfile, shasum)| EventKind::FileDownload {
+            url,
+            outfile,
+            shasum
+        }),
         text().prop_map(|reason| EventKind::SessionRestarted { reason }),
         (text(), text()).prop_map(|(rule, message)| EventKind::Alert {
             severity: Severity::Warning,
@@ -306,6 +311,33 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 duration_ms
             }
         ),
+        (text(), text(), text(), any::<u64>()).prop_map(|(filename, destfile, shasum, size)| {
+            EventKind::FileUpload {
+                outfile: format!("uploads/{shasum}"),
+                filename,
+                destfile,
+                shasum,
+                size,
+                transfer: "scp".into(),
+            }
+        }),
+        (text(), any::<u32>(), text(), any::<u32>()).prop_map(
+            |(target_host, target_port, orig_host, orig_port)| EventKind::DirectTcpipRequest {
+                target_host,
+                target_port,
+                orig_host,
+                orig_port
+            }
+        ),
+        (text(), any::<u32>(), text()).prop_map(|(target_host, target_port, data)| {
+            EventKind::DirectTcpipData {
+                target_host,
+                target_port,
+                data,
+            }
+        }),
+        (text(), any::<u32>())
+            .prop_map(|(address, port)| EventKind::TcpipForward { address, port }),
         any::<u64>().prop_map(|duration_ms| EventKind::SessionClosed { duration_ms }),
     ]
 }
@@ -376,6 +408,16 @@ proptest! {
             EventKind::CommandFailed { input } => {
                 prop_assert_eq!(&s("input"), input);
             }
+            EventKind::FileDownload { url, outfile, shasum } => {
+                prop_assert_eq!(&s("url"), url);
+                prop_assert_eq!(&s("outfile"), outfile);
+                prop_assert_eq!(&s("destfile"), outfile);
+                prop_assert_eq!(&s("shasum"), shasum);
+                prop_assert_eq!(
+                    s("message"),
+                    format!("Downloaded URL ({url}) with SHA-256 {shasum} to {outfile}")
+                );
+            }
             EventKind::SessionRestarted { reason } => {
                 prop_assert_eq!(&s("reason"), reason);
             }
@@ -388,6 +430,28 @@ proptest! {
                 prop_assert_eq!(&s("ttylog"), ttylog);
                 prop_assert_eq!(&v["size"], &json!(size));
                 prop_assert_eq!(&s("shasum"), shasum);
+            }
+            EventKind::FileUpload { filename, destfile, outfile, shasum, size, .. } => {
+                prop_assert_eq!(&s("filename"), filename);
+                prop_assert_eq!(&s("destfile"), destfile);
+                prop_assert_eq!(&s("outfile"), outfile);
+                prop_assert_eq!(&s("shasum"), shasum);
+                prop_assert_eq!(&v["size"], &json!(size));
+            }
+            EventKind::DirectTcpipRequest { target_host, target_port, orig_host, orig_port } => {
+                prop_assert_eq!(&s("dst_ip"), target_host);
+                prop_assert_eq!(&v["dst_port"], &json!(target_port));
+                prop_assert_eq!(&s("src_ip"), orig_host);
+                prop_assert_eq!(&v["src_port"], &json!(orig_port));
+            }
+            EventKind::DirectTcpipData { target_host, target_port, data } => {
+                prop_assert_eq!(&s("dst_ip"), target_host);
+                prop_assert_eq!(&v["dst_port"], &json!(target_port));
+                prop_assert_eq!(&s("data"), data);
+            }
+            EventKind::TcpipForward { address, port } => {
+                prop_assert_eq!(&s("address"), address);
+                prop_assert_eq!(&v["port"], &json!(port));
             }
             EventKind::SessionClosed { duration_ms } => {
                 prop_assert_eq!(&v["duration_ms"], &json!(duration_ms));

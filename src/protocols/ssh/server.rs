@@ -1,10 +1,7 @@
-//! The russh server: accept loop, per-connection handler, and the writer that sends a session's
-//! output back to the client.
+//! The russh server: accept loop and connection lifecycle. The per-connection russh handler is
+//! [`SshHandler`] (in `handler`).
 //!
-//! The handler only translates: logins go through the [`AuthPolicy`], shell and exec requests
-//! become messages to the connection's [`SessionActor`] (started by the [`SessionManager`]), and
-//! the actor's [`TransportOutput`] is written to the channel by one writer task per channel, in
-//! order. The stream is wrapped in a [`WireTap`] that reads the client's version and KEXINIT for
+//! The stream is wrapped in a [`WireTap`] that reads the client's version and KEXINIT for
 //! the `cowrie.client.version` and `cowrie.client.kex` events.
 //!
 //! What the network sees is one real OpenSSH release, the connection's [`SshProfile`]: its
@@ -20,24 +17,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use russh::keys::{HashAlg, PrivateKey};
-use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Session};
-use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet, SshId};
+use russh::keys::PrivateKey;
+use russh::server::Handle;
+use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use crate::actors::session::{
-    EndOfInput, Exec, Input, OUTPUT_BUFFER, Output, PtySize, Resize, SessionActor, StartShell,
-    TransportOutput,
-};
-use crate::actors::session_manager::{EndSession, Reattach, SessionManager, StartSession};
+use crate::actors::session_manager::{EndSession, SessionManager};
 use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::auth::AuthPolicy;
+use crate::protocols::ssh::handler::SshHandler;
 use crate::protocols::ssh::hassh::{WireEvent, WireTap};
 use crate::protocols::ssh::ident::{self, Prelude, Verdict};
 use crate::protocols::ssh::profile::SshProfile;
+use crate::protocols::ssh::uploads::UploadConfig;
 
 /// Most bytes read (and discarded) from a closing connection, so it closes as sshd's does.
 const DRAIN_LIMIT: usize = 256 * 1024;
@@ -61,6 +56,8 @@ pub struct SshDeps {
     pub profile: &'static SshProfile,
     /// OpenSSH's `LoginGraceTime`: how long a connection may take to log in. `None`: forever.
     pub login_grace_time: Option<Duration>,
+    /// Where uploads (scp, SFTP) are stored and how much one session may upload.
+    pub uploads: UploadConfig,
 }
 
 /// The russh configuration of the decoy: `profile`'s banner and algorithm lists (as far as
@@ -327,320 +324,5 @@ fn drain(socket: &std::net::TcpStream) {
             Ok(0) | Err(_) => break,
             Ok(n) => total += n,
         }
-    }
-}
-
-/// One SSH connection's handler: russh calls it, it talks to the session actor.
-pub struct SshHandler {
-    origin: SessionOrigin,
-    deps: Arc<SshDeps>,
-    user: Option<String>,
-    session: Option<Addr<SessionActor>>,
-    ptys: HashMap<ChannelId, PtySize>,
-    shell: Option<(ChannelId, Output)>,
-    /// Set on a successful login, which ends the login grace time.
-    authenticated: Arc<AtomicBool>,
-}
-
-impl SshHandler {
-    fn new(
-        origin: SessionOrigin,
-        deps: Arc<SshDeps>,
-        authenticated: Arc<AtomicBool>,
-    ) -> SshHandler {
-        SshHandler {
-            origin,
-            deps,
-            authenticated,
-            user: None,
-            session: None,
-            ptys: HashMap::new(),
-            shell: None,
-        }
-    }
-
-    fn emit(&self, kind: EventKind) {
-        self.deps.sink.do_send(self.origin.event(kind));
-    }
-
-    /// The session actor, started on first use.
-    async fn session(&mut self) -> Result<Addr<SessionActor>, russh::Error> {
-        if let Some(addr) = &self.session
-            && addr.connected()
-        {
-            return Ok(addr.clone());
-        }
-        let addr = match self.session.take() {
-            // It existed and died: the manager restarts it from its checkpoint.
-            Some(_) => self
-                .deps
-                .manager
-                .send(Reattach {
-                    session: self.origin.session.clone(),
-                })
-                .await
-                .ok()
-                .flatten(),
-            None => {
-                let user = self.user.clone().unwrap_or_else(|| "root".into());
-                self.deps
-                    .manager
-                    .send(StartSession {
-                        origin: self.origin.clone(),
-                        user,
-                    })
-                    .await
-                    .ok()
-            }
-        };
-        let addr = addr.ok_or(russh::Error::Disconnect)?;
-        self.session = Some(addr.clone());
-        Ok(addr)
-    }
-
-    /// An output channel for `channel`, drained in order by one writer task.
-    fn open_output(&self, channel: ChannelId, session: &Session) -> Output {
-        let (tx, mut rx) = mpsc::channel::<TransportOutput>(OUTPUT_BUFFER);
-        let handle = session.handle();
-        tokio::spawn(async move {
-            while let Some(item) = rx.recv().await {
-                match item {
-                    TransportOutput::Data(bytes) => {
-                        if handle.data(channel, bytes).await.is_err() {
-                            break;
-                        }
-                    }
-                    TransportOutput::Exit(status) => {
-                        // If the client already left, there is nobody to tell.
-                        if handle.exit_status_request(channel, status).await.is_ok()
-                            && handle.eof(channel).await.is_ok()
-                        {
-                            handle.close(channel).await.ok();
-                        }
-                        break;
-                    }
-                }
-            }
-        });
-        tx
-    }
-}
-
-impl russh::server::Handler for SshHandler {
-    type Error = russh::Error;
-
-    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
-        Ok(Auth::reject())
-    }
-
-    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        let allowed = self
-            .deps
-            .policy
-            .check_password(self.origin.src.ip(), user, password);
-        let (username, password) = (user.to_owned(), password.to_owned());
-        if allowed {
-            self.deps
-                .metrics
-                .logins_total
-                .with_label_values(&["success"])
-                .inc();
-            self.emit(EventKind::LoginSuccess {
-                username: username.clone(),
-                password,
-            });
-            self.user = Some(username);
-            self.authenticated.store(true, Ordering::SeqCst);
-            Ok(Auth::Accept)
-        } else {
-            self.deps
-                .metrics
-                .logins_total
-                .with_label_values(&["failed"])
-                .inc();
-            self.emit(EventKind::LoginFailed { username, password });
-            Ok(Auth::reject())
-        }
-    }
-
-    async fn auth_publickey_offered(
-        &mut self,
-        user: &str,
-        offer: PublicKeyOffer<'_>,
-    ) -> Result<Auth, Self::Error> {
-        self.emit(EventKind::ClientFingerprint {
-            username: user.to_owned(),
-            fingerprint: offer.public_key.fingerprint(HashAlg::Sha256).to_string(),
-            key_type: offer.algorithm.to_string(),
-        });
-        Ok(Auth::reject())
-    }
-
-    async fn channel_open_session(
-        &mut self,
-        _channel: Channel<Msg>,
-        reply: ChannelOpenHandle,
-        _session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        reply.accept().await;
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn pty_request(
-        &mut self,
-        channel: ChannelId,
-        term: &str,
-        col_width: u32,
-        row_height: u32,
-        _pix_width: u32,
-        _pix_height: u32,
-        _modes: &[(russh::Pty, u32)],
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        self.ptys.insert(
-            channel,
-            PtySize {
-                term: term.chars().take(64).collect(),
-                width: col_width,
-                height: row_height,
-            },
-        );
-        self.emit(EventKind::ClientSize {
-            width: col_width,
-            height: row_height,
-        });
-        if let Some(pty) = self.ptys.get_mut(&channel) {
-            (pty.width, pty.height) = (col_width, row_height);
-        }
-        if let (Some((shell_channel, _)), Some(addr)) = (&self.shell, &self.session)
-            && *shell_channel == channel
-        {
-            addr.do_send(Resize {
-                width: col_width,
-                height: row_height,
-            });
-        }
-        session.channel_success(channel)?;
-        Ok(())
-    }
-
-    async fn window_change_request(
-        &mut self,
-        channel: ChannelId,
-        col_width: u32,
-        row_height: u32,
-        _pix_width: u32,
-        _pix_height: u32,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        self.emit(EventKind::ClientSize {
-            width: col_width,
-            height: row_height,
-        });
-        session.channel_success(channel)?;
-        Ok(())
-    }
-
-    async fn env_request(
-        &mut self,
-        channel: ChannelId,
-        variable_name: &str,
-        variable_value: &str,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        self.emit(EventKind::ClientVar {
-            name: variable_name.to_owned(),
-            value: variable_value.to_owned(),
-        });
-        // Ubuntu's sshd_config has `AcceptEnv LANG LC_*`; everything else is refused.
-        if variable_name == "LANG" || variable_name.starts_with("LC_") {
-            session.channel_success(channel)?;
-        } else {
-            session.channel_failure(channel)?;
-        }
-        Ok(())
-    }
-
-    async fn shell_request(
-        &mut self,
-        channel: ChannelId,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        let addr = self.session().await?;
-        let out = self.open_output(channel, session);
-        let pty = self.ptys.get(&channel).cloned();
-        self.shell = Some((channel, out.clone()));
-        session.channel_success(channel)?;
-        addr.do_send(StartShell { out, pty });
-        Ok(())
-    }
-
-    async fn exec_request(
-        &mut self,
-        channel: ChannelId,
-        data: &[u8],
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        let addr = self.session().await?;
-        let out = self.open_output(channel, session);
-        let command = String::from_utf8_lossy(data).into_owned();
-        session.channel_success(channel)?;
-        addr.do_send(Exec {
-            command,
-            out,
-            pty: self.ptys.contains_key(&channel),
-        });
-        Ok(())
-    }
-
-    async fn subsystem_request(
-        &mut self,
-        channel: ChannelId,
-        _name: &str,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        session.channel_failure(channel)?;
-        Ok(())
-    }
-
-    async fn data(
-        &mut self,
-        channel: ChannelId,
-        data: &[u8],
-        _session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        // Only the shell channel is a terminal; other channels' bytes are not keystrokes.
-        let Some((shell_channel, out)) = self.shell.clone() else {
-            return Ok(());
-        };
-        if channel != shell_channel {
-            return Ok(());
-        }
-        let addr = self.session().await?;
-        if addr.send(Input(data.to_vec())).await.is_err() {
-            // The actor died outside its guard: reattach and give the client a fresh prompt.
-            self.session = Some(addr);
-            let addr = self.session().await?;
-            addr.do_send(StartShell {
-                out,
-                pty: self.ptys.get(&channel).cloned(),
-            });
-        }
-        Ok(())
-    }
-
-    async fn channel_eof(
-        &mut self,
-        channel: ChannelId,
-        _session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        if let Some((shell_channel, _)) = &self.shell
-            && *shell_channel == channel
-            && let Some(addr) = &self.session
-        {
-            addr.do_send(EndOfInput);
-        }
-        Ok(())
     }
 }

@@ -8,21 +8,36 @@
 //! Commands are sync and pure: they read the [`HostProfile`] and the session's [`ShellState`]
 //! through a [`CommandCtx`] and write bytes to it. They never touch the real machine.
 
+mod accounts;
+mod awk;
+mod binutils;
 mod builtins;
+mod busybox;
 #[cfg(test)]
 mod consistency;
 mod cpu;
+mod cron;
 mod disks;
+mod fetch;
+mod fetch_more;
 mod files;
+mod langs;
 mod memory;
 mod net;
+mod pkg;
+mod proc_ctl;
 mod procs;
+mod sed;
 mod sessions;
+mod shbuiltins;
+mod shtest;
 mod sockets;
 mod ssh;
 mod sysinfo;
 mod toolkit;
+mod utils;
 
+use crate::events::EventKind;
 use crate::host::HostProfile;
 use crate::host::fs::Fs;
 use crate::shell::state::ShellState;
@@ -102,6 +117,34 @@ pub const COMMANDS: &[&dyn Command] = &[
     &files::Dirname,
     &files::Find,
     &files::Du,
+    &shtest::Test,
+    &shbuiltins::Printf,
+    &shbuiltins::Read,
+    &shbuiltins::Let,
+    &shbuiltins::Seq,
+    &fetch::Wget,
+    &fetch_more::Curl,
+    &fetch_more::Tftp,
+    &fetch_more::Ftpget,
+    &busybox::Busybox,
+    &accounts::Passwd,
+    &accounts::Chpasswd,
+    &cron::Crontab,
+    &utils::Sleep,
+    &utils::Base64,
+    &utils::Checksum,
+    &utils::Clear,
+    &utils::Nohup,
+    &utils::Sudo,
+    &langs::Python3,
+    &langs::Perl,
+    &awk::Awk,
+    &pkg::AptGet,
+    &proc_ctl::Killall,
+    &proc_ctl::Pkill,
+    &sed::Sed,
+    &binutils::Strings,
+    &binutils::Su,
 ];
 
 /// The command that `name` (as typed, after expansion) runs, if any.
@@ -134,6 +177,7 @@ pub struct CommandCtx<'a> {
     output_bytes: usize,
     exit: Option<i32>,
     abort: bool,
+    events: Vec<EventKind>,
 }
 
 impl<'a> CommandCtx<'a> {
@@ -156,6 +200,7 @@ impl<'a> CommandCtx<'a> {
             output_bytes: 0,
             exit: None,
             abort: false,
+            events: Vec::new(),
         }
     }
 
@@ -211,6 +256,17 @@ impl<'a> CommandCtx<'a> {
     /// The current time: the session's fixed clock, or the real one.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.state.now()
+    }
+
+    /// Records an event for the session's log (a download, …); the shell hands them back in
+    /// [`LineOutcome::events`](crate::shell::LineOutcome::events).
+    pub fn record(&mut self, event: EventKind) {
+        self.events.push(event);
+    }
+
+    /// Takes the events recorded so far.
+    pub fn take_events(&mut self) -> Vec<EventKind> {
+        std::mem::take(&mut self.events)
     }
 
     /// Whether [`CommandCtx::abort_line`] was called.

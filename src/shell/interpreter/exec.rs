@@ -1,7 +1,9 @@
 //! Running a parsed line: lists, pipelines, subshells and simple commands, with their output
 //! routed through each command's descriptors and the line's fork budget.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::brace::brace_expand;
 use super::expand::too_large;
@@ -33,13 +35,26 @@ pub(super) struct Budget {
     pub forks: Cell<usize>,
     /// Script lines left ([`SCRIPT_LINE_BUDGET`]).
     pub script_lines: Cell<usize>,
+    /// Events commands recorded (downloads), from every nested run, in order.
+    pub events: std::cell::RefCell<Vec<crate::events::EventKind>>,
+    /// Simple commands and loop rounds left ([`STEP_BUDGET`]).
+    pub steps: Cell<usize>,
+    /// Function bodies parsed during this line, by definition text.
+    pub functions: RefCell<HashMap<String, Rc<Command>>>,
 }
+
+/// Most simple commands (and loop rounds) one command line may run: beyond it the line stops
+/// with bash's error for a box out of processes, so `while true; do :; done` ends.
+pub(super) const STEP_BUDGET: usize = 100_000;
 
 impl Budget {
     pub(super) fn new() -> Budget {
         Budget {
             forks: Cell::new(FORK_BUDGET),
             script_lines: Cell::new(SCRIPT_LINE_BUDGET),
+            events: std::cell::RefCell::new(Vec::new()),
+            steps: Cell::new(STEP_BUDGET),
+            functions: RefCell::new(HashMap::new()),
         }
     }
 }
@@ -53,6 +68,12 @@ pub(super) enum Flow {
     Exit(i32),
     /// An error that makes bash discard the rest of the line (bad substitution, `exit 1 2`).
     Abort,
+    /// `break N`: leave this many enclosing loops.
+    Break(usize),
+    /// `continue N`: go on with the N-th enclosing loop.
+    Continue(usize),
+    /// `return N`: leave the function (or sourced script) with this status.
+    Return(i32),
 }
 
 /// Where a file descriptor's output goes.
@@ -113,7 +134,27 @@ pub(super) struct Exec<'h> {
     pub(super) script: Option<Script>,
     /// How many scripts deep this run is.
     pub(super) depth: usize,
+    /// The positional parameters of the function running now, if any (else the script's).
+    pub(super) positional: Option<Vec<String>>,
+    /// How many loops enclose the command running now.
+    pub(super) loops: usize,
+    /// How many function calls deep this run is.
+    pub(super) funcs: usize,
+    /// The variables `local` saved in the function running now, restored when it returns.
+    pub(super) frame: Option<Rc<RefCell<Vec<SavedVar>>>>,
+    /// How many runs this one is nested in (subshells, `$(…)`, compound commands, function
+    /// calls, scripts): capped at [`MAX_NESTING`] so no input exhausts the stack.
+    pub(super) nesting: usize,
+    /// Inside an alias's own text, which bash does not expand again.
+    pub(super) no_aliases: bool,
 }
+
+/// The deepest nesting of runs a line may reach.
+pub(super) const MAX_NESTING: usize = 150;
+
+/// A variable as it was before `local` (or a `NAME=value cmd` prefix) replaced it: its name,
+/// shell value and exported value.
+pub(super) type SavedVar = (String, Option<String>, Option<String>);
 
 impl<'h> Exec<'h> {
     pub(super) fn new(
@@ -138,6 +179,12 @@ impl<'h> Exec<'h> {
             terminal,
             script: None,
             depth: 0,
+            positional: None,
+            loops: 0,
+            funcs: 0,
+            frame: None,
+            nesting: 0,
+            no_aliases: false,
         }
     }
 
@@ -156,6 +203,12 @@ impl<'h> Exec<'h> {
             terminal,
             script: self.script.clone(),
             depth: self.depth,
+            positional: self.positional.clone(),
+            loops: self.loops,
+            funcs: self.funcs,
+            frame: self.frame.clone(),
+            nesting: self.nesting + 1,
+            no_aliases: self.no_aliases,
         }
     }
 
@@ -274,6 +327,15 @@ impl<'h> Exec<'h> {
     }
 
     pub(super) fn list(&mut self, state: &mut ShellState, list: &List, stdin: &[u8]) -> Flow {
+        if self.nesting > MAX_NESTING {
+            // A real bash would crash or run out of processes long before.
+            if self.step() {
+                self.budget.steps.set(1);
+                self.step();
+            }
+            state.last_status = 254;
+            return Flow::Abort;
+        }
         for (connector, pipeline) in &list.items {
             let run = match connector {
                 Connector::Seq => true,
@@ -335,7 +397,7 @@ impl<'h> Exec<'h> {
     }
 
     /// Runs one pipeline stage; returns its status and how control continues.
-    fn command(
+    pub(super) fn command(
         &mut self,
         state: &mut ShellState,
         command: &Command,
@@ -364,7 +426,7 @@ impl<'h> Exec<'h> {
                     (flow, inner.output, inner.unknown)
                 };
                 let status = match flow {
-                    Flow::Exit(code) => code,
+                    Flow::Exit(code) | Flow::Return(code) => code,
                     _ => copy.last_status,
                 };
                 self.unknown.append(&mut unknown);
@@ -372,6 +434,10 @@ impl<'h> Exec<'h> {
                 let status = self.flush(state, "(", files, status);
                 (status, Flow::Next)
             }
+            Command::Compound(compound, redirects) => {
+                self.compound(state, compound, redirects, stdin, stdout, pipe)
+            }
+            Command::Function { name, source, .. } => self.define(state, name, source),
         }
     }
 
@@ -384,6 +450,27 @@ impl<'h> Exec<'h> {
         pipe: &mut Vec<u8>,
     ) -> (i32, Flow) {
         self.subst_status = None;
+        if !self.step() {
+            return (126, Flow::Abort);
+        }
+        match self.expand_alias(state, cmd) {
+            None => {}
+            Some(super::builtins::Aliased::Simple(cmd)) => {
+                return self.simple(state, &cmd, stdin, stdout, pipe);
+            }
+            Some(super::builtins::Aliased::Text(text)) => {
+                let Ok(list) = parser::parse(&text) else {
+                    return (2, Flow::Next);
+                };
+                let fds = [stdout, Sink::Term(Stream::Err)];
+                let flow = self.nested_run(state, fds, pipe, &mut [], |inner, state| {
+                    // Bash does not expand an alias again inside its own text.
+                    inner.no_aliases = true;
+                    inner.list(state, &list, stdin)
+                });
+                return (state.last_status, flow);
+            }
+        }
         // Expand the words. `export` takes `NAME=value` arguments whole, like an assignment.
         let mut argv: Vec<String> = Vec::new();
         let mut argv_bytes = 0usize;
@@ -452,7 +539,7 @@ impl<'h> Exec<'h> {
             ));
             state.env.insert(name.clone(), value);
         }
-        let (status, flow) = self.dispatch(state, &argv, &input, fds, pipe, &mut files);
+        let (status, flow) = self.invoke(state, &argv, &input, fds, pipe, &mut files);
         restore(state, saved);
         let status = self.flush(state, &name, files, status);
         match flow {
@@ -473,7 +560,7 @@ impl<'h> Exec<'h> {
 }
 
 /// Puts back the variables a `NAME=value cmd` prefix replaced, latest first.
-fn restore(state: &mut ShellState, saved: Vec<(String, Option<String>, Option<String>)>) {
+fn restore(state: &mut ShellState, saved: Vec<SavedVar>) {
     for (name, var, env) in saved.into_iter().rev() {
         state.env.remove(&name);
         if let Some(value) = var {

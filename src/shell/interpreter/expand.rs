@@ -74,7 +74,7 @@ impl Exec<'_> {
     }
 
     /// Expands a word into fields with their glob patterns.
-    fn expand_patterns(
+    pub(super) fn expand_patterns(
         &mut self,
         state: &mut ShellState,
         parts: &[Part],

@@ -21,6 +21,8 @@
 //!   expansion.
 
 mod brace;
+mod builtins;
+mod compound;
 mod exec;
 mod expand;
 mod glob;
@@ -30,6 +32,8 @@ mod redirect;
 mod run;
 mod shell;
 
+#[cfg(test)]
+mod compound_tests;
 #[cfg(test)]
 mod tests;
 

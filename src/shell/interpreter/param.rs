@@ -13,7 +13,10 @@ const SHELL_FLAGS: &str = "himBHs";
 impl Exec<'_> {
     /// A parameter's value: special parameters, variables, then bash's own variables.
     pub(super) fn param_value(&self, state: &ShellState, name: &str) -> Option<String> {
-        let args: &[String] = self.script.as_ref().map_or(&[], |s| &s.args);
+        let args: &[String] = match &self.positional {
+            Some(args) => args,
+            None => self.script.as_ref().map_or(&[], |s| &s.args),
+        };
         match name {
             "?" => return Some(state.last_status.to_string()),
             "0" => {

@@ -123,6 +123,7 @@ impl Exec<'_> {
             let status = command.run(&mut cx, argv);
             let exit = cx.exit_requested();
             let aborted = cx.line_aborted();
+            self.budget.events.borrow_mut().extend(cx.take_events());
             (status, exit, aborted, cx.into_output())
         };
         self.route(chunks, fds, pipe, files);
@@ -151,29 +152,54 @@ impl Exec<'_> {
         inner.depth += 1;
         inner.script = Some(script);
         let mut flow = Flow::Next;
-        for (number, line) in text.split('\n').enumerate() {
-            let left = inner.budget.script_lines.get();
-            if left == 0 {
+        let lines: Vec<&str> = text.split('\n').collect();
+        let mut next = 0;
+        while next < lines.len() {
+            if !spend_line(&inner, 1) {
                 break;
             }
-            inner.budget.script_lines.set(left - 1);
+            let number = next;
+            let mut chunk = lines[next].to_owned();
+            next += 1;
             if let Some(script) = inner.script.as_mut() {
                 script.line = number + 1;
             }
-            if line.trim().is_empty() {
+            if chunk.trim().is_empty() {
                 continue;
             }
-            match parser::parse(line) {
+            // A construct left open (`for …; do`) takes the following lines too; each retry
+            // costs budget by its size, so an unclosed `{` cannot make parsing quadratic.
+            let parsed = loop {
+                match parser::parse(&chunk) {
+                    Err(parser::ParseError::Incomplete) if next < lines.len() => {
+                        if !spend_line(&inner, 1 + chunk.len() / 256) {
+                            break Err(parser::ParseError::Incomplete);
+                        }
+                        chunk.push('\n');
+                        chunk.push_str(lines[next]);
+                        next += 1;
+                    }
+                    other => break other,
+                }
+            };
+            match parsed {
                 Ok(list) => match inner.list(state, &list, input) {
-                    Flow::Next => {}
+                    Flow::Next | Flow::Break(_) | Flow::Continue(_) => {}
                     // A non-interactive shell exits on an expansion error, and on `exit`.
                     Flow::Abort => break,
+                    Flow::Return(code) => {
+                        state.last_status = code;
+                        break;
+                    }
                     Flow::Exit(code) => {
                         flow = Flow::Exit(code);
                         break;
                     }
                 },
                 Err(err) => {
+                    if let Some(script) = inner.script.as_mut() {
+                        script.line = next;
+                    }
                     let message = err.message();
                     let message = message.strip_prefix("-bash: ").unwrap_or(&message);
                     let prefix = inner.prefix();
@@ -466,6 +492,16 @@ impl Exec<'_> {
             _ => (state.last_status, Flow::Next),
         }
     }
+}
+
+/// Spends `cost` script lines of the line's budget; `false` once it is spent.
+fn spend_line(exec: &Exec<'_>, cost: usize) -> bool {
+    let left = exec.budget.script_lines.get();
+    if left == 0 {
+        return false;
+    }
+    exec.budget.script_lines.set(left.saturating_sub(cost));
+    true
 }
 
 /// Whether the host runs Ubuntu 20.04, whose dash words a missing script differently.

@@ -15,6 +15,31 @@ pub const MAX_LINE_BYTES: usize = crate::shell::line_editor::MAX_LINE_BYTES;
 /// The most output one line may produce; the rest is dropped.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 
+/// The most bytes an open construct may gather over several lines before it is refused.
+pub const MAX_PENDING_BYTES: usize = 256 << 10;
+
+/// The history entry for a command typed over several lines: bash's `cmdhist` joins the lines
+/// with `; `, or a space after a word that opens a body (`do`, `then`, `{`, `|`, …).
+fn history_entry(text: &str) -> String {
+    if !text.contains('\n') {
+        return text.to_owned();
+    }
+    let mut entry = String::new();
+    for line in text.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
+        if !entry.is_empty() {
+            let last = entry.rsplit([' ', '\t', ';']).next().unwrap_or("");
+            let glue = matches!(
+                last,
+                "do" | "then" | "else" | "{" | "in" | "|" | "&&" | "||"
+            ) || entry.ends_with(';')
+                || entry.ends_with(')');
+            entry.push_str(if glue { " " } else { "; " });
+        }
+        entry.push_str(line);
+    }
+    entry
+}
+
 /// Result of running one command line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineOutcome {
@@ -27,6 +52,11 @@ pub struct LineOutcome {
     pub exit: bool,
     /// Command names that were not found (`-bash: foo: command not found`), in order.
     pub unknown_commands: Vec<String>,
+    /// Events the line's commands recorded (downloads), in order, for the session's log.
+    pub events: Vec<crate::events::EventKind>,
+    /// The line left a construct open (`for i in 1 2; do`): nothing ran, the text waits in
+    /// [`ShellState::pending`] and [`Shell::prompt`] now gives bash's `PS2`, `> `.
+    pub incomplete: bool,
 }
 
 /// Where a line's output goes, besides its redirections.
@@ -113,10 +143,29 @@ impl Shell {
                 status: 126,
                 exit: false,
                 unknown_commands: Vec::new(),
+                events: Vec::new(),
+                incomplete: false,
             };
         }
-        state.record_history(line);
-        let list = match parser::parse(line) {
+        let text = if state.pending.is_empty() {
+            line.to_owned()
+        } else {
+            format!("{}\n{line}", std::mem::take(&mut state.pending))
+        };
+        let parsed = parser::parse(&text);
+        if parsed == Err(parser::ParseError::Incomplete) && text.len() <= MAX_PENDING_BYTES {
+            state.pending = text;
+            return LineOutcome {
+                output: Vec::new(),
+                status: state.last_status,
+                exit: false,
+                unknown_commands: Vec::new(),
+                events: Vec::new(),
+                incomplete: true,
+            };
+        }
+        state.record_history(&history_entry(&text));
+        let list = match parsed {
             Ok(list) => list,
             Err(err) => {
                 state.last_status = 2;
@@ -125,6 +174,8 @@ impl Shell {
                     status: 2,
                     exit: false,
                     unknown_commands: Vec::new(),
+                    events: Vec::new(),
+                    incomplete: false,
                 };
             }
         };
@@ -140,7 +191,14 @@ impl Shell {
                 state.last_status = status;
                 (true, status)
             }
-            Flow::Next | Flow::Abort => (false, state.last_status),
+            Flow::Return(status) => {
+                // `return` at the top level of a sourced script ends only the script.
+                state.last_status = status;
+                (false, status)
+            }
+            Flow::Next | Flow::Abort | Flow::Break(_) | Flow::Continue(_) => {
+                (false, state.last_status)
+            }
         };
         LineOutcome {
             output: exec
@@ -151,13 +209,40 @@ impl Shell {
             status,
             exit,
             unknown_commands: exec.unknown,
+            events: budget.events.take(),
+            incomplete: false,
         }
+    }
+
+    /// Ends input while a construct is still open ([`LineOutcome::incomplete`]): drops it and
+    /// gives bash's `syntax error: unexpected end of file` (status 2), as bash does for
+    /// Ctrl-D at the `> ` prompt or a `-c` command that stops inside `for … do`. `None` when
+    /// nothing was pending.
+    pub fn end_of_input(&self, state: &mut ShellState) -> Option<LineOutcome> {
+        if state.pending.is_empty() {
+            return None;
+        }
+        state.cancel_pending();
+        state.last_status = 2;
+        Some(LineOutcome {
+            output: parser::ParseError::Incomplete.message().into_bytes(),
+            status: 2,
+            exit: false,
+            unknown_commands: Vec::new(),
+            events: Vec::new(),
+            incomplete: false,
+        })
     }
 
     /// The prompt, bash style: `root@<hostname>:~# ` for root, `user@<hostname>:/tmp$ `
     /// otherwise (the working directory under `$HOME` shown with `~`). This is Ubuntu's
     /// default `PS1` without colour (`\u@\h:\w\$ `).
+    /// While a construct waits for more lines ([`LineOutcome::incomplete`]) it is bash's
+    /// `PS2`, `> `.
     pub fn prompt(&self, state: &ShellState) -> String {
+        if !state.pending.is_empty() {
+            return "> ".to_owned();
+        }
         let sigil = if state.is_root() { '#' } else { '$' };
         let pwd = state
             .var("PWD")

@@ -40,6 +40,79 @@ pub enum Command {
         /// Redirections after the closing parenthesis.
         redirects: Vec<Redirect>,
     },
+    /// `if`, `for`, `while`, `until`, `case` or `{ … }`, with its redirections.
+    Compound(Box<Compound>, Vec<Redirect>),
+    /// `name() body` or `function name body`: defines a function.
+    Function {
+        /// The function's name.
+        name: String,
+        /// The definition's text, from the name to the end of the body (what is stored).
+        source: String,
+        /// The body.
+        body: Box<Command>,
+    },
+}
+
+/// A compound command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compound {
+    /// `if c; then b; elif c; then b; else b; fi`: each condition with its body.
+    If {
+        /// `(condition, body)` for the `if` and every `elif`.
+        branches: Vec<(List, List)>,
+        /// The `else` body.
+        otherwise: Option<List>,
+    },
+    /// `for name in words; do body; done` (`words` is `None` for `for name; do`: `"$@"`).
+    For {
+        /// The loop variable.
+        var: String,
+        /// The words after `in`.
+        words: Option<Vec<Word>>,
+        /// The body.
+        body: List,
+    },
+    /// `while cond; do body; done` or `until`.
+    While {
+        /// `until`: loop while the condition fails.
+        until: bool,
+        /// The condition.
+        cond: List,
+        /// The body.
+        body: List,
+    },
+    /// `case word in pat|pat) body;; esac`.
+    Case {
+        /// The word matched.
+        word: Word,
+        /// Each arm: patterns, body, and whether it ends in `;&` (fall through) or `;;&`
+        /// (test the next arms).
+        arms: Vec<CaseArm>,
+    },
+    /// `{ list; }`.
+    Group(List),
+}
+
+/// One arm of a `case`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseArm {
+    /// The patterns, joined by `|`.
+    pub patterns: Vec<Word>,
+    /// The commands.
+    pub body: List,
+    /// How the arm ends: `;;` (stop), `;&` (run the next body) or `;;&` (test the next arms).
+    pub end: CaseEnd,
+}
+
+/// How a `case` arm ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseEnd {
+    /// `;;` or `esac`.
+    Break,
+    /// `;&`.
+    FallThrough,
+    /// `;;&`.
+    Continue,
 }
 
 /// `NAME=value … word … redirection …`
@@ -205,6 +278,9 @@ pub enum ParseError {
     UnexpectedEof,
     /// `unexpected EOF while looking for matching `X'` (an unclosed quote or bracket).
     Unmatched(char),
+    /// The line ended inside `if`, `for`, `while`, `case`, `{` or a function: an interactive
+    /// shell reads more lines (prompting `> `); elsewhere it is `unexpected end of file`.
+    Incomplete,
 }
 
 impl ParseError {
@@ -214,7 +290,9 @@ impl ParseError {
             ParseError::Unexpected(token) => {
                 format!("-bash: syntax error near unexpected token `{token}'\n")
             }
-            ParseError::UnexpectedEof => "-bash: syntax error: unexpected end of file\n".to_owned(),
+            ParseError::UnexpectedEof | ParseError::Incomplete => {
+                "-bash: syntax error: unexpected end of file\n".to_owned()
+            }
             ParseError::Unmatched(c) => {
                 format!("-bash: unexpected EOF while looking for matching `{c}'\n")
             }

@@ -4,6 +4,7 @@
 use super::ast::{
     Command, Connector, List, ParseError, Part, Pipeline, RedirOp, Redirect, SimpleCommand, Word,
 };
+use super::compound::is_closer;
 use super::word::lit;
 
 /// How deeply `$(`, `` ` ``, `(` and `${` may nest before the line is refused.
@@ -53,7 +54,7 @@ impl Parser<'_> {
         self.src.get(self.pos + offset).copied()
     }
 
-    fn starts_with(&self, s: &str) -> bool {
+    pub(super) fn starts_with(&self, s: &str) -> bool {
         s.chars()
             .enumerate()
             .all(|(i, c)| self.peek_at(i) == Some(c))
@@ -74,11 +75,11 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Skips blanks and a comment (`#` where a word could start).
-    fn skip_blanks(&mut self) {
+    /// Skips blanks and a comment (`#` where a word could start), not newlines.
+    pub(super) fn skip_blanks(&mut self) {
         while let Some(c) = self.peek() {
             match c {
-                ' ' | '\t' | '\r' | '\n' => self.pos += 1,
+                ' ' | '\t' | '\r' => self.pos += 1,
                 '#' => {
                     while self.peek().is_some_and(|c| c != '\n') {
                         self.pos += 1;
@@ -89,13 +90,25 @@ impl Parser<'_> {
         }
     }
 
+    /// Skips blanks, comments and newlines.
+    pub(super) fn skip_lines(&mut self) {
+        loop {
+            self.skip_blanks();
+            if self.peek() == Some('\n') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
     /// The control operator at the cursor, if any, as bash names it in errors.
-    fn operator(&self) -> Option<&'static str> {
+    pub(super) fn operator(&self) -> Option<&'static str> {
         const OPS: &[&str] = &[";;&", ";;", ";&", ";", "&&", "&", "||", "|&", "|", "(", ")"];
         OPS.iter().copied().find(|op| self.starts_with(op))
     }
 
-    fn unexpected_here(&self) -> ParseError {
+    pub(super) fn unexpected_here(&self) -> ParseError {
         if self.peek().is_none() {
             return ParseError::Unexpected("newline".to_owned());
         }
@@ -107,13 +120,31 @@ impl Parser<'_> {
 
     /// `pipeline (op pipeline)*`, up to the end or (inside `$(`/`(`) the closing `)`.
     pub(super) fn list(&mut self, nested: bool) -> Result<List, ParseError> {
+        self.list_until(nested, &[])
+    }
+
+    /// A list that ends (unconsumed) at one of `stops`: reserved words such as `then` or
+    /// `done` at a command's start, or operators such as `;;`. With stops, the end of the
+    /// line is [`ParseError::Incomplete`].
+    pub(super) fn list_until(&mut self, nested: bool, stops: &[&str]) -> Result<List, ParseError> {
         let mut list = List::default();
         let mut connector = Connector::Seq;
         let mut pending = false; // an `&&`/`||` waits for its right side
         loop {
-            self.skip_blanks();
+            self.skip_lines();
+            if let Some(word) = self.reserved_at()
+                && is_closer(word)
+            {
+                if stops.contains(&word) && !pending {
+                    return Ok(list);
+                }
+                return Err(ParseError::Unexpected(word.to_owned()));
+            }
             match self.peek() {
                 None => {
+                    if !stops.is_empty() {
+                        return Err(ParseError::Incomplete);
+                    }
                     if nested {
                         return Err(ParseError::Unmatched(')'));
                     }
@@ -133,6 +164,9 @@ impl Parser<'_> {
                     if let Some(op) = self.operator()
                         && op != "("
                     {
+                        if stops.contains(&op) && !pending {
+                            return Ok(list);
+                        }
                         return Err(ParseError::Unexpected(op.to_owned()));
                     }
                 }
@@ -143,10 +177,11 @@ impl Parser<'_> {
             connector = Connector::Seq;
             self.skip_blanks();
             match self.operator() {
-                Some(";;" | ";;&" | ";&") => {
-                    return Err(ParseError::Unexpected(
-                        self.operator().unwrap_or(";;").to_owned(),
-                    ));
+                Some(op @ (";;" | ";;&" | ";&")) => {
+                    if stops.contains(&op) {
+                        return Ok(list);
+                    }
+                    return Err(ParseError::Unexpected(op.to_owned()));
                 }
                 Some(";") | Some("&") => self.pos += 1,
                 Some("&&") => {
@@ -162,7 +197,12 @@ impl Parser<'_> {
                 Some(")") if nested => {}
                 Some(op) => return Err(ParseError::Unexpected(op.to_owned())),
                 None if self.peek().is_none() => {}
-                None => return Err(self.unexpected_here()),
+                None if self.peek() == Some('\n') => self.pos += 1,
+                None => {
+                    // A reserved word right after a command (`{ echo a }`) is an argument to
+                    // it in bash; here the command already ended, so it is unexpected.
+                    return Err(self.unexpected_here());
+                }
             }
         }
     }
@@ -193,7 +233,7 @@ impl Parser<'_> {
                     },
                 });
             }
-            self.skip_blanks();
+            self.skip_lines();
             if self.peek().is_none() {
                 return Err(ParseError::UnexpectedEof);
             }
@@ -202,8 +242,11 @@ impl Parser<'_> {
         Ok(Pipeline { negate, commands })
     }
 
-    fn command(&mut self) -> Result<Command, ParseError> {
+    pub(super) fn command(&mut self) -> Result<Command, ParseError> {
         self.skip_blanks();
+        if let Some(command) = self.compound_or_function()? {
+            return Ok(command);
+        }
         if self.peek() == Some('(') {
             self.pos += 1;
             self.enter()?;
@@ -253,7 +296,7 @@ impl Parser<'_> {
     }
 
     /// The redirection operator at the cursor (without an fd prefix) and its length.
-    fn redirect_op(&self) -> Option<(&'static str, RedirOp)> {
+    pub(super) fn redirect_op(&self) -> Option<(&'static str, RedirOp)> {
         const OPS: &[(&str, RedirOp)] = &[
             ("&>>", RedirOp::AppendBoth),
             ("&>", RedirOp::OutBoth),
@@ -271,7 +314,7 @@ impl Parser<'_> {
     }
 
     /// `2` in `2>`: digits directly followed by `<` or `>`.
-    fn fd_prefix(&self) -> Option<(u32, usize)> {
+    pub(super) fn fd_prefix(&self) -> Option<(u32, usize)> {
         let mut n = 0;
         while self.peek_at(n).is_some_and(|c| c.is_ascii_digit()) {
             n += 1;
@@ -283,7 +326,7 @@ impl Parser<'_> {
         Some((fd, n))
     }
 
-    fn redirect(&mut self) -> Result<Redirect, ParseError> {
+    pub(super) fn redirect(&mut self) -> Result<Redirect, ParseError> {
         let fd = match self.fd_prefix() {
             Some((fd, len)) => {
                 self.pos += len;
