@@ -520,11 +520,19 @@ impl SshShell {
 
     /// Reads until the screen ends with a root prompt; returns what arrived.
     pub async fn read_until_prompt(&mut self) -> String {
+        self.read_until("a root prompt", |text| {
+            text.ends_with("# ") && text.contains("root@")
+        })
+        .await
+    }
+
+    /// Reads until what arrived from now on satisfies `done`; returns it.
+    async fn read_until(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = self.screen.len();
         let deadline = Instant::now() + STEP;
         loop {
             let text = String::from_utf8_lossy(&self.screen[start..]).into_owned();
-            if text.ends_with("# ") && text.contains("root@") {
+            if done(&text) {
                 return text;
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -534,7 +542,7 @@ impl SshShell {
                     panic!("connection closed; screen so far: {text:?}")
                 }
                 Ok(Some(_)) => {}
-                Err(_) => panic!("no prompt within {STEP:?}; screen so far: {text:?}"),
+                Err(_) => panic!("no {what} within {STEP:?}; screen so far: {text:?}"),
             }
         }
     }
@@ -557,23 +565,7 @@ impl SshShell {
             .data_bytes(format!("{line}\r").into_bytes())
             .await
             .expect("send");
-        let start = self.screen.len();
-        let deadline = Instant::now() + STEP;
-        loop {
-            let text = String::from_utf8_lossy(&self.screen[start..]).into_owned();
-            if text.ends_with(suffix) {
-                return text;
-            }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(remaining, self.channel.wait()).await {
-                Ok(Some(ChannelMsg::Data { data })) => self.screen.extend_from_slice(&data),
-                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close)) | Ok(None) => {
-                    panic!("connection closed; screen so far: {text:?}")
-                }
-                Ok(Some(_)) => {}
-                Err(_) => panic!("no {suffix:?} within {STEP:?}; screen so far: {text:?}"),
-            }
-        }
+        self.read_until(suffix, |text| text.ends_with(suffix)).await
     }
 
     /// Runs `command` in an exec channel of the same connection; returns (output, status).

@@ -1,7 +1,9 @@
 use super::*;
+use crate::events::EventKind;
 use crate::events::{ClientKex, Protocol, SCHEMA_VERSION, SessionId, Severity};
 use chrono::TimeZone;
 use proptest::prelude::*;
+use serde_json::json;
 use uuid::Uuid;
 
 mod rotation;
