@@ -265,6 +265,24 @@ impl<'h> Exec<'h> {
     }
 
     /// Sends a command's output chunks where its descriptors point.
+    /// Writes `message` to the command's standard error and ends it with `status`: how a
+    /// command fails that cannot even start (not found, permission denied, bad script, …).
+    pub(super) fn fail(
+        &mut self,
+        message: String,
+        status: i32,
+        fds: [Sink; 2],
+        files: &mut [OpenFile],
+    ) -> (i32, Flow) {
+        self.route(
+            vec![(Stream::Err, message.into_bytes())],
+            fds,
+            &mut Vec::new(),
+            files,
+        );
+        (status, Flow::Next)
+    }
+
     pub(super) fn route(
         &mut self,
         chunks: Vec<(Stream, Vec<u8>)>,

@@ -36,15 +36,6 @@ impl Exec<'_> {
         };
         let path_var = state.var("PATH").unwrap_or("").to_owned();
         let target = lookup::resolve(&self.fs_handle(state), name, &path_var);
-        let fail = |exec: &mut Self, message: String, status: i32, files: &mut [OpenFile]| {
-            exec.route(
-                vec![(Stream::Err, message.into_bytes())],
-                fds,
-                &mut Vec::new(),
-                files,
-            );
-            (status, Flow::Next)
-        };
         match target {
             Target::Command(command) => {
                 self.run_command(state, command, argv, input, fds, pipe, files)
@@ -55,17 +46,17 @@ impl Exec<'_> {
                 self.run_executable(state, &path, argv, input, fds, pipe, files)
             }
             Target::Dropped => (0, Flow::Next),
-            Target::BadFormat => fail(
-                self,
+            Target::BadFormat => self.fail(
                 format!("-bash: {name}: cannot execute binary file: Exec format error\n"),
                 126,
+                fds,
                 files,
             ),
-            Target::IsDir => fail(self, format!("-bash: {name}: Is a directory\n"), 126, files),
-            Target::Denied => fail(
-                self,
+            Target::IsDir => self.fail(format!("-bash: {name}: Is a directory\n"), 126, fds, files),
+            Target::Denied => self.fail(
                 format!("-bash: {name}: Permission denied\n"),
                 126,
+                fds,
                 files,
             ),
             Target::NotFound | Target::Program => {
@@ -75,7 +66,7 @@ impl Exec<'_> {
                 } else {
                     self.not_found(name)
                 };
-                fail(self, message, 127, files)
+                self.fail(message, 127, fds, files)
             }
         }
     }
@@ -294,15 +285,6 @@ impl Exec<'_> {
             }
             operands.push(arg.clone());
         }
-        let fail = |exec: &mut Self, message: String, status: i32, files: &mut [OpenFile]| {
-            exec.route(
-                vec![(Stream::Err, message.into_bytes())],
-                fds,
-                &mut Vec::new(),
-                files,
-            );
-            (status, Flow::Next)
-        };
         if wants_command {
             let Some(text) = command else {
                 let message = if dash {
@@ -310,7 +292,7 @@ impl Exec<'_> {
                 } else {
                     format!("{me}: -c: option requires an argument\n")
                 };
-                return fail(self, message, 2, files);
+                return self.fail(message, 2, fds, files);
             };
             let mut operands = operands.into_iter();
             let name = operands.next().unwrap_or_else(|| me.clone());
@@ -349,7 +331,7 @@ impl Exec<'_> {
                     format!("{me}: {file}: {err}\n")
                 };
                 let status = if dash { 2 } else { 127 };
-                return fail(self, message, status, files);
+                return self.fail(message, status, fds, files);
             }
         };
         let script = Script {
@@ -431,24 +413,11 @@ impl Exec<'_> {
         files: &mut [OpenFile],
     ) -> (i32, Flow) {
         let me = argv.first().cloned().unwrap_or_default();
-        let fail = |exec: &mut Self, message: String, status: i32, files: &mut [OpenFile]| {
-            exec.route(
-                vec![(Stream::Err, message.into_bytes())],
-                fds,
-                &mut Vec::new(),
-                files,
-            );
-            (status, Flow::Next)
-        };
         let Some(file) = argv.get(1).cloned() else {
-            return fail(
-                self,
-                format!(
+            return self.fail(format!(
                     "-bash: {me}: filename argument required\n{me}: usage: {me} filename [arguments]\n"
                 ),
-                2,
-                files,
-            );
+                2, fds, files);
         };
         // Without a slash, bash looks on $PATH first, then in the working directory.
         let mut found = file.clone();
@@ -464,16 +433,16 @@ impl Exec<'_> {
             }
         }
         if self.fs_handle(state).is_dir(&found) {
-            return fail(
-                self,
+            return self.fail(
                 format!("-bash: {me}: {file}: is a directory\n"),
                 1,
+                fds,
                 files,
             );
         }
         let text = match self.script_text(state, &found) {
             Ok(text) => text,
-            Err(err) => return fail(self, format!("-bash: {file}: {err}\n"), 1, files),
+            Err(err) => return self.fail(format!("-bash: {file}: {err}\n"), 1, fds, files),
         };
         let script = Script {
             name: file,
