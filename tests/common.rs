@@ -183,8 +183,9 @@ pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
-    text.lines()
-        .filter(|l| !l.is_empty())
+    // Only complete lines: the node may be in the middle of writing the last one.
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n') && l.trim() != "")
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }

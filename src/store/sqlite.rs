@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -102,10 +102,24 @@ fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError
     conn.busy_timeout(busy_timeout).map_err(unavailable)?;
     // WAL lets readers (the admin UI) run while the sink writes. NORMAL in WAL mode keeps
     // every commit across a process crash; only a power loss can undo the last few.
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-        .map_err(unavailable)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(unavailable)?;
+    // Switching a new file to WAL can answer BUSY at once, without the busy handler, while
+    // another connection (another node or store on the same file) does the same: retry.
+    let deadline = Instant::now() + busy_timeout;
+    loop {
+        let switched = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"));
+        match switched {
+            Ok(()) => break,
+            Err(err)
+                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => return Err(unavailable(err)),
+        }
+    }
     migrate(&mut conn)?;
     Ok(conn)
 }
