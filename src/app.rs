@@ -19,6 +19,7 @@ use actix_web::{App, HttpServer, web};
 use tokio::sync::watch;
 
 use crate::actors::alert::AlertActor;
+use crate::actors::sample_fetcher::SampleFetcher;
 use crate::actors::session::{Recordings, SessionDeps};
 use crate::actors::session_manager::SessionManager;
 use crate::actors::sink::{EventSink, Flush, Subscribe};
@@ -33,6 +34,7 @@ use crate::protocols::ssh::keys::HostKeys;
 use crate::protocols::ssh::profile::SshProfile;
 use crate::protocols::ssh::server::{self as ssh, SshDeps};
 use crate::shell::Shell;
+use crate::sim::clock::Clock;
 use crate::store::spool::Spool;
 use crate::store::{self, EventStore};
 
@@ -74,6 +76,9 @@ pub enum AppError {
     /// A setting is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The sample fetcher's HTTP client could not be built.
+    #[error("sample fetcher: {0}")]
+    Samples(String),
     /// The signal handlers could not be installed.
     #[error("signal handling")]
     Signals(#[source] std::io::Error),
@@ -153,9 +158,22 @@ impl Node {
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(1, 4);
-        let arbiters: Vec<Arbiter> = (0..workers).map(|_| Arbiter::new()).collect();
+        let mut arbiters: Vec<Arbiter> = (0..workers).map(|_| Arbiter::new()).collect();
+        let samples = if config.samples.fetch {
+            tracing::warn!("Sample fetching is on: attackers' HTTP downloads are fetched for real.");
+            let fetcher = SampleFetcher::new(&config.samples, &data_dir, sink.clone().recipient())
+                .map_err(|err| AppError::Samples(err.to_string()))?;
+            // Its own arbiter: fetches are async, but their bookkeeping stays off the
+            // sessions' threads.
+            let arbiter = Arbiter::new();
+            let addr = SampleFetcher::start_in_arbiter(&arbiter.handle(), move |_| fetcher);
+            arbiters.push(arbiter);
+            Some(addr.recipient())
+        } else {
+            None
+        };
         let manager = {
-            let handles = arbiters.iter().map(Arbiter::handle).collect();
+            let handles = arbiters[..workers].iter().map(Arbiter::handle).collect();
             let panic_on_input =
                 Some(config.fault.panic_on_input.clone()).filter(|s| !s.is_empty());
             if panic_on_input.is_some() {
@@ -183,6 +201,8 @@ impl Node {
                     data_dir: data_dir.clone(),
                     max_bytes: config.recording.max_bytes,
                 }),
+                samples,
+                clock: Clock::System,
             };
             Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };

@@ -10,10 +10,13 @@
 //! and bad values are errors naming the line), then overrides are applied, then
 //! [`Config::validate`] checks what types cannot.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+mod sections;
+
+pub use sections::*;
 
 use crate::protocols::ssh::auth::UserDb;
 use crate::protocols::ssh::profile::{AUTO, SshProfile, UnknownProfile};
@@ -40,6 +43,8 @@ pub struct Config {
     pub fs: FsConfig,
     /// Terminal recordings of interactive sessions.
     pub recording: RecordingConfig,
+    /// Real sample fetching for emulated downloads. Off unless set.
+    pub samples: SamplesConfig,
     /// Fault injection, for testing supervision. Off unless set.
     pub fault: FaultConfig,
 }
@@ -56,230 +61,10 @@ impl Default for Config {
             log: LogConfig::default(),
             fs: FsConfig::default(),
             recording: RecordingConfig::default(),
+            samples: SamplesConfig::default(),
             fault: FaultConfig::default(),
         }
     }
-}
-
-/// SSH decoy settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SshConfig {
-    /// Socket to listen on. Map the public port 22 to it.
-    pub listen: SocketAddr,
-    /// Every rejected login attempt is answered after this many milliseconds, whatever the
-    /// policy took, like OpenSSH with PAM's failure delay. 0 answers at once.
-    pub auth_rejection_time_ms: u64,
-    /// Which real OpenSSH release the decoy is (banner, algorithm lists, `ssh -V` in the
-    /// shell): `auto` picks the one the host profile's distribution ships, or name one of
-    /// `openssh_8.2p1_ubuntu`, `openssh_8.9p1_ubuntu`, `openssh_9.2p1_debian`,
-    /// `openssh_9.6p1_ubuntu`. `docs/fingerprint.md` lists what still differs.
-    pub profile: String,
-    /// OpenSSH's `LoginGraceTime`: a connection not logged in after this many seconds is
-    /// closed without a word, as sshd closes it. 0: no limit.
-    pub login_grace_time_secs: u64,
-    /// Most bytes one session may upload (scp and SFTP together). Uploads are stored once per
-    /// content under `<data_dir>/uploads/<sha256>`; beyond this the transfer fails as on a
-    /// full disk (`No space left on device`).
-    pub upload_max_bytes: u64,
-}
-
-impl Default for SshConfig {
-    fn default() -> Self {
-        SshConfig {
-            listen: SocketAddr::from(([0, 0, 0, 0], 2222)),
-            auth_rejection_time_ms: 2000,
-            profile: AUTO.to_owned(),
-            login_grace_time_secs: 120,
-            upload_max_bytes: 10 * 1024 * 1024,
-        }
-    }
-}
-
-/// Which login policy decides SSH logins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthPolicyKind {
-    /// Cowrie's userdb lines: a matching deny line rejects, else a matching allow line accepts,
-    /// else the login fails (with Cowrie's own files, deny lines first, this is Cowrie's
-    /// first-match rule).
-    Userdb,
-    /// Reject the first `auth.accept_after - 1` attempts from an address, accept the next, and
-    /// from then on accept only the credentials that worked for that address.
-    AcceptAfter,
-}
-
-/// SSH login policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthConfig {
-    /// `userdb` or `accept_after`.
-    pub policy: AuthPolicyKind,
-    /// Lines `user:x:password`. `*` matches anything, `/re/` or `/re/i` is a regular expression
-    /// searched in the value (as Cowrie does; anchor with `^…$`), a password or a line starting
-    /// with `!` denies. From the environment, separate lines with commas.
-    pub userdb: Vec<String>,
-    /// With `policy = "accept_after"`: the attempt number (per source address) that succeeds.
-    pub accept_after: u32,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            policy: AuthPolicyKind::Userdb,
-            userdb: [
-                "root:x:!root",
-                "root:x:!123456",
-                "root:x:*",
-                "admin:x:!admin",
-                "admin:x:*",
-            ]
-            .map(String::from)
-            .to_vec(),
-            accept_after: 3,
-        }
-    }
-}
-
-/// HTTP decoy settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HttpConfig {
-    /// Socket to listen on. Map the public port 80 to it.
-    pub listen: SocketAddr,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
-        }
-    }
-}
-
-/// Admin listener settings: UI, API, `/healthz`, `/readyz`, `/metrics`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AdminConfig {
-    /// Socket to listen on. Keep it on loopback; any other address requires `admin.token`.
-    pub listen: SocketAddr,
-    /// Bearer token required on every admin path except `/healthz` and `/readyz`. Empty means
-    /// no token, which is only allowed on a loopback address.
-    pub token: String,
-}
-
-impl Default for AdminConfig {
-    fn default() -> Self {
-        AdminConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
-            token: String::new(),
-        }
-    }
-}
-
-/// Event store settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseConfig {
-    /// Empty: embedded SQLite at `<data_dir>/mirage.db`. `sqlite:PATH`: SQLite at PATH.
-    /// `postgres://user@host:port/db`: PostgreSQL, shared by a fleet of nodes.
-    pub url: String,
-    /// Most connections the PostgreSQL pool opens.
-    pub pool_size: usize,
-    /// How long one attempt to reach the database may take before the node spools and retries.
-    pub connect_timeout_ms: u64,
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig {
-            url: String::new(),
-            pool_size: 4,
-            connect_timeout_ms: 3000,
-        }
-    }
-}
-
-/// JSON log settings. The log is `<data_dir>/log/mirage.json`; rotated files sit beside it as
-/// `mirage.json.<UTC timestamp>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    /// Write the JSON log at all.
-    pub enabled: bool,
-    /// Rotate when the current file would grow past this many bytes.
-    pub max_bytes: u64,
-    /// Rotate when the current file is older than this many seconds (0: never by age).
-    pub rotate_secs: u64,
-    /// How many rotated files to keep; older ones are deleted.
-    pub keep: usize,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            enabled: true,
-            max_bytes: 100 * 1024 * 1024,
-            rotate_secs: 86_400,
-            keep: 14,
-        }
-    }
-}
-
-/// The fake filesystem. Each attacker (source address and login name) gets a copy-on-write
-/// overlay of the host's filesystem image, kept in memory after they leave so a reconnect
-/// finds their files.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FsConfig {
-    /// How long an attacker's files are kept after their last session ends, in seconds
-    /// (0: forgotten when the session ends).
-    pub persist_secs: u64,
-    /// Most bytes of file contents one attacker may write; beyond it writes fail with `No
-    /// space left on device`, like a full disk.
-    pub overlay_max_bytes: u64,
-    /// Most files, directories and links one attacker may create or change; beyond it, `No
-    /// space left on device`.
-    pub overlay_max_files: u64,
-}
-
-impl Default for FsConfig {
-    fn default() -> Self {
-        FsConfig {
-            persist_secs: 86_400,
-            overlay_max_bytes: 16 * 1024 * 1024,
-            overlay_max_files: 5000,
-        }
-    }
-}
-
-/// Terminal recordings: one asciicast v2 file per interactive session at
-/// `<data_dir>/tty/<session>.cast`, playable with `asciinema play`, announced by a
-/// `cowrie.log.closed` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RecordingConfig {
-    /// Record interactive sessions at all.
-    pub enabled: bool,
-    /// A recording stops growing at this many bytes (it ends with a marker saying so).
-    pub max_bytes: u64,
-}
-
-impl Default for RecordingConfig {
-    fn default() -> Self {
-        RecordingConfig {
-            enabled: true,
-            max_bytes: 10 * 1024 * 1024,
-        }
-    }
-}
-
-/// Fault injection for supervision tests. Never set this on a real sensor.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FaultConfig {
-    /// When a shell line contains this text, the session's handler panics (empty: off).
-    pub panic_on_input: String,
 }
 
 /// How an environment override's text becomes a TOML value.
@@ -341,6 +126,10 @@ pub const SETTINGS: &[Setting] = &[
     setting("fs.overlay_max_files", SettingKind::Integer),
     setting("recording.enabled", SettingKind::Bool),
     setting("recording.max_bytes", SettingKind::Integer),
+    setting("samples.fetch", SettingKind::Bool),
+    setting("samples.max_bytes", SettingKind::Integer),
+    setting("samples.timeout_secs", SettingKind::Integer),
+    setting("samples.allow_networks", SettingKind::List),
     setting("fault.panic_on_input", SettingKind::Text),
 ];
 
@@ -490,6 +279,20 @@ impl Config {
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid {
                 key: "database.pool_size",
+                message: "must be at least 1".into(),
+            });
+        }
+        for network in &self.samples.allow_networks {
+            if network.parse::<ipnet::IpNet>().is_err() {
+                return Err(ConfigError::Invalid {
+                    key: "samples.allow_networks",
+                    message: format!("{network:?} is not a network like 192.0.2.0/24"),
+                });
+            }
+        }
+        if self.samples.timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "samples.timeout_secs",
                 message: "must be at least 1".into(),
             });
         }

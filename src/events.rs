@@ -186,6 +186,14 @@ pub enum EventKind {
         /// SHA-256 of the file's contents, hex.
         shasum: String,
     },
+    /// A download could not be fetched for real (sample fetching on): refused, too large, too
+    /// slow or failed. The attacker keeps the emulated file.
+    FileDownloadFailed {
+        /// The URL as the command understood it.
+        url: String,
+        /// Why, for operators.
+        reason: String,
+    },
     /// The session's actor failed and was restarted from its last checkpoint.
     SessionRestarted {
         /// What failed, for operators; never shown to the attacker.
@@ -309,6 +317,7 @@ impl EventKind {
             EventKind::CommandInput { .. } => "cowrie.command.input",
             EventKind::CommandFailed { .. } => "cowrie.command.failed",
             EventKind::FileDownload { .. } => "cowrie.session.file_download",
+            EventKind::FileDownloadFailed { .. } => "cowrie.session.file_download.failed",
             EventKind::SessionRestarted { .. } => "mirage.session.restarted",
             EventKind::Alert { .. } => "mirage.alert",
             EventKind::LogClosed { .. } => "cowrie.log.closed",

@@ -14,6 +14,9 @@
 //! Cowrie-compatible JSON log ([`outputs::jsonlog`]). The [`actors::alert::AlertActor`] turns
 //! notable events into `mirage.alert` events.
 //!
+//! [`sim`] replays recorded attacks (`scenarios/*.yaml`) through the same session manager and
+//! session actors in virtual time ([`sim::clock::Clock`]), and checks what the node answered.
+//!
 //! The operator watches through [`admin`] (`/healthz`, `/readyz`, `/metrics`) on a loopback port.
 //! [`app`] builds all of this from a [`config::Config`]; `main.rs` is the command line.
 
@@ -27,6 +30,7 @@ pub mod metrics;
 pub mod outputs;
 pub mod protocols;
 pub mod shell;
+pub mod sim;
 pub mod store;
 
 /// An error and all its causes on one line, `outer: inner: root`, for logs.

@@ -29,9 +29,60 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Replay scenario files (or folders of them) through the session path in virtual time
+    /// and check their expectations; exits non-zero if any fails.
+    Replay {
+        /// Scenario files and folders (searched for *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// TOML configuration file (its auth settings decide which logins succeed).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// One JSON document with every report instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Pace each step like the recording instead of replaying at once.
+        #[arg(long)]
+        real_time: bool,
+        /// Scenarios replayed at once.
+        #[arg(long, default_value_t = 256)]
+        jobs: usize,
+        /// Replay over a real loopback SSH connection, each scenario against its own
+        /// in-process node (end-to-end; real clock, slower; a few at once).
+        #[arg(long)]
+        ssh: bool,
+    },
+    /// Turn attack logs of another honeypot into scenario files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write one recorded session from the node's store: its events as Cowrie JSON lines, its
+    /// terminal recording, or a scenario file.
+    Export {
+        /// The session id (as in the JSON log's `session` field).
+        session: String,
+        /// What to write: scenario, asciicast or cowrie-json.
+        #[arg(long, default_value = "cowrie-json")]
+        format: mirage::sim::export::Format,
+        /// TOML configuration file (its data directory and database locate the store).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Check or show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Cowrie JSON logs (2.x and 3.x, one event per line): one scenario file per session.
+    /// Bad lines are reported with their number and skipped.
+    Cowrie {
+        /// The log file (e.g. var/log/cowrie/cowrie.json).
+        file: PathBuf,
+        /// Folder the scenario files are written to.
+        #[arg(long, default_value = "scenarios/imported")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +113,34 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Replay {
+            paths,
+            config,
+            json,
+            real_time,
+            jobs,
+            ssh,
+        } => {
+            let options = mirage::sim::runner::RunOptions {
+                real_time,
+                jobs,
+                ..mirage::sim::runner::RunOptions::default()
+            };
+            replay(&paths, config.as_deref(), json, ssh, &options)
+        }
+        Command::Import(ImportCommand::Cowrie { file, out }) => import_cowrie(&file, &out),
+        Command::Export {
+            session,
+            format,
+            config,
+        } => {
+            let config = load(config.as_deref())?;
+            let session = mirage::events::SessionId(session);
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            mirage::sim::export::export_blocking(&config, &session, format, &mut out)
+                .with_context(|| format!("cannot export session {session}"))
+        }
         Command::Run { config } => {
             let config = load(config.as_deref())?;
             mirage::app::run(config).context("node failed")
@@ -92,6 +171,92 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn replay(
+    paths: &[PathBuf],
+    config: Option<&std::path::Path>,
+    json: bool,
+    ssh: bool,
+    options: &mirage::sim::runner::RunOptions,
+) -> anyhow::Result<()> {
+    use mirage::sim::{report, runner, scenario, ssh_mode};
+    let config = load(config)?;
+    let files = scenario::collect(paths)?;
+    anyhow::ensure!(!files.is_empty(), "no scenario files in {paths:?}");
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    if json || files.len() < 20 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    // Both modes give the same report; over SSH each also says what it could not check.
+    let (reports, wall): (Vec<ssh_mode::SshReport>, _) = if ssh {
+        ssh_mode::run_blocking(&files, &config, options, |_| bar.inc(1))
+    } else {
+        runner::run_blocking(&files, &config.auth, options, |_| bar.inc(1)).map(
+            |(reports, wall)| {
+                let reports = reports
+                    .into_iter()
+                    .map(|report| ssh_mode::SshReport {
+                        report,
+                        unchecked: 0,
+                    })
+                    .collect();
+                (reports, wall)
+            },
+        )
+    }
+    .map_err(|err| anyhow::anyhow!(err))?;
+    bar.finish_and_clear();
+    let plain: Vec<report::ScenarioReport> = reports.iter().map(|r| r.report.clone()).collect();
+    let mut summary = report::summary(&plain, wall);
+    if ssh {
+        let unchecked: usize = reports.iter().map(|r| r.unchecked).sum();
+        summary.push_str(&format!("; {unchecked} checks not made over SSH"));
+    }
+    if json {
+        let doc = if ssh {
+            serde_json::json!({ "scenarios": reports, "summary": summary })
+        } else {
+            serde_json::json!({ "scenarios": plain, "summary": summary })
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        for report in &reports {
+            print!("{}", report.table());
+        }
+        println!("{summary}");
+    }
+    let failed = reports.iter().filter(|r| !r.report.passed).count();
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} scenarios failed",
+        reports.len()
+    );
+    Ok(())
+}
+
+/// `mirage import cowrie`: writes the scenarios, lists them, reports bad lines and skipped
+/// sessions on stderr; fails only when nothing could be imported.
+fn import_cowrie(file: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let report = mirage::sim::import::import_file(file, out)?;
+    for error in &report.errors {
+        eprintln!("{}:{}: {}", file.display(), error.line, error.message);
+    }
+    if report.more_errors > 0 {
+        eprintln!("{}: {} more bad lines", file.display(), report.more_errors);
+    }
+    for skipped in &report.skipped {
+        eprintln!("{}: skipped {skipped}", file.display());
+    }
+    for path in &report.written {
+        println!("{}", path.display());
+    }
+    anyhow::ensure!(
+        !report.written.is_empty(),
+        "no scenario imported from {}",
+        file.display()
+    );
+    Ok(())
 }
 
 fn load(path: Option<&std::path::Path>) -> anyhow::Result<Config> {

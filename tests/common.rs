@@ -554,19 +554,22 @@ impl SshShell {
             .data_bytes(format!("{line}\r").into_bytes())
             .await
             .expect("send");
-        let text = self.read_until_prompt().await;
+        let text = shown(&self.read_until_prompt().await);
         let after_echo = text.split_once("\r\n").map_or("", |(_, rest)| rest);
         let end = after_echo.rfind("root@").unwrap_or(after_echo.len());
         after_echo[..end].to_owned()
     }
-    /// Types a line and returns everything up to the moment the screen ends with `suffix`
+    /// Types a line and returns what the screen shows up to the moment it ends with `suffix`
     /// (for prompts other than the root prompt, e.g. the `> ` continuation prompt).
     pub async fn type_until(&mut self, line: &str, suffix: &str) -> String {
         self.channel
             .data_bytes(format!("{line}\r").into_bytes())
             .await
             .expect("send");
-        self.read_until(suffix, |text| text.ends_with(suffix)).await
+        let text = self
+            .read_until(suffix, |text| shown(text).ends_with(suffix))
+            .await;
+        shown(&text)
     }
 
     /// Runs `command` in an exec channel of the same connection; returns (output, status).
@@ -587,6 +590,12 @@ impl SshShell {
         }
         (String::from_utf8_lossy(&out).into_owned(), status)
     }
+}
+
+/// Terminal output as a screen shows it: without readline's bracketed-paste mode switches
+/// (`ESC [?2004h` before a prompt, `ESC [?2004l CR` after a line), which display nothing.
+pub fn shown(text: &str) -> String {
+    text.replace("\x1b[?2004l\r", "").replace("\x1b[?2004h", "")
 }
 
 /// The options every OpenSSH test client gets: no config, no host-key checks, password only.

@@ -52,6 +52,7 @@ async fn files_persist_across_reconnects_and_commands_read_the_filesystem() {
     .await
     .expect("ssh thread");
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    let out = crate::common::shown(&out);
     let prompt_host = out
         .split("root@")
         .nth(1)

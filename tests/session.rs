@@ -75,7 +75,7 @@ async fn interactive_sessions_are_recorded_as_asciicast_that_asciinema_replays()
         "{}",
         String::from_utf8_lossy(&played.stderr)
     );
-    let screen = String::from_utf8_lossy(&played.stdout);
+    let screen = crate::common::shown(&String::from_utf8_lossy(&played.stdout));
     assert!(
         screen.contains("echo recorded-$((6*7))\r\nrecorded-42\r\n"),
         "{screen:?}"

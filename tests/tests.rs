@@ -8,10 +8,14 @@ mod common;
 mod deploy;
 // The fake filesystem over SSH: files persist across reconnects, generated files agree.
 mod files;
+// Readline over a PTY: history keys, Tab completion, `exit` versus `logout`.
+mod line_editing;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.
 mod postgres_node;
+// Opt-in sample fetching against a real local HTTP server: fetched, refused, too large.
+mod samples;
 // One connection's shell and exec channels.
 mod session;
 // scp and SFTP uploads, the upload quota, and port forwarding logged but never done.
@@ -20,6 +24,10 @@ mod ssh_channels;
 mod ssh_surface;
 // README's command list matches the shell's registry.
 mod readme;
+// Replay determinism and pacing, broken files, Cowrie import, export from a live node, 2,000 at once.
+mod replay;
+// The same scenario files over a real loopback SSH connection to an in-process node.
+mod replay_ssh;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.

@@ -64,7 +64,7 @@ impl Handler<Event> for AlertActor {
             tracing::warn!(session = %event.session, rule, "Alert raised.");
             let mut alert = event.clone();
             alert.id = uuid::Uuid::now_v7();
-            alert.timestamp = chrono::Utc::now();
+            // Raised when the event happened (on a replay's virtual clock too).
             alert.kind = EventKind::Alert {
                 severity,
                 rule: rule.to_owned(),

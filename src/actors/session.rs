@@ -26,10 +26,16 @@ use std::time::Instant;
 use actix::prelude::*;
 use tokio::sync::mpsc;
 
+mod status;
+
+pub use status::LastStatus;
+
+use crate::actors::sample_fetcher::FetchSample;
 use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
+use crate::sim::clock::Clock;
 use crate::outputs::asciicast::Recorder;
 use crate::protocols::ssh::uploads::SessionFiles;
 use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState, Terminal};
@@ -45,6 +51,12 @@ pub enum TransportOutput {
 
 /// The sending half of a channel's output; the transport drains the other half in order.
 pub type Output = mpsc::Sender<TransportOutput>;
+
+/// What readline sends before reading a line: bracketed-paste mode on (bash 5.1's default).
+const PASTE_ON: &[u8] = b"\x1b[?2004h";
+/// What readline sends when a line is done (accepted, interrupted, end of input): bracketed
+/// paste off, then a carriage return.
+const PASTE_OFF: &[u8] = b"\x1b[?2004l\r";
 
 /// How many outputs may wait for a slow client before the session is cut off.
 pub const OUTPUT_BUFFER: usize = 1024;
@@ -62,6 +74,10 @@ pub struct SessionDeps {
     pub panic_on_input: Option<String>,
     /// Where interactive sessions are recorded (`None`: recording off).
     pub recordings: Option<Recordings>,
+    /// Who fetches downloads for real (`None`: sample fetching off, downloads only emulated).
+    pub samples: Option<Recipient<FetchSample>>,
+    /// The time: the machine's on a live node, virtual in a replay.
+    pub clock: Clock,
 }
 
 /// Where and how big session recordings are.
@@ -139,7 +155,9 @@ impl SessionActor {
     }
 
     fn emit(&self, kind: EventKind) {
-        self.deps.sink.do_send(self.origin.event(kind));
+        let mut event = self.origin.event(kind);
+        event.timestamp = self.deps.clock.now();
+        self.deps.sink.do_send(event);
     }
 
     fn send(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
@@ -228,6 +246,7 @@ impl SessionActor {
             });
         }
         let terminal = self.terminal();
+        self.state.clock = self.deps.clock.pinned();
         let mut scratch;
         let state = if interactive {
             &mut self.state
@@ -250,9 +269,32 @@ impl SessionActor {
                         input: command.clone(),
                     });
                 }
-                // What the commands themselves reported (downloads, …).
+                // What the commands themselves reported (downloads, …). With sample fetching
+                // on, an HTTP download is announced once its real sample is in.
                 for event in &outcome.events {
-                    self.emit(event.clone());
+                    match (&self.deps.samples, event) {
+                        (
+                            Some(samples),
+                            EventKind::FileDownload {
+                                url,
+                                outfile,
+                                shasum,
+                            },
+                        ) if fetchable(url) => samples.do_send(FetchSample {
+                            origin: self.origin.clone(),
+                            url: url.clone(),
+                            outfile: outfile.clone(),
+                            stand_in: shasum.clone(),
+                            files: SessionFiles {
+                                fs: self.fs.clone(),
+                                shell: self.deps.shell.clone(),
+                                user: self.state.user.clone(),
+                                home: "/".to_owned(),
+                                clock: self.deps.clock.clone(),
+                            },
+                        }),
+                        _ => self.emit(event.clone()),
+                    }
                 }
                 if interactive {
                     self.checkpoint = self.state.clone();
@@ -281,8 +323,22 @@ impl SessionActor {
     }
 
     fn prompt(&self) -> Vec<u8> {
-        self.deps.shell.prompt(&self.state).into_bytes()
+        self.prompt_for(&self.state)
     }
+
+    /// The prompt for `state`; on a PTY preceded by readline's switch to bracketed-paste mode,
+    /// which bash 5.1 sends before every prompt.
+    fn prompt_for(&self, state: &ShellState) -> Vec<u8> {
+        let mut bytes = if self.pty { PASTE_ON.to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(self.deps.shell.prompt(state).as_bytes());
+        bytes
+    }
+}
+
+/// Whether a download's URL is one the sample fetcher takes (HTTP or HTTPS).
+fn fetchable(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 impl Actor for SessionActor {
@@ -425,60 +481,87 @@ impl Handler<Input> for SessionActor {
         {
             self.recording = None;
         }
-        for event in self.editor.feed(&msg.0) {
-            match event {
-                EditorEvent::Echo(bytes) => {
-                    if self.pty {
-                        self.send(&out, TransportOutput::Data(bytes), ctx);
-                    }
-                }
-                EditorEvent::Line(line) => {
-                    if self.pty {
-                        self.send(&out, TransportOutput::Data(b"\r\n".to_vec()), ctx);
-                    }
-                    let Some(outcome) = self.run_line(&line, true, ctx) else {
-                        // What bash prints when a child dies of a signal; then a fresh prompt.
-                        let text = self.terminal_bytes(b"Segmentation fault (core dumped)\n");
-                        self.send(&out, TransportOutput::Data(text), ctx);
-                        let prompt = self.deps.shell.prompt(&self.checkpoint).into_bytes();
-                        self.send(&out, TransportOutput::Data(prompt), ctx);
-                        return;
-                    };
-                    let text = self.terminal_bytes(&outcome.output);
-                    if !text.is_empty() {
-                        self.send(&out, TransportOutput::Data(text), ctx);
-                    }
-                    if outcome.exit {
+        // One line at a time: keys typed ahead edit the next line only after this one ran,
+        // with its prompt and history.
+        let mut rest: &[u8] = &msg.0;
+        while !rest.is_empty() && self.shell_out.is_some() {
+            let mut host = SessionHost {
+                shell: &self.deps.shell,
+                state: &self.state,
+                fs: &self.fs,
+                columns: self.columns,
+            };
+            let (events, used) = self.editor.feed_line(rest, &mut host);
+            rest = rest.get(used..).unwrap_or_default();
+            for event in events {
+                match event {
+                    EditorEvent::Echo(bytes) => {
                         if self.pty {
-                            self.send(&out, TransportOutput::Data(b"logout\r\n".to_vec()), ctx);
+                            self.send(&out, TransportOutput::Data(bytes), ctx);
                         }
-                        self.send(&out, TransportOutput::Exit(outcome.status as u32), ctx);
-                        self.shell_out = None;
-                        return;
                     }
-                    let prompt = self.prompt();
-                    self.send(&out, TransportOutput::Data(prompt), ctx);
-                }
-                EditorEvent::Interrupt => {
-                    self.send(&out, TransportOutput::Data(b"^C\r\n".to_vec()), ctx);
-                    // Ctrl-C at the `> ` prompt drops the half-typed construct.
-                    self.state.cancel_pending();
-                    self.state.last_status = 130;
-                    let prompt = self.prompt();
-                    self.send(&out, TransportOutput::Data(prompt), ctx);
-                }
-                EditorEvent::EndOfFile => {
-                    // Ctrl-D at the `> ` prompt: bash reports the unfinished construct and
-                    // goes back to the normal prompt instead of logging out.
-                    if let Some(outcome) = self.deps.shell.end_of_input(&mut self.state) {
+                    EditorEvent::Line(line) => {
+                        if self.pty {
+                            self.send(&out, TransportOutput::Data(b"\r\n".to_vec()), ctx);
+                            self.send(&out, TransportOutput::Data(PASTE_OFF.to_vec()), ctx);
+                        }
+                        let Some(outcome) = self.run_line(&line, true, ctx) else {
+                            // What bash prints when a child dies of a signal; then a fresh prompt.
+                            let text = self.terminal_bytes(b"Segmentation fault (core dumped)\n");
+                            self.send(&out, TransportOutput::Data(text), ctx);
+                            let prompt = self.prompt_for(&self.checkpoint);
+                            self.send(&out, TransportOutput::Data(prompt), ctx);
+                            return;
+                        };
                         let text = self.terminal_bytes(&outcome.output);
-                        self.send(&out, TransportOutput::Data(text), ctx);
+                        if !text.is_empty() {
+                            self.send(&out, TransportOutput::Data(text), ctx);
+                        }
+                        if outcome.exit {
+                            // Bash prints `logout` for `exit` (and end of input), not for `logout`.
+                            if self.pty && self.state.exit_notice {
+                                self.send(&out, TransportOutput::Data(b"logout\r\n".to_vec()), ctx);
+                            }
+                            self.send(&out, TransportOutput::Exit(outcome.status as u32), ctx);
+                            self.shell_out = None;
+                            return;
+                        }
                         let prompt = self.prompt();
                         self.send(&out, TransportOutput::Data(prompt), ctx);
-                        continue;
                     }
-                    self.end_of_input(&out, ctx);
-                    return;
+                    EditorEvent::Interrupt => {
+                        // Readline leaves and re-enters bracketed-paste mode around the
+                        // signal, as bash 5.1 does, byte for byte.
+                        let mut text = b"^C".to_vec();
+                        if self.pty {
+                            text.extend_from_slice(PASTE_OFF);
+                            text.extend_from_slice(PASTE_ON);
+                            text.extend_from_slice(PASTE_OFF);
+                        }
+                        text.extend_from_slice(b"\r\n");
+                        self.send(&out, TransportOutput::Data(text), ctx);
+                        // Ctrl-C at the `> ` prompt drops the half-typed construct.
+                        self.state.cancel_pending();
+                        self.state.last_status = 130;
+                        let prompt = self.prompt();
+                        self.send(&out, TransportOutput::Data(prompt), ctx);
+                    }
+                    EditorEvent::EndOfFile => {
+                        // Ctrl-D: readline leaves bracketed-paste mode and bash moves to a new
+                        // line; at the `> ` prompt it reports the unfinished construct first.
+                        // Either way a login shell then logs out (bash 5.1 and 5.2 alike).
+                        if self.pty {
+                            let mut text = PASTE_OFF.to_vec();
+                            text.extend_from_slice(b"\r\n");
+                            self.send(&out, TransportOutput::Data(text), ctx);
+                        }
+                        if let Some(outcome) = self.deps.shell.end_of_input(&mut self.state) {
+                            let text = self.terminal_bytes(&outcome.output);
+                            self.send(&out, TransportOutput::Data(text), ctx);
+                        }
+                        self.end_of_input(&out, ctx);
+                        return;
+                    }
                 }
             }
         }
@@ -555,6 +638,51 @@ impl Handler<Files> for SessionActor {
             shell: self.deps.shell.clone(),
             user: self.state.user.clone(),
             home: self.state.home_dir(),
+            clock: self.deps.clock.clone(),
         })
+    }
+}
+
+/// What the line editor asks of the session: its prompt, history, terminal width and Tab
+/// completions against its own files.
+struct SessionHost<'a> {
+    shell: &'a Shell,
+    state: &'a ShellState,
+    fs: &'a SharedOverlay,
+    columns: u32,
+}
+
+impl crate::shell::EditorHost for SessionHost<'_> {
+    fn prompt(&self) -> String {
+        self.shell.prompt(self.state)
+    }
+
+    fn history(&self) -> &[String] {
+        &self.state.history
+    }
+
+    fn columns(&self) -> usize {
+        usize::try_from(self.columns).unwrap_or(80).max(1)
+    }
+
+    fn rows(&self) -> usize {
+        // The session keeps only the width; a terminal's usual height.
+        24
+    }
+
+    fn complete(&mut self, word: &str, command: bool) -> Vec<crate::shell::completion::Candidate> {
+        use crate::host::fs::{Cred, Fs};
+        // Completion must never take the session down: a panic gives no candidates.
+        catch_unwind(AssertUnwindSafe(|| {
+            let mut overlay = lock(self.fs);
+            let host = self.shell.host();
+            let now = self.state.now();
+            let cred = Fs::new(&mut overlay, host, Cred::root(), now, "/")
+                .accounts()
+                .cred(&self.state.user);
+            let fs = Fs::new(&mut overlay, host, cred, now, &self.state.cwd);
+            crate::shell::completion::candidates(&fs, self.state, word, command)
+        }))
+        .unwrap_or_default()
     }
 }

@@ -115,12 +115,14 @@ impl Handler<StartSession> for SessionManager {
 
     fn handle(&mut self, msg: StartSession, ctx: &mut Context<Self>) -> Self::Result {
         let mut checkpoint = ShellState::login(&msg.user);
-        checkpoint.set_origin(msg.origin.src.ip(), chrono::Utc::now());
+        checkpoint.set_origin(msg.origin.src.ip(), self.deps.clock.now());
         let fs_key = OverlayKey {
             ip: msg.origin.src.ip(),
             user: msg.user.clone(),
         };
-        let (fs, resumed) = self.overlays.checkout(fs_key.clone(), Instant::now());
+        let (fs, resumed) = self
+            .overlays
+            .checkout_at(fs_key.clone(), Instant::now(), self.deps.clock.now());
         if resumed {
             tracing::debug!(session = %msg.origin.session, "Session resumes its files.");
         }

@@ -67,6 +67,10 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_FS_OVERLAY_MAX_FILES", "10"),
         ("MIRAGE_RECORDING_ENABLED", "false"),
         ("MIRAGE_RECORDING_MAX_BYTES", "2048"),
+        ("MIRAGE_SAMPLES_FETCH", "true"),
+        ("MIRAGE_SAMPLES_MAX_BYTES", "65536"),
+        ("MIRAGE_SAMPLES_TIMEOUT_SECS", "5"),
+        ("MIRAGE_SAMPLES_ALLOW_NETWORKS", "127.0.0.1/32, 10.1.0.0/16"),
         ("MIRAGE_FAULT_PANIC_ON_INPUT", "boom"),
     ]);
     assert_eq!(
@@ -99,7 +103,21 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.fs.overlay_max_files, 10);
     assert!(!c.recording.enabled);
     assert_eq!(c.recording.max_bytes, 2048);
+    assert!(c.samples.fetch);
+    assert_eq!(c.samples.max_bytes, 65536);
+    assert_eq!(c.samples.timeout_secs, 5);
+    assert_eq!(c.samples.allow_networks, vec!["127.0.0.1/32", "10.1.0.0/16"]);
     assert_eq!(c.fault.panic_on_input, "boom");
+}
+
+#[test]
+fn a_bad_sample_network_is_refused_by_name() {
+    let err = Config::load(None, env(&[("MIRAGE_SAMPLES_ALLOW_NETWORKS", "10.0.0.0/33")]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "samples.allow_networks: \"10.0.0.0/33\" is not a network like 192.0.2.0/24"
+    );
 }
 
 #[test]

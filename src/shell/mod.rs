@@ -1,7 +1,8 @@
 //! The transport-free shell: what an attacker types becomes what a bash on the fake host
 //! would print, without a transport, so it is tested without SSH (as cowrie's `shell/`).
 //!
-//! - [`LineEditor`] turns raw PTY keystrokes into echo bytes and complete lines.
+//! - [`LineEditor`] turns raw PTY keystrokes into echo bytes and complete lines, as readline
+//!   does (cursor keys, history, Tab [`completion`] through an [`EditorHost`]).
 //! - [`Shell::run`] parses a line (`parser`), expands and runs it (`interpreter`) against a
 //!   [`ShellState`] and the session's filesystem overlay, and returns a [`LineOutcome`]. The
 //!   `Shell` holds only the [`HostProfile`](crate::host::HostProfile) and the shared
@@ -15,6 +16,8 @@
 
 mod arith;
 pub mod commands;
+pub mod completion;
+pub mod fuzz;
 mod interpreter;
 mod line_editor;
 mod parser;
@@ -24,5 +27,5 @@ mod state;
 pub use interpreter::{
     LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
 };
-pub use line_editor::{EditorEvent, LineEditor};
+pub use line_editor::{EditorEvent, EditorHost, LineEditor, NoHost};
 pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, MAX_VARS_BYTES, ShellState};

@@ -70,6 +70,23 @@ pub struct ShellState {
     /// Aliases: name to replacement text.
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+    /// Whether the last `exit` or `logout` that ran in this shell itself (a subshell runs on a
+    /// copy, so its own do not count) was `exit`: an interactive login bash prints `logout`
+    /// for `exit` but not for `logout`. Only meaningful for the line that ended the shell.
+    #[serde(skip)]
+    pub exit_notice: bool,
+    /// What system-administration commands changed: units, firewall rules, umask, file
+    /// attributes.
+    #[serde(default)]
+    pub admin: crate::shell::commands::admin_state::AdminState,
+    /// The seed of the session's random source, set at login from its origin
+    /// ([`ShellState::set_origin`]), so a replay of the same session draws the same names and
+    /// bytes (`mktemp`, `dd if=/dev/urandom`).
+    #[serde(default)]
+    pub random_seed: u64,
+    /// How many random sources [`ShellState::rng`] has handed out in this shell.
+    #[serde(default)]
+    pub random_draws: u64,
 }
 
 fn default_tty() -> String {
@@ -120,6 +137,10 @@ impl ShellState {
             pending: String::new(),
             functions: BTreeMap::new(),
             aliases: default_aliases(),
+            exit_notice: false,
+            admin: Default::default(),
+            random_seed: 0,
+            random_draws: 0,
         }
     }
 
@@ -133,6 +154,24 @@ impl ShellState {
     pub fn set_origin(&mut self, remote_ip: std::net::IpAddr, login_time: DateTime<Utc>) {
         self.remote_ip = remote_ip.to_string();
         self.login_time = Some(login_time);
+        // FNV-1a over what identifies the login: stable across builds and platforms.
+        let key = format!("{}|{}|{}", self.user, self.remote_ip, login_time.timestamp_micros());
+        self.random_seed = key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+
+    /// A random source for one command, derived from the session's seed: the same session
+    /// replayed draws the same values. Commands in a subshell run on a copy of the state, so
+    /// the line number is mixed in too, not only the draw counter.
+    pub fn rng(&mut self) -> rand::rngs::StdRng {
+        use rand::SeedableRng;
+        self.random_draws = self.random_draws.wrapping_add(1);
+        let line = (self.history_base + self.history.len()) as u64;
+        let mixed = self.random_seed
+            ^ self.random_draws.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ line.wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(32);
+        rand::rngs::StdRng::seed_from_u64(mixed)
     }
 
     /// A fresh login state for an exec request (`ssh host cmd`): the same user, origin and
@@ -142,6 +181,7 @@ impl ShellState {
         state.remote_ip = self.remote_ip.clone();
         state.login_time = self.login_time;
         state.clock = self.clock;
+        state.random_seed = self.random_seed;
         state.tty.clear();
         // ~/.bashrc returns early in a non-interactive shell: no aliases.
         state.aliases.clear();

@@ -102,13 +102,24 @@ impl OverlayStore {
     /// session of the same attacker used, or a fresh one with the user's home directory.
     /// Returns whether it was resumed.
     pub fn checkout(&mut self, key: OverlayKey, now: Instant) -> (SharedOverlay, bool) {
+        self.checkout_at(key, now, Utc::now())
+    }
+
+    /// [`OverlayStore::checkout`] with the wall-clock time `wall` for a fresh home directory's
+    /// timestamps (a replay's virtual time).
+    pub fn checkout_at(
+        &mut self,
+        key: OverlayKey,
+        now: Instant,
+        wall: DateTime<Utc>,
+    ) -> (SharedOverlay, bool) {
         self.expire(now);
         if let Some(entry) = self.entries.get_mut(&key) {
             entry.active += 1;
             return (entry.overlay.clone(), true);
         }
         let mut overlay = Overlay::new(&self.image, self.config.limits);
-        provision_home(&mut overlay, &self.host, &key.user, Utc::now());
+        provision_home(&mut overlay, &self.host, &key.user, wall);
         let overlay = Arc::new(Mutex::new(overlay));
         self.entries.insert(
             key,

@@ -102,6 +102,11 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("destfile", json!(outfile));
             format!("Downloaded URL ({url}) with SHA-256 {shasum} to {outfile}")
         }
+        EventKind::FileDownloadFailed { url, reason } => {
+            field("url", json!(url));
+            field("reason", json!(reason));
+            format!("Attempt to download file(s) from URL ({url}) failed")
+        }
         EventKind::SessionRestarted { reason } => {
             field("reason", json!(reason));
             format!("Session restarted from its last checkpoint: {reason}")

@@ -299,6 +299,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
             outfile,
             shasum
         }),
+        (text(), text()).prop_map(|(url, reason)| EventKind::FileDownloadFailed { url, reason }),
         text().prop_map(|reason| EventKind::SessionRestarted { reason }),
         (text(), text()).prop_map(|(rule, message)| EventKind::Alert {
             severity: Severity::Warning,
@@ -418,6 +419,14 @@ proptest! {
                 prop_assert_eq!(
                     s("message"),
                     format!("Downloaded URL ({url}) with SHA-256 {shasum} to {outfile}")
+                );
+            }
+            EventKind::FileDownloadFailed { url, reason } => {
+                prop_assert_eq!(&s("url"), url);
+                prop_assert_eq!(&s("reason"), reason);
+                prop_assert_eq!(
+                    s("message"),
+                    format!("Attempt to download file(s) from URL ({url}) failed")
                 );
             }
             EventKind::SessionRestarted { reason } => {

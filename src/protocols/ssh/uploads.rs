@@ -119,6 +119,8 @@ pub struct SessionFiles {
     pub user: String,
     /// The user's home directory (scp's and SFTP's starting directory).
     pub home: String,
+    /// The session's clock (file times; virtual in a replay).
+    pub clock: crate::sim::clock::Clock,
 }
 
 impl SessionFiles {
@@ -126,7 +128,7 @@ impl SessionFiles {
     pub fn with<R>(&self, f: impl FnOnce(&mut Fs<'_>) -> R) -> R {
         let mut overlay = lock(&self.fs);
         let host = self.shell.host();
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let cred: Cred = Fs::new(&mut overlay, host, Cred::root(), now, "/")
             .accounts()
             .cred(&self.user);

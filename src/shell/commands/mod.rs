@@ -9,33 +9,66 @@
 //! through a [`CommandCtx`] and write bytes to it. They never touch the real machine.
 
 mod accounts;
+pub mod admin_state;
+mod attrs;
 mod awk;
+mod bash_builtins;
 mod binutils;
+mod blockdev;
 mod builtins;
 mod busybox;
+mod cformat;
+mod checksum;
 #[cfg(test)]
 mod consistency;
 mod cpu;
+mod coreutils_help;
+mod coreutils_misc;
 mod cron;
+mod datetime;
+mod dd;
 mod disks;
+mod expr;
+mod dpkg;
 mod fetch;
 mod fetch_more;
 mod files;
+mod firewall;
+mod jobs;
+mod kernel_log;
+mod gnu_opts;
+mod gzip;
 mod langs;
+mod lastlog;
+mod lsb;
 mod memory;
+mod mktemp;
 mod net;
+mod netcat;
+mod nettools;
+mod ping;
 mod pkg;
 mod proc_ctl;
 mod procs;
+mod runners;
 mod sed;
+mod seq;
+mod services;
 mod sessions;
 mod shbuiltins;
 mod shtest;
 mod sockets;
 mod ssh;
 mod sysinfo;
+mod tar;
+mod telnet;
+mod textutils;
+mod timeout;
 mod toolkit;
+mod units;
+mod users;
 mod utils;
+mod xargs;
 
 use crate::events::EventKind;
 use crate::host::HostProfile;
@@ -58,6 +91,15 @@ pub trait Command: Sync {
 
 /// Every command, in no particular order; names must be unique (tested).
 pub const COMMANDS: &[&dyn Command] = &[
+    &gzip::Gzip,
+    &gzip::Gunzip,
+    &gzip::Zcat,
+    &tar::Tar,
+    &ping::Ping,
+    &netcat::Netcat,
+    &nettools::Arp,
+    &nettools::Route,
+    &telnet::Telnet,
     &builtins::Echo,
     &builtins::Pwd,
     &builtins::Cd,
@@ -121,7 +163,7 @@ pub const COMMANDS: &[&dyn Command] = &[
     &shbuiltins::Printf,
     &shbuiltins::Read,
     &shbuiltins::Let,
-    &shbuiltins::Seq,
+    &seq::Seq,
     &fetch::Wget,
     &fetch_more::Curl,
     &fetch_more::Tftp,
@@ -132,7 +174,7 @@ pub const COMMANDS: &[&dyn Command] = &[
     &cron::Crontab,
     &utils::Sleep,
     &utils::Base64,
-    &utils::Checksum,
+    &checksum::Checksum,
     &utils::Clear,
     &utils::Nohup,
     &utils::Sudo,
@@ -145,6 +187,44 @@ pub const COMMANDS: &[&dyn Command] = &[
     &sed::Sed,
     &binutils::Strings,
     &binutils::Su,
+    &services::Systemctl,
+    &services::Service,
+    &dpkg::Dpkg,
+    &dpkg::DpkgQuery,
+    &jobs::Kill,
+    &jobs::Pgrep,
+    &jobs::Pidof,
+    &firewall::Iptables,
+    &bash_builtins::Umask,
+    &bash_builtins::Ulimit,
+    &lsb::LsbRelease,
+    &lsb::Hostnamectl,
+    &attrs::Lsattr,
+    &attrs::Chattr,
+    &blockdev::Lsblk,
+    &kernel_log::Dmesg,
+    &users::Useradd,
+    &users::Userdel,
+    &users::Groupadd,
+    &users::Adduser,
+    &lastlog::Lastlog,
+    &datetime::Date,
+    &runners::Env,
+    &runners::Printenv,
+    &timeout::Timeout,
+    &xargs::Xargs,
+    &textutils::Tr,
+    &textutils::Tac,
+    &textutils::Nl,
+    &textutils::Rev,
+    &dd::Dd,
+    &expr::Expr,
+    &coreutils_misc::Yes,
+    &coreutils_misc::Tty,
+    &coreutils_misc::ArchCmd,
+    &coreutils_misc::Groups,
+    &coreutils_misc::Sync,
+    &mktemp::Mktemp,
 ];
 
 /// The command that `name` (as typed, after expansion) runs, if any.

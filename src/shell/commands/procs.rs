@@ -255,106 +255,32 @@ impl Command for Ps {
 
     fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
         let prog = short_name(argv, "ps");
-        let mut sel = Selection::default();
-        let (mut full, mut user_fmt, mut bsd, mut no_header) = (false, false, false, false);
-        let mut wide = 0;
-        let mut users: Vec<String> = Vec::new();
-        let mut pids: Vec<u32> = Vec::new();
         let args = argv.get(1..).unwrap_or_default();
-        let mut i = 0;
-        while i < args.len() {
-            let arg = &args[i];
-            i += 1;
-            if let Some(long) = arg.strip_prefix("--") {
-                match long.split('=').next().unwrap_or("") {
-                    "help" => {
-                        cx.out(format!(
-                            "\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"
-                        ));
-                        return 0;
-                    }
-                    "version" => {
-                        let text = procps_version(cx, &prog);
-                        cx.out(text);
-                        return 0;
-                    }
-                    "no-headers" | "no-heading" => no_header = true,
-                    "sort" | "forest" | "cols" | "columns" | "width" | "lines" | "rows" => {}
-                    _ => {
-                        cx.err(format!("error: unknown gnu long option\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
-                        return 1;
-                    }
+        // procps' `arg_parse`: when the options make no sense as SysV ones, it resets and
+        // parses them all again as BSD options (`ps -aux` is `ps aux`, `ps -x` is `ps x`),
+        // and only when that fails too does it report the first error.
+        let opts = match parse_options(cx, &prog, args, false) {
+            Ok(opts) => opts,
+            Err(Parse::Done(status)) => return status,
+            Err(Parse::Bad(first)) => match parse_options(cx, &prog, args, true) {
+                Ok(opts) => opts,
+                Err(Parse::Done(status)) => return status,
+                Err(Parse::Bad(_)) => {
+                    cx.err(format!("error: {first}\n{}", usage(&prog)));
+                    return 1;
                 }
-            } else if let Some(flags) = arg.strip_prefix('-') {
-                // `ps -aux` means BSD `aux` (there is no user "x").
-                if flags == "aux" || flags == "axu" {
-                    sel.all = true;
-                    user_fmt = true;
-                    bsd = true;
-                    continue;
-                }
-                for c in flags.chars() {
-                    match c {
-                        'e' | 'A' => sel.all = true,
-                        'f' | 'F' | 'l' => full = true,
-                        'w' => wide += 1,
-                        'a' | 'd' | 'N' | 'j' | 'H' | 'L' | 'T' | 'M' | 'y' | 'c' => {}
-                        'u' | 'U' | 'p' | 'q' | 'o' | 'O' | 't' | 'C' | 'G' | 'g' | 's' => {
-                            let value = match args.get(i) {
-                                Some(v) => {
-                                    i += 1;
-                                    v.clone()
-                                }
-                                None => {
-                                    cx.err(format!(
-                                        "error: list of {} must follow -{c}\n",
-                                        if c == 'p' { "process IDs" } else { "users" }
-                                    ));
-                                    return 1;
-                                }
-                            };
-                            match c {
-                                'u' | 'U' => users.extend(value.split(',').map(str::to_owned)),
-                                'p' | 'q' => pids
-                                    .extend(value.split(',').filter_map(|p| p.parse::<u32>().ok())),
-                                _ => {}
-                            }
-                            break;
-                        }
-                        _ => {
-                            cx.err(format!("error: unsupported SysV option\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
-                            return 1;
-                        }
-                    }
-                }
-            } else {
-                if arg.bytes().all(|b| b.is_ascii_digit()) {
-                    if let Ok(pid) = arg.parse() {
-                        pids.push(pid);
-                    }
-                    continue;
-                }
-                bsd = true;
-                for c in arg.chars() {
-                    match c {
-                        'a' => sel.bsd_a = true,
-                        'x' => sel.bsd_x = true,
-                        'u' => user_fmt = true,
-                        'w' => wide += 1,
-                        'e' | 'f' | 'c' | 'h' | 'S' | 'm' | 'n' | 'r' | 'v' | 'j' | 'l' | 's'
-                        | 'X' | 'L' => {
-                            if c == 'h' {
-                                no_header = true;
-                            }
-                        }
-                        _ => {
-                            cx.err(format!("error: unsupported option (BSD syntax)\n\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"));
-                            return 1;
-                        }
-                    }
-                }
-            }
-        }
+            },
+        };
+        let Opts {
+            sel,
+            full,
+            user_fmt,
+            bsd,
+            no_header,
+            wide,
+            users,
+            pids,
+        } = opts;
         let now = cx.now();
         let procs = process_table(cx, argv);
         let me = cx.host.session_account(&cx.state.user);
@@ -443,6 +369,136 @@ impl Command for Ps {
         cx.out(out);
         i32::from(selected.is_empty())
     }
+}
+
+/// The options `ps` was given, once parsed.
+#[derive(Debug, Default)]
+struct Opts {
+    sel: Selection,
+    full: bool,
+    user_fmt: bool,
+    bsd: bool,
+    no_header: bool,
+    wide: u32,
+    users: Vec<String>,
+    pids: Vec<u32>,
+}
+
+/// Why parsing stopped: a text was printed (`--help`, `--version`) and `ps` ends with this
+/// status, or the options are bad for this syntax (procps' error text).
+enum Parse {
+    Done(i32),
+    Bad(&'static str),
+}
+
+/// The usage text procps prints after an error and for `--help`.
+fn usage(prog: &str) -> String {
+    format!(
+        "\nUsage:\n {prog} [options]\n\n Try '{prog} --help <simple|list|output|threads|misc|all>'\n  or '{prog} --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n"
+    )
+}
+
+/// Parses `args` as procps' `parse_all_options` does; with `force_bsd`, dashed options are
+/// read as BSD ones (its second pass).
+fn parse_options(
+    cx: &mut CommandCtx<'_>,
+    prog: &str,
+    args: &[String],
+    force_bsd: bool,
+) -> Result<Opts, Parse> {
+    let mut o = Opts::default();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if let Some(long) = arg.strip_prefix("--") {
+            match long.split('=').next().unwrap_or("") {
+                "help" => {
+                    cx.out(usage(prog));
+                    return Err(Parse::Done(0));
+                }
+                "version" => {
+                    let text = procps_version(cx, prog);
+                    cx.out(text);
+                    return Err(Parse::Done(0));
+                }
+                "no-headers" | "no-heading" => o.no_header = true,
+                "sort" | "forest" | "cols" | "columns" | "width" | "lines" | "rows" => {}
+                _ => return Err(Parse::Bad("unknown gnu long option")),
+            }
+        } else if let Some(flags) = arg.strip_prefix('-').filter(|_| !force_bsd) {
+            let mut chars = flags.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    'e' | 'A' => o.sel.all = true,
+                    'f' | 'F' | 'l' => o.full = true,
+                    'w' => o.wide += 1,
+                    'a' | 'd' | 'N' | 'j' | 'H' | 'L' | 'T' | 'M' | 'y' | 'c' => {}
+                    'u' | 'U' | 'p' | 'q' | 'o' | 'O' | 't' | 'C' | 'G' | 'g' | 's' => {
+                        // The list is the rest of this argument or the next one.
+                        let rest: String = chars.collect();
+                        let value = if !rest.is_empty() {
+                            rest
+                        } else if let Some(v) = args.get(i) {
+                            i += 1;
+                            v.clone()
+                        } else if c == 'p' || c == 'q' {
+                            return Err(Parse::Bad("list of process IDs must follow -p"));
+                        } else {
+                            return Err(Parse::Bad("list of users must follow -u"));
+                        };
+                        match c {
+                            'u' | 'U' => {
+                                for user in value.split(',') {
+                                    let known = user.parse::<u32>().is_ok()
+                                        || cx.host.account(user).is_some();
+                                    if !known {
+                                        return Err(Parse::Bad("user name does not exist"));
+                                    }
+                                    o.users.push(user.to_owned());
+                                }
+                            }
+                            'p' | 'q' => {
+                                for pid in value.split(',') {
+                                    match pid.parse::<u32>() {
+                                        Ok(pid) => o.pids.push(pid),
+                                        Err(_) => {
+                                            return Err(Parse::Bad("process ID list syntax error"));
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                        break;
+                    }
+                    _ => return Err(Parse::Bad("unsupported SysV option")),
+                }
+            }
+        } else {
+            let flags = arg.strip_prefix('-').unwrap_or(arg);
+            if !flags.is_empty() && flags.bytes().all(|b| b.is_ascii_digit()) {
+                if let Ok(pid) = flags.parse() {
+                    o.pids.push(pid);
+                }
+                continue;
+            }
+            o.bsd = true;
+            for c in flags.chars() {
+                match c {
+                    'a' => o.sel.bsd_a = true,
+                    'x' => o.sel.bsd_x = true,
+                    'u' => o.user_fmt = true,
+                    'w' => o.wide += 1,
+                    'h' => o.no_header = true,
+                    'e' | 'f' | 'c' | 'S' | 'm' | 'n' | 'r' | 'v' | 'j' | 'l' | 's' | 'X' | 'L' => {
+                    }
+                    _ => return Err(Parse::Bad("unsupported option (BSD syntax)")),
+                }
+            }
+        }
+    }
+    Ok(o)
 }
 
 #[cfg(test)]

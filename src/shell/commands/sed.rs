@@ -1,4 +1,4 @@
-//! `sed` (GNU sed 4.8): the basics scripts use. Commands `s/RE/REPL/[gp]`, `p`, `d`,
+//! `sed` (GNU sed 4.8): the basics scripts use. Commands `s/RE/REPL/[gpIN]`, `p`, `d`,
 //! `q`, each optionally addressed by a line number, `$` or `/RE/`; options `-n`, `-e`,
 //! `-E`/`-r`, `-i` (in place). Anything else gets GNU sed's "unknown command" error.
 
@@ -19,7 +19,10 @@ enum Op {
     Subst {
         re: regex::Regex,
         repl: String,
+        /// `g`: every match from [`Op::Subst::occurrence`] on, not only that one.
         global: bool,
+        /// The numeric flag: which match to replace first (1 without one).
+        occurrence: usize,
         print: bool,
     },
     Print,
@@ -149,21 +152,50 @@ fn parse(script: &str, extended: bool) -> Result<Vec<(Address, Op)>, String> {
                     i += 1;
                     parts.push(part);
                 }
-                let (mut global, mut print) = (false, false);
+                let (mut global, mut print, mut icase) = (false, false, false);
+                let mut occurrence: Option<usize> = None;
                 while let Some(&f) = chars.get(i) {
                     match f {
+                        'g' if global => {
+                            return Err(err(i + 1, "multiple `g' options to `s' command"));
+                        }
                         'g' => global = true,
+                        'p' if print => {
+                            return Err(err(i + 1, "multiple `p' options to `s' command"));
+                        }
                         'p' => print = true,
-                        'I' | 'i' => {}
+                        'I' | 'i' => icase = true,
+                        '0'..='9' => {
+                            if occurrence.is_some() {
+                                return Err(err(i + 1, "multiple number options to `s' command"));
+                            }
+                            let mut n = 0usize;
+                            while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                                n = n.saturating_mul(10).saturating_add(d as usize);
+                                i += 1;
+                            }
+                            if n == 0 {
+                                return Err(err(i, "number option to `s' command may not be zero"));
+                            }
+                            occurrence = Some(n);
+                            continue;
+                        }
                         ';' | '\n' | ' ' | '}' => break,
                         _ => return Err(err(i + 1, "unknown option to `s'")),
                     }
                     i += 1;
                 }
+                let re = if icase {
+                    regex::Regex::new(&format!("(?i){}", translate(&parts[0], extended)))
+                        .map_err(|_| err(i, "Invalid preceding regular expression"))?
+                } else {
+                    compile(&parts[0], i)?
+                };
                 Op::Subst {
-                    re: compile(&parts[0], i)?,
+                    re,
                     repl: replacement(&parts[1]),
                     global,
+                    occurrence: occurrence.unwrap_or(1),
                     print,
                 }
             }
@@ -208,14 +240,11 @@ fn apply(ops: &[(Address, Op)], text: &str, quiet: bool) -> String {
                     re,
                     repl,
                     global,
+                    occurrence,
                     print,
                 } => {
-                    if re.is_match(&space) {
-                        space = if *global {
-                            re.replace_all(&space, repl.as_str()).into_owned()
-                        } else {
-                            re.replace(&space, repl.as_str()).into_owned()
-                        };
+                    if let Some(replaced) = substitute(re, repl, &space, *occurrence, *global) {
+                        space = replaced;
                         if *print {
                             out.push_str(&space);
                             out.push('\n');
@@ -233,6 +262,42 @@ fn apply(ops: &[(Address, Op)], text: &str, quiet: bool) -> String {
         }
     }
     out
+}
+
+/// Replaces the `occurrence`-th match of `re` in `space` (and, when `global`, every later
+/// one) with `repl`; `None` when no match was replaced.
+fn substitute(
+    re: &regex::Regex,
+    repl: &str,
+    space: &str,
+    occurrence: usize,
+    global: bool,
+) -> Option<String> {
+    let mut out = String::new();
+    let mut last = 0;
+    let mut replaced = false;
+    for (n, caps) in re.captures_iter(space).enumerate() {
+        let n = n + 1;
+        if n < occurrence {
+            continue;
+        }
+        if n > occurrence && !global {
+            break;
+        }
+        let whole = caps.get(0)?;
+        out.push_str(space.get(last..whole.start())?);
+        caps.expand(repl, &mut out);
+        last = whole.end();
+        replaced = true;
+        if out.len() > super::MAX_COMMAND_OUTPUT {
+            break;
+        }
+    }
+    if !replaced {
+        return None;
+    }
+    out.push_str(space.get(last..).unwrap_or(""));
+    Some(out)
 }
 
 /// `sed`.
@@ -325,7 +390,7 @@ impl Command for Sed {
 mod tests {
     //! Expected texts from GNU sed 4.9 (same messages as Ubuntu 22.04's 4.8).
 
-    use crate::shell::commands::testing::run_status;
+    use crate::shell::commands::testing::{run, run_status};
 
     #[test]
     fn basics_like_gnu_sed() {
@@ -346,6 +411,32 @@ mod tests {
         assert_eq!(
             run_status("echo 'PermitRootLogin no' > /tmp/c; sed -i 's/no/yes/' /tmp/c; cat /tmp/c"),
             ("PermitRootLogin yes\n".into(), 0)
+        );
+    }
+
+    #[test]
+    fn numeric_and_case_flags_like_gnu_sed() {
+        assert_eq!(run("echo hello | sed 's/l/L/2'"), "helLo\n");
+        assert_eq!(run("echo aaaa | sed 's/a/b/2g'"), "abbb\n");
+        assert_eq!(run("echo Hello | sed 's/h/j/I'"), "jello\n");
+        assert_eq!(run("echo abab | sed -n 's/\\(a\\)b/[\\1]/2p'"), "ab[a]\n");
+        assert_eq!(run("echo abc | sed 's/b/x/3'"), "abc\n");
+        let error = |script: &str| run(&format!("echo abc | sed '{script}'"));
+        assert_eq!(
+            error("s/b/x/0"),
+            "sed: -e expression #1, char 7: number option to `s' command may not be zero\n"
+        );
+        assert_eq!(
+            error("s/b/x/gg"),
+            "sed: -e expression #1, char 8: multiple `g' options to `s' command\n"
+        );
+        assert_eq!(
+            error("s/b/x/2p3"),
+            "sed: -e expression #1, char 9: multiple number options to `s' command\n"
+        );
+        assert_eq!(
+            error("s/b/x/pp"),
+            "sed: -e expression #1, char 8: multiple `p' options to `s' command\n"
         );
     }
 

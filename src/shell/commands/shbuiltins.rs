@@ -1,11 +1,9 @@
 //! Bash builtins that need no interpreter internals: `printf` (bash's own format rules),
-//! `read` (from standard input or a here-string), `let`, and `seq` (coreutils).
+//! `read` (from standard input or a here-string) and `let`.
 
 use crate::shell::arith;
+use crate::shell::commands::cformat;
 use crate::shell::commands::{Command, CommandCtx, usr_bin};
-
-/// The most lines `seq` prints before it stops (the output cap cuts it anyway).
-const MAX_SEQ_LINES: i64 = 1_000_000;
 
 /// `printf [-v var] format [arguments]`.
 pub struct Printf;
@@ -88,71 +86,57 @@ fn format_once(
         }
         let start = i;
         i += 1;
-        while i < chars.len() && "-+ 0#".contains(chars[i]) {
-            i += 1;
-        }
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-            i += 1;
-        }
+        let (mut spec, used_chars) = cformat::parse_spec(&chars[i..]);
+        i += used_chars;
         let Some(&conv) = chars.get(i) else {
             out.extend(&chars[start..]);
             break;
         };
         i += 1;
-        let spec: String = chars[start + 1..i - 1].iter().collect();
         if conv == '%' {
             out.push('%');
             continue;
         }
         used = true;
+        if spec.width_star {
+            let (w, good) = integer_arg(&next_arg(args).unwrap_or_default(), cx);
+            ok &= good;
+            spec.left |= w < 0;
+            spec.width = usize::try_from(w.unsigned_abs()).unwrap_or(usize::MAX);
+        }
+        if spec.precision_star {
+            let (p, good) = integer_arg(&next_arg(args).unwrap_or_default(), cx);
+            ok &= good;
+            spec.precision = usize::try_from(p).ok();
+        }
         let arg = next_arg(args);
-        let (width, precision, left, zero, plus) = parse_spec(&spec);
         let body = match conv {
-            's' | 'b' | 'q' => {
-                let mut text = arg.unwrap_or_default();
-                if conv == 'b' {
-                    let cs: Vec<char> = text.chars().collect();
-                    let mut unescaped = String::new();
-                    let mut j = 0;
-                    while j < cs.len() {
-                        if cs[j] == '\\' {
-                            j += 1;
-                            j += escape(&cs[j..], &mut unescaped);
-                        } else {
-                            unescaped.push(cs[j]);
-                            j += 1;
-                        }
+            's' | 'q' => cformat::string(&spec, &arg.unwrap_or_default()),
+            'b' => {
+                let cs: Vec<char> = arg.unwrap_or_default().chars().collect();
+                let mut unescaped = String::new();
+                let mut j = 0;
+                while j < cs.len() {
+                    if cs[j] == '\\' {
+                        j += 1;
+                        j += escape(&cs[j..], &mut unescaped);
+                    } else {
+                        unescaped.push(cs[j]);
+                        j += 1;
                     }
-                    text = unescaped;
                 }
-                if let Some(p) = precision {
-                    text = text.chars().take(p).collect();
-                }
-                text
+                cformat::string(&spec, &unescaped)
             }
-            'c' => arg
-                .and_then(|a| a.chars().next())
-                .map(String::from)
-                .unwrap_or_default(),
-            'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'f' | 'e' | 'g' => {
-                let raw = arg.unwrap_or_default();
-                let n = match number(&raw) {
-                    Some(n) => n,
-                    None => {
-                        cx.err(format!("-bash: printf: {raw}: invalid number\n"));
-                        ok = false;
-                        0
-                    }
-                };
-                let sign = if plus && n >= 0 { "+" } else { "" };
-                match conv {
-                    'x' => format!("{n:x}"),
-                    'X' => format!("{n:X}"),
-                    'o' => format!("{n:o}"),
-                    'f' => format!("{sign}{:.*}", precision.unwrap_or(6), n as f64),
-                    'e' | 'g' => format!("{sign}{:.*e}", precision.unwrap_or(6), n as f64),
-                    _ => format!("{sign}{n}"),
-                }
+            'c' => cformat::character(&spec, &arg.unwrap_or_default()),
+            'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
+                let (n, good) = integer_arg(&arg.unwrap_or_default(), cx);
+                ok &= good;
+                cformat::integer(&spec, conv, n)
+            }
+            'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
+                let (n, good) = float_arg(&arg.unwrap_or_default(), cx);
+                ok &= good;
+                cformat::float(&spec, conv, n)
             }
             other => {
                 cx.err(format!(
@@ -161,41 +145,82 @@ fn format_once(
                 return (false, false);
             }
         };
-        let pad = width.saturating_sub(body.chars().count()).min(1 << 16);
-        if left {
-            out.push_str(&body);
-            out.extend(std::iter::repeat_n(' ', pad));
-        } else if zero && conv != 's' {
-            let (sign, digits) = match body.strip_prefix(['-', '+']) {
-                Some(d) => (&body[..1], d),
-                None => ("", body.as_str()),
-            };
-            out.push_str(sign);
-            out.extend(std::iter::repeat_n('0', pad));
-            out.push_str(digits);
-        } else {
-            out.extend(std::iter::repeat_n(' ', pad));
-            out.push_str(&body);
-        }
+        out.push_str(&body);
     }
     (used, ok)
 }
 
-/// Width, precision and the `-`, `0`, `+` flags of a conversion.
-fn parse_spec(spec: &str) -> (usize, Option<usize>, bool, bool, bool) {
-    let flags: String = spec.chars().take_while(|c| "-+ 0#".contains(*c)).collect();
-    let rest = &spec[flags.len()..];
-    let (width, precision) = match rest.split_once('.') {
-        Some((w, p)) => (w, Some(p.parse().unwrap_or(0))),
-        None => (rest, None),
+/// A printf integer argument as bash's `getintmax` reads it: decimal, `0x` hex, `0` octal,
+/// or `'c` (the character's code). An invalid one is reported and its leading number used.
+fn integer_arg(raw: &str, cx: &mut CommandCtx<'_>) -> (i64, bool) {
+    match number(raw) {
+        Some(n) => (n, true),
+        None => {
+            cx.err(format!("-bash: printf: {raw}: invalid number\n"));
+            (leading(raw).parse::<f64>().map_or(0, |f| f as i64), false)
+        }
+    }
+}
+
+/// A printf floating-point argument as `strtold` reads it, with `'c` and hex integers too.
+fn float_arg(raw: &str, cx: &mut CommandCtx<'_>) -> (f64, bool) {
+    let s = raw.trim_start();
+    let lower = s.to_ascii_lowercase();
+    let word = lower.trim_start_matches(['+', '-']);
+    let special = match word {
+        "inf" | "infinity" => Some(f64::INFINITY),
+        "nan" => Some(f64::NAN),
+        _ => None,
     };
-    (
-        width.parse().unwrap_or(0),
-        precision,
-        flags.contains('-'),
-        flags.contains('0'),
-        flags.contains('+'),
-    )
+    if let Some(v) = special {
+        return (if lower.starts_with('-') { -v } else { v }, true);
+    }
+    if let Some(v) = s
+        .parse::<f64>()
+        .ok()
+        .filter(|_| !s.is_empty() && !word.starts_with(['i', 'n']))
+    {
+        return (v, true);
+    }
+    if let Some(n) = number(raw) {
+        return (n as f64, true);
+    }
+    cx.err(format!("-bash: printf: {raw}: invalid number\n"));
+    (leading(raw).parse().unwrap_or(0.0), false)
+}
+
+/// The longest prefix of `raw` that reads as a decimal number (`-3.5e2` of `-3.5e2xyz`).
+fn leading(raw: &str) -> &str {
+    let s = raw.trim_start();
+    let bytes = s.as_bytes();
+    let mut end = 0;
+    let mut i = usize::from(bytes.first().is_some_and(|b| *b == b'+' || *b == b'-'));
+    let digits_from = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let after_int = digits_from(i);
+    if after_int > i {
+        end = after_int;
+    }
+    i = after_int;
+    if bytes.get(i) == Some(&b'.') {
+        let after_frac = digits_from(i + 1);
+        if after_frac > i + 1 || end > 0 {
+            end = after_frac;
+        }
+        i = after_frac;
+    }
+    if end > 0 && matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let j = i + 1 + usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+        let after_exp = digits_from(j);
+        if after_exp > j {
+            end = after_exp;
+        }
+    }
+    s.get(..end).unwrap_or("")
 }
 
 /// A printf number: decimal, `0x` hex, `0` octal, or `'c` (the character's code).
@@ -218,7 +243,7 @@ fn number(raw: &str) -> Option<i64> {
     } else {
         digits.parse().ok()?
     };
-    Some(if neg { -value } else { value })
+    Some(if neg { value.wrapping_neg() } else { value })
 }
 
 /// One backslash escape (the text after the backslash); returns the characters it used.
@@ -379,93 +404,6 @@ impl Command for Let {
     }
 }
 
-/// `seq [-s sep] [-w] [first [incr]] last`, integers.
-pub struct Seq;
-
-impl Command for Seq {
-    fn names(&self) -> &'static [&'static str] {
-        usr_bin!("seq")
-    }
-
-    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
-        let mut sep = "\n".to_owned();
-        let mut wide = false;
-        let mut nums = Vec::new();
-        let mut args = argv.iter().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "-s" => sep = args.next().cloned().unwrap_or_default(),
-                "-w" => wide = true,
-                a => match a.parse::<i64>() {
-                    Ok(n) => nums.push(n),
-                    Err(_) => {
-                        cx.err(format!(
-                            "seq: invalid floating point argument: {}\n{}",
-                            cx.quote(a),
-                            crate::shell::commands::try_help("seq")
-                        ));
-                        return 1;
-                    }
-                },
-            }
-        }
-        let (first, step, last) = match nums.as_slice() {
-            [last] => (1, 1, *last),
-            [first, last] => (*first, 1, *last),
-            [first, step, last] => (*first, *step, *last),
-            [] => {
-                cx.err(format!(
-                    "seq: missing operand\n{}",
-                    crate::shell::commands::try_help("seq")
-                ));
-                return 1;
-            }
-            [.., extra] => {
-                cx.err(format!(
-                    "seq: extra operand {}\n{}",
-                    cx.quote(&extra.to_string()),
-                    crate::shell::commands::try_help("seq")
-                ));
-                return 1;
-            }
-        };
-        if step == 0 {
-            cx.err(format!(
-                "seq: invalid Zero increment value: '0'\n{}",
-                crate::shell::commands::try_help("seq")
-            ));
-            return 1;
-        }
-        let width = if wide {
-            first.to_string().len().max(last.to_string().len())
-        } else {
-            0
-        };
-        let mut out = String::new();
-        let mut n = first;
-        let mut count = 0;
-        while (step > 0 && n <= last) || (step < 0 && n >= last) {
-            if count > 0 {
-                out.push_str(&sep);
-            }
-            out.push_str(&format!("{n:0width$}"));
-            count += 1;
-            if count >= MAX_SEQ_LINES || out.len() > cx.output_room() {
-                break;
-            }
-            let Some(next) = n.checked_add(step) else {
-                break;
-            };
-            n = next;
-        }
-        if count > 0 {
-            out.push('\n');
-        }
-        cx.out(out);
-        0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::shell::commands::testing::{run, run_status};
@@ -488,6 +426,48 @@ mod tests {
     }
 
     #[test]
+    fn printf_flags_width_precision_like_bash() {
+        // Outputs of bash 5.1's printf (glibc formatting) for the same lines.
+        assert_eq!(run("printf '%05.2f' 3.14159"), "03.14");
+        assert_eq!(
+            run("printf '[%05s][%-5d][%+.3d][% d][%#x][%#o][%5.1s]' ab 3 7 5 255 8 xyz"),
+            "[   ab][3    ][+007][ 5][0xff][010][    x]"
+        );
+        assert_eq!(
+            run(
+                "printf '[%e][%g][%g][%g][%G][%#g][%010.3e]' 1234.5 0.0001 1e-5 123456789 1e-10 1 -3.5"
+            ),
+            "[1.234500e+03][0.0001][1e-05][1.23457e+08][1E-10][1.00000][-3.500e+00]"
+        );
+        assert_eq!(
+            run("printf '[%c][%5c][%x][%u]' hello A -1 -1"),
+            "[h][    A][ffffffffffffffff][18446744073709551615]"
+        );
+        assert_eq!(
+            run("printf '[%05d][%5.3d][%f][%.0f][%.0f]' -42 7 1e3 2.5 3.5"),
+            "[-0042][  007][1000.000000][2][4]"
+        );
+        assert_eq!(run("printf '[%10b][%.2b]' 'x\\n' abc"), "[        x\n][ab]");
+        assert_eq!(
+            run("printf '[%*d][%-*d][%.*f]' 5 1 4 2 2 3.14159"),
+            "[    1][2   ][3.14]"
+        );
+        assert_eq!(
+            run("printf '[%f][%g][%08.3f]' inf nan -inf"),
+            "[inf][nan][    -inf]"
+        );
+        // On a terminal the errors come first: stdout is flushed when the builtin ends.
+        assert_eq!(
+            run_status("printf '%d|%f' 3abc x"),
+            (
+                "-bash: printf: 3abc: invalid number\n-bash: printf: x: invalid number\n3|0.000000"
+                    .to_owned(),
+                1
+            )
+        );
+    }
+
+    #[test]
     fn read_let_seq() {
         assert_eq!(
             run("read a b <<< 'one two three'; echo $a/$b"),
@@ -495,9 +475,6 @@ mod tests {
         );
         assert_eq!(run("read <<< 'x y'; echo $REPLY"), "x y\n");
         assert_eq!(run("let x=2+3; echo $x; let 0; echo $?"), "5\n1\n");
-        assert_eq!(run("seq 3"), "1\n2\n3\n");
-        assert_eq!(run("seq -s , 2 2 8"), "2,4,6,8\n");
-        assert_eq!(run("seq -w 9 11"), "09\n10\n11\n");
         assert_eq!(run("for i in $(seq 1 3); do echo -n $i; done"), "123");
     }
 }

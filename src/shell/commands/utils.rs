@@ -1,9 +1,6 @@
 //! Small GNU coreutils programs attackers run in their first seconds: `sleep` (which returns
-//! at once: the session's clock does not wait), `base64`, `md5sum`, `sha256sum`, `clear`
-//! (ncurses), and the command runners `nohup` and `sudo`.
-
-use md5::{Digest, Md5};
-use sha2::Sha256;
+//! at once: the session's clock does not wait), `base64`, `clear` (ncurses), and the command
+//! runners `nohup` and `sudo`. The digest programs live in [`checksum`](super::checksum).
 
 use super::{Command, CommandCtx, lookup, try_help, usr_bin};
 
@@ -202,48 +199,6 @@ fn decode_base64(data: &[u8]) -> (Vec<u8>, bool) {
     (out, bits < 6 || padding)
 }
 
-/// `md5sum` and `sha256sum`.
-pub struct Checksum;
-
-impl Command for Checksum {
-    fn names(&self) -> &'static [&'static str] {
-        &[
-            "md5sum",
-            "/usr/bin/md5sum",
-            "/bin/md5sum",
-            "sha256sum",
-            "/usr/bin/sha256sum",
-            "/bin/sha256sum",
-        ]
-    }
-
-    fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
-        let prog = argv
-            .first()
-            .and_then(|a| a.rsplit('/').next())
-            .unwrap_or("md5sum")
-            .to_owned();
-        let mut files: Vec<String> = argv.iter().skip(1).cloned().collect();
-        if files.is_empty() {
-            files.push("-".into());
-        }
-        let mut status = 0;
-        for name in files {
-            let Some(data) = input(cx, &prog, &name) else {
-                status = 1;
-                continue;
-            };
-            let sum = if prog == "sha256sum" {
-                hex::encode(Sha256::digest(&data))
-            } else {
-                hex::encode(Md5::digest(&data))
-            };
-            cx.out(format!("{sum}  {name}\n"));
-        }
-        status
-    }
-}
-
 /// `clear`: the terminal's clear sequence (xterm-256color's, with the scrollback erase).
 pub struct Clear;
 
@@ -380,25 +335,6 @@ mod tests {
         assert_eq!(
             run_status("echo -n abcdefghijklmnop | base64 -w 8"),
             ("YWJjZGVm\nZ2hpamts\nbW5vcA==\n".into(), 0)
-        );
-    }
-
-    #[test]
-    fn checksums() {
-        assert_eq!(
-            run_status("echo -n hi | md5sum"),
-            ("49f68a5c8493ec2c0bf489821c21fc3b  -\n".into(), 0)
-        );
-        assert_eq!(
-            run_status("echo -n hi | sha256sum"),
-            (
-                "8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4  -\n".into(),
-                0
-            )
-        );
-        assert_eq!(
-            run_status("md5sum nofile"),
-            ("md5sum: nofile: No such file or directory\n".into(), 1)
         );
     }
 

@@ -4,6 +4,7 @@
 
 use super::exec::{Exec, Flow, OpenFile, Sink};
 use super::lookup::{self, Target};
+use super::options::SetArg;
 use crate::shell::commands::Stream;
 use crate::shell::parser;
 use crate::shell::state::ShellState;
@@ -323,18 +324,28 @@ impl Exec<'_> {
                 list.push(arg.clone());
             } else if arg == "--" {
                 operands = Some(Vec::new());
-            } else if arg == "-o" || arg == "+o" {
-                iter.next();
             } else if arg.starts_with(['-', '+']) && arg.len() > 1 {
-                let bad = arg[1..]
-                    .chars()
-                    .find(|c| !"abefhkmnptuvxBCEHPT".contains(*c));
-                if let Some(c) = bad {
-                    let prefix = self.prefix();
-                    r.err(&format!("{prefix}set: -{c}: invalid option\n"));
-                    r.err("set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n");
-                    r.status = 2;
-                    return;
+                let name = if &arg[1..] == "o" {
+                    iter.next().map(String::as_str)
+                } else {
+                    None
+                };
+                let prefix = self.prefix();
+                match self.set_flags(state, arg, name) {
+                    SetArg::Done => {}
+                    SetArg::List { commands } => r.out(&self.option_listing(state, commands)),
+                    SetArg::BadFlag(c) => {
+                        let sign = &arg[..1];
+                        r.err(&format!("{prefix}set: {sign}{c}: invalid option\n"));
+                        r.err("set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n");
+                        r.status = 2;
+                        return;
+                    }
+                    SetArg::BadName(name) => {
+                        r.err(&format!("{prefix}set: {name}: invalid option name\n"));
+                        r.status = 2;
+                        return;
+                    }
                 }
             } else {
                 operands = Some(vec![arg.clone()]);

@@ -83,7 +83,7 @@ impl Exec<'_> {
                 otherwise,
             } => {
                 for (cond, body) in branches {
-                    let flow = self.list(state, cond, input);
+                    let flow = self.condition(state, cond, input);
                     if flow != Flow::Next {
                         return flow;
                     }
@@ -106,32 +106,69 @@ impl Exec<'_> {
                 flow
             }
             Compound::For { var, words, body } => {
-                let items = match words {
+                let Some(items) = self.loop_items(state, words.as_deref()) else {
+                    return Flow::Abort;
+                };
+                let header = match words {
                     Some(words) => {
-                        let mut items = Vec::new();
-                        for word in words {
-                            for parts in super::brace::brace_expand(&word.parts) {
-                                match self.expand_words(state, &parts) {
-                                    Ok(fields) => items.extend(fields),
-                                    Err(message) => {
-                                        self.error(&message);
-                                        state.last_status = 1;
-                                        return Flow::Abort;
-                                    }
-                                }
-                            }
-                        }
-                        items
+                        let raw: Vec<&str> = words.iter().map(|w| w.raw.as_str()).collect();
+                        format!("for {var} in {}", raw.join(" "))
                     }
-                    None => self.positional_args(),
+                    None => format!("for {var} in \"$@\""),
                 };
                 self.loops += 1;
-                let flow = self.for_loop(state, var, &items, body, input);
+                let flow = self.for_loop(state, var, &items, body, input, &header);
                 self.loops -= 1;
                 flow
             }
             Compound::Case { word, arms } => self.case(state, word, arms, input),
+            Compound::Select { var, words, body } => {
+                let Some(items) = self.loop_items(state, words.as_deref()) else {
+                    return Flow::Abort;
+                };
+                self.loops += 1;
+                let flow = self.select(state, var, &items, body, input);
+                self.loops -= 1;
+                flow
+            }
+            Compound::Cond(expr) => self.run_cond(state, expr),
+            Compound::Arith(parts) => self.run_arith(state, parts),
+            Compound::ArithFor { exprs, body } => self.run_arith_for(state, exprs, body, input),
         }
+    }
+
+    /// Runs the condition of an `if`, `while` or `until`: `set -e` does not apply inside it.
+    fn condition(&mut self, state: &mut ShellState, cond: &parser::List, input: &[u8]) -> Flow {
+        self.no_errexit += 1;
+        let flow = self.list(state, cond, input);
+        self.no_errexit -= 1;
+        flow
+    }
+
+    /// The words a `for` or `select` loops over, expanded (`None`: `"$@"`); `None` after an
+    /// expansion error, which ends the line.
+    fn loop_items(
+        &mut self,
+        state: &mut ShellState,
+        words: Option<&[parser::Word]>,
+    ) -> Option<Vec<String>> {
+        let Some(words) = words else {
+            return Some(self.positional_args());
+        };
+        let mut items = Vec::new();
+        for word in words {
+            for parts in super::brace::brace_expand(&word.parts) {
+                match self.expand_words(state, &parts) {
+                    Ok(fields) => items.extend(fields),
+                    Err(message) => {
+                        self.error(&message);
+                        state.last_status = 1;
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(items)
     }
 
     /// The positional parameters in effect (`"$@"`).
@@ -161,7 +198,7 @@ impl Exec<'_> {
             if !self.step() {
                 return Flow::Abort;
             }
-            let flow = self.list(state, cond, input);
+            let flow = self.condition(state, cond, input);
             if reads {
                 input = match input.iter().position(|&b| b == b'\n') {
                     Some(end) => &input[end + 1..],
@@ -193,11 +230,15 @@ impl Exec<'_> {
         items: &[String],
         body: &parser::List,
         input: &[u8],
+        header: &str,
     ) -> Flow {
         let mut status = 0;
         for item in items {
             if !self.step() {
                 return Flow::Abort;
+            }
+            if self.xtrace(state) {
+                self.trace_line(state, header);
             }
             if !state.can_hold(var, item) {
                 self.error(&super::expand::too_large(item.len()));
@@ -231,6 +272,9 @@ impl Exec<'_> {
                 return Flow::Abort;
             }
         };
+        if self.xtrace(state) {
+            self.trace_line(state, &format!("case {} in", word.raw));
+        }
         state.last_status = 0;
         let mut fall = false;
         for arm in arms {
@@ -369,7 +413,7 @@ impl Exec<'_> {
 
 /// How a loop goes on after its body's flow: `None` to carry on, `Some(Break(0))` to leave
 /// it, or the flow to hand to the enclosing command.
-fn loop_control(flow: Flow) -> Option<Flow> {
+pub(super) fn loop_control(flow: Flow) -> Option<Flow> {
     match flow {
         Flow::Next | Flow::Continue(1) => None,
         Flow::Break(1) => Some(Flow::Break(0)),

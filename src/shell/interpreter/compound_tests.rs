@@ -348,7 +348,7 @@ fn set_and_positional_parameters() {
         run("set -- a b c; echo $# $2; shift 2; echo $1"),
         "3 b\nc\n"
     );
-    assert_eq!(run("set -e; set -x; echo $?"), "0\n");
+    assert_eq!(run("set -e; set -x; echo $?"), "+ echo 0\n0\n");
     assert!(run("FOO='a b'; set").contains("FOO='a b'\n"));
     assert_eq!(
         run_status("set -Q"),

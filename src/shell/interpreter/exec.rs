@@ -1,8 +1,7 @@
 //! Running a parsed line: lists, pipelines, subshells and simple commands, with their output
 //! routed through each command's descriptors and the line's fork budget.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::brace::brace_expand;
@@ -14,50 +13,7 @@ use crate::shell::commands::Stream;
 use crate::shell::parser::{self, Command, Connector, List, Part, Pipeline, SimpleCommand};
 use crate::shell::state::ShellState;
 
-/// The most bytes one command's arguments may hold, like Linux's `ARG_MAX` (2 MiB).
-pub(super) const MAX_ARGV_BYTES: usize = 2 << 20;
-
-/// How many bytes of state one line may copy for subshells, pipeline stages and `$(…)`
-/// (each copy costs the state's size plus [`FORK_COST`]). Beyond it, forking fails as it does
-/// on a real box that hits its process limit.
-pub(super) const FORK_BUDGET: usize = 64 << 20;
-
-/// The fixed part of one copy's cost, so that many copies of a small state also run out.
-const FORK_COST: usize = 2048;
-
-/// Most script lines one command line may run, all scripts together: a script that runs
-/// itself stops here.
-pub(super) const SCRIPT_LINE_BUDGET: usize = 100_000;
-
-/// What one command line may spend, shared by everything it runs.
-pub(super) struct Budget {
-    /// Bytes of state copies left ([`FORK_BUDGET`]).
-    pub forks: Cell<usize>,
-    /// Script lines left ([`SCRIPT_LINE_BUDGET`]).
-    pub script_lines: Cell<usize>,
-    /// Events commands recorded (downloads), from every nested run, in order.
-    pub events: std::cell::RefCell<Vec<crate::events::EventKind>>,
-    /// Simple commands and loop rounds left ([`STEP_BUDGET`]).
-    pub steps: Cell<usize>,
-    /// Function bodies parsed during this line, by definition text.
-    pub functions: RefCell<HashMap<String, Rc<Command>>>,
-}
-
-/// Most simple commands (and loop rounds) one command line may run: beyond it the line stops
-/// with bash's error for a box out of processes, so `while true; do :; done` ends.
-pub(super) const STEP_BUDGET: usize = 100_000;
-
-impl Budget {
-    pub(super) fn new() -> Budget {
-        Budget {
-            forks: Cell::new(FORK_BUDGET),
-            script_lines: Cell::new(SCRIPT_LINE_BUDGET),
-            events: std::cell::RefCell::new(Vec::new()),
-            steps: Cell::new(STEP_BUDGET),
-            functions: RefCell::new(HashMap::new()),
-        }
-    }
-}
+pub(super) use super::budget::{Budget, FORK_COST, MAX_ARGV_BYTES};
 
 /// How control leaves a command or list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +103,12 @@ pub(super) struct Exec<'h> {
     pub(super) nesting: usize,
     /// Inside an alias's own text, which bash does not expand again.
     pub(super) no_aliases: bool,
+    /// Above 0 where `set -e` does not apply: conditions, all but the last command of an
+    /// `&&`/`||` list, negated pipelines (and everything they run).
+    pub(super) no_errexit: usize,
+    /// How many command substitutions deep this run is: xtrace repeats `$PS4`'s first
+    /// character once more per level (`++ echo hi`).
+    pub(super) trace_level: usize,
 }
 
 /// The deepest nesting of runs a line may reach.
@@ -185,6 +147,8 @@ impl<'h> Exec<'h> {
             frame: None,
             nesting: 0,
             no_aliases: false,
+            no_errexit: 0,
+            trace_level: 0,
         }
     }
 
@@ -209,6 +173,8 @@ impl<'h> Exec<'h> {
             frame: self.frame.clone(),
             nesting: self.nesting + 1,
             no_aliases: self.no_aliases,
+            no_errexit: self.no_errexit,
+            trace_level: self.trace_level,
         }
     }
 
@@ -354,7 +320,7 @@ impl<'h> Exec<'h> {
             state.last_status = 254;
             return Flow::Abort;
         }
-        for (connector, pipeline) in &list.items {
+        for (i, (connector, pipeline)) in list.items.iter().enumerate() {
             let run = match connector {
                 Connector::Seq => true,
                 Connector::And => state.last_status == 0,
@@ -363,9 +329,26 @@ impl<'h> Exec<'h> {
             if !run {
                 continue;
             }
-            match self.pipeline(state, pipeline, stdin) {
+            // `set -e` spares all but the last command of an `&&`/`||` list and `!` pipelines.
+            let chained = list
+                .items
+                .get(i + 1)
+                .is_some_and(|(next, _)| *next != Connector::Seq);
+            let exempt = usize::from(chained || pipeline.negate);
+            self.no_errexit += exempt;
+            let flow = self.pipeline(state, pipeline, stdin);
+            self.no_errexit -= exempt;
+            match flow {
                 Flow::Next => {}
                 other => return other,
+            }
+            if state.last_status != 0
+                && exempt == 0
+                && self.no_errexit == 0
+                && !is_compound(pipeline)
+                && self.option_enabled(state, "errexit")
+            {
+                return Flow::Exit(state.last_status);
             }
         }
         Flow::Next
@@ -528,7 +511,13 @@ impl<'h> Exec<'h> {
             // Only assignments (and redirections): they stay, each visible to the next.
             for (name, value) in &cmd.assignments {
                 match self.expand_single(state, &value.parts) {
-                    Ok(value) if state.can_hold(name, &value) => state.set_var(name, value),
+                    Ok(value) if state.can_hold(name, &value) => {
+                        if self.xtrace(state) {
+                            let line = format!("{name}={}", super::options::trace_quote(&value));
+                            self.trace_line(state, &line);
+                        }
+                        state.set_var(name, value);
+                    }
                     Ok(value) => return self.fatal(state, &too_large(value.len())),
                     Err(message) => return self.fatal(state, &message),
                 }
@@ -550,12 +539,19 @@ impl<'h> Exec<'h> {
                     return self.fatal(state, &message);
                 }
             };
+            if self.xtrace(state) {
+                let line = format!("{name}={}", super::options::trace_quote(&value));
+                self.trace_line(state, &line);
+            }
             saved.push((
                 name.clone(),
                 state.vars.remove(name),
                 state.env.get(name).cloned(),
             ));
             state.env.insert(name.clone(), value);
+        }
+        if self.xtrace(state) {
+            self.trace_words(state, &argv);
         }
         let (status, flow) = self.invoke(state, &argv, &input, fds, pipe, &mut files);
         restore(state, saved);
@@ -575,6 +571,12 @@ impl<'h> Exec<'h> {
         state.last_status = 1;
         (1, Flow::Abort)
     }
+}
+
+/// Whether a pipeline is one compound command (not a subshell): `set -e` leaves its status
+/// alone, because the commands inside it were already subject to it.
+fn is_compound(pipeline: &Pipeline) -> bool {
+    matches!(pipeline.commands.as_slice(), [Command::Compound(..)])
 }
 
 /// Puts back the variables a `NAME=value cmd` prefix replaced, latest first.

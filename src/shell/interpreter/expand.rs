@@ -147,6 +147,99 @@ impl Exec<'_> {
         Ok(out)
     }
 
+    /// Expands the right side of `[[ a == pattern ]]`: one string (no splitting), a glob
+    /// pattern in which quoted characters are escaped with a backslash.
+    pub(super) fn expand_pattern(
+        &mut self,
+        state: &mut ShellState,
+        parts: &[Part],
+    ) -> Result<String, String> {
+        let (mut text, mut pattern, mut live) = (String::new(), String::new(), false);
+        for piece in self.pieces(state, parts)? {
+            match piece {
+                Piece::Fixed(piece, glob) => {
+                    push_text(&mut text, &mut pattern, &mut live, &piece, glob);
+                }
+                Piece::Split(piece) => push_text(&mut text, &mut pattern, &mut live, &piece, true),
+            }
+        }
+        Ok(pattern)
+    }
+
+    /// Expands the right side of `[[ a =~ regex ]]`: quoted characters match themselves.
+    pub(super) fn expand_regex(
+        &mut self,
+        state: &mut ShellState,
+        parts: &[Part],
+    ) -> Result<String, String> {
+        let mut out = String::new();
+        for piece in self.pieces(state, parts)? {
+            match piece {
+                Piece::Fixed(piece, false) => out.push_str(&regex::escape(&piece)),
+                Piece::Fixed(piece, true) | Piece::Split(piece) => out.push_str(&piece),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The right side of `[[ a == pattern ]]` (or `=~ regex`) as xtrace shows it: quoted
+    /// characters get a backslash (all of them for a pattern, the special ones for a regex).
+    pub(super) fn expand_quoted_trace(
+        &mut self,
+        state: &mut ShellState,
+        parts: &[Part],
+        regex: bool,
+    ) -> Result<String, String> {
+        const ERE_SPECIAL: &str = ".[\\*^$+?(){}|";
+        let mut out = String::new();
+        for piece in self.pieces(state, parts)? {
+            match piece {
+                Piece::Fixed(piece, false) => {
+                    for c in piece.chars() {
+                        if !regex || ERE_SPECIAL.contains(c) {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                }
+                Piece::Fixed(piece, true) | Piece::Split(piece) => out.push_str(&piece),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Evaluates an arithmetic expression whose text is `parts` (expanded first) and makes
+    /// its assignments. Errors are bash's message, `-bash: {what}{error}`, with `what` being
+    /// `((: `, `[[: ` or empty for `$((…))`.
+    pub(super) fn arith(
+        &mut self,
+        state: &mut ShellState,
+        parts: &[Part],
+        what: &str,
+    ) -> Result<i64, String> {
+        let text = self.expand_single(state, parts)?;
+        self.arith_text(state, &text, what)
+    }
+
+    /// Evaluates arithmetic text that is already expanded (see [`Exec::arith`]).
+    pub(super) fn arith_text(
+        &mut self,
+        state: &mut ShellState,
+        text: &str,
+        what: &str,
+    ) -> Result<i64, String> {
+        let lookup = |name: &str| self.param_value(state, name);
+        let result = arith::eval_assign(text, &lookup);
+        let (value, assigned) = result.map_err(|e| format!("{}{what}{e}\n", self.prefix()))?;
+        for (name, value) in assigned {
+            let value = value.to_string();
+            if state.can_hold(&name, &value) {
+                state.set_var(&name, value);
+            }
+        }
+        Ok(value)
+    }
+
     fn pieces(&mut self, state: &mut ShellState, parts: &[Part]) -> Result<Vec<Piece>, String> {
         let mut pieces = Vec::with_capacity(parts.len());
         let mut total = 0usize;
@@ -163,7 +256,11 @@ impl Exec<'_> {
                     }
                 }
                 Part::Length { name, quoted } => {
-                    let value = self.param_value(state, name).unwrap_or_default();
+                    let value = self.param_value(state, name);
+                    if value.is_none() {
+                        self.check_bound(state, name)?;
+                    }
+                    let value = value.unwrap_or_default();
                     let length = if matches!(name.as_str(), "@" | "*" | "#") {
                         0
                     } else {
@@ -187,9 +284,7 @@ impl Exec<'_> {
                     }
                 }
                 Part::Arith { expr, quoted } => {
-                    let text = self.expand_single(state, expr)?;
-                    let lookup = |name: &str| self.param_value(state, name);
-                    let value = arith::eval(&text, &lookup).map_err(|e| format!("-bash: {e}\n"))?;
+                    let value = self.arith(state, expr, "")?;
                     if *quoted {
                         Piece::Fixed(value.to_string(), false)
                     } else {
@@ -226,8 +321,17 @@ impl Exec<'_> {
             self.subst_status = Some(1);
             return String::new();
         };
+        // Bash does not pass `set -e` into `$(…)` (without `shopt -s inherit_errexit`).
+        if let Some(options) = copy.vars.get_mut("SHELLOPTS") {
+            *options = options
+                .split(':')
+                .filter(|o| *o != "errexit")
+                .collect::<Vec<_>>()
+                .join(":");
+        }
         let (flow, output, mut unknown) = {
             let mut inner = self.nested(None);
+            inner.trace_level += 1;
             let flow = inner.list(&mut copy, body, &[]);
             (flow, inner.output, inner.unknown)
         };

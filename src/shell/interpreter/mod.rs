@@ -17,25 +17,39 @@
 //! - `run`: running it: emulated commands, scripts (`sh x.sh`, `. x.sh`, `./x.sh`), errors.
 //! - `redirect`: redirections, onto the session's files.
 //! - `glob`: pathname expansion against the session's files.
+//! - `budget`: what one line may spend.
+//! - `cond`: `[[ … ]]`, `(( … ))` and `for (( … ))`.
+//! - `options`: `set -e`/`-u`/`-x` and friends, `$-`, xtrace lines.
+//! - `select`: `select` menus.
 //! - `expand`: word expansion; `param`: parameters and their operators; `brace`: brace
 //!   expansion.
 
 mod brace;
+mod budget;
 mod builtins;
 mod compound;
+mod cond;
 mod exec;
 mod expand;
 mod glob;
 pub(crate) mod lookup;
+mod options;
 mod param;
 mod redirect;
 mod run;
+mod select;
 mod shell;
 
 #[cfg(test)]
 mod compound_tests;
 #[cfg(test)]
+mod cond_tests;
+#[cfg(test)]
+mod options_tests;
+#[cfg(test)]
 mod tests;
 
 pub use lookup::program_paths;
-pub use shell::{LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal};
+pub use shell::{
+    LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, MAX_PENDING_BYTES, Shell, Terminal,
+};

@@ -7,9 +7,6 @@ use crate::shell::parser::{self, ParamOp, Part};
 use crate::shell::state::ShellState;
 use crate::shell::{arith, pattern};
 
-/// What bash's `$-` holds in an interactive login shell with job control.
-const SHELL_FLAGS: &str = "himBHs";
-
 impl Exec<'_> {
     /// A parameter's value: special parameters, variables, then bash's own variables.
     pub(super) fn param_value(&self, state: &ShellState, name: &str) -> Option<String> {
@@ -28,7 +25,7 @@ impl Exec<'_> {
                 );
             }
             "#" => return Some(args.len().to_string()),
-            "-" => return Some(SHELL_FLAGS.to_owned()),
+            "-" => return Some(self.flags(state)),
             "@" | "*" => return Some(args.join(" ")),
             _ => {}
         }
@@ -47,9 +44,24 @@ impl Exec<'_> {
             "MACHTYPE" => format!("{}-pc-linux-gnu", self.host.machine),
             "OSTYPE" => "linux-gnu".to_owned(),
             "IFS" => " \t\n".to_owned(),
+            "SHELLOPTS" => self.shellopts(state),
             _ => return None,
         };
         Some(value)
+    }
+
+    /// Under `set -u`, bash's error for expanding unset parameter `name` (`$@` and `$*` are
+    /// exempt).
+    pub(super) fn check_bound(&self, state: &ShellState, name: &str) -> Result<(), String> {
+        if matches!(name, "@" | "*") || !self.option_enabled(state, "nounset") {
+            return Ok(());
+        }
+        let shown = if name.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("${name}")
+        } else {
+            name.to_owned()
+        };
+        Err(format!("{}{shown}: unbound variable\n", self.prefix()))
     }
 
     /// `$NAME` or `${NAME<op>word}`.
@@ -60,6 +72,20 @@ impl Exec<'_> {
         op: Option<&(ParamOp, Vec<Part>, Vec<Part>)>,
     ) -> Result<String, String> {
         let value = self.param_value(state, name);
+        let guarded = matches!(
+            op,
+            Some((
+                ParamOp::Default { .. }
+                    | ParamOp::Assign { .. }
+                    | ParamOp::Alternative { .. }
+                    | ParamOp::Error { .. },
+                _,
+                _
+            ))
+        );
+        if value.is_none() && !guarded {
+            self.check_bound(state, name)?;
+        }
         let Some((op, word, replacement)) = op else {
             return Ok(value.unwrap_or_default());
         };

@@ -191,10 +191,11 @@ impl Exec<'_> {
                     if let Some(script) = inner.script.as_mut() {
                         script.line = next;
                     }
-                    let message = err.message();
-                    let message = message.strip_prefix("-bash: ").unwrap_or(&message);
                     let prefix = inner.prefix();
-                    inner.error(&format!("{prefix}{message}"));
+                    for line in err.message().lines() {
+                        let line = line.strip_prefix("-bash: ").unwrap_or(line);
+                        inner.error(&format!("{prefix}{line}\n"));
+                    }
                     state.last_status = 2;
                     break;
                 }
@@ -219,6 +220,8 @@ impl Exec<'_> {
             return (1, Flow::Next);
         };
         copy.last_status = 0;
+        // A child bash starts with its own options (`SHELLOPTS` is not exported).
+        copy.vars.remove("SHELLOPTS");
         let terminal = self.tty_of(fds[0]);
         let (flow, output, mut unknown) = self.run_text(&mut copy, text, script, input, terminal);
         self.unknown.append(&mut unknown);

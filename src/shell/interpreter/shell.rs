@@ -86,6 +86,14 @@ impl Shell {
         Shell::with_image(host, Arc::new(image))
     }
 
+    /// An interpreter for `host` whose filesystem image looks as it would at `now` (a
+    /// replay's virtual start).
+    pub fn at(host: Arc<HostProfile>, now: chrono::DateTime<chrono::Utc>) -> Shell {
+        let programs = super::lookup::program_paths();
+        let image = Image::build(&host, now, &programs);
+        Shell::with_image(host, Arc::new(image))
+    }
+
     /// An interpreter for `host` whose sessions start from `image`.
     pub fn with_image(host: Arc<HostProfile>, image: Arc<Image>) -> Shell {
         Shell { host, image }

@@ -91,6 +91,52 @@ pub enum Compound {
     },
     /// `{ list; }`.
     Group(List),
+    /// `select name in words; do body; done`: a numbered menu on standard error, one
+    /// choice read per round from standard input.
+    Select {
+        /// The variable set to the chosen word.
+        var: String,
+        /// The words after `in` (`None`: `"$@"`).
+        words: Option<Vec<Word>>,
+        /// The body.
+        body: List,
+    },
+    /// `[[ expression ]]`.
+    Cond(CondExpr),
+    /// `(( expression ))`: the expression's text, expanded like `$((…))` before it is
+    /// evaluated.
+    Arith(Vec<Part>),
+    /// `for (( init; cond; step )); do body; done`.
+    ArithFor {
+        /// The three expressions, each expanded like `$((…))` when it is evaluated.
+        exprs: [Vec<Part>; 3],
+        /// The body.
+        body: List,
+    },
+}
+
+/// The expression inside `[[ … ]]`; its words are expanded without splitting or globbing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CondExpr {
+    /// `! expression`.
+    Not(Box<CondExpr>),
+    /// `left && right`.
+    And(Box<CondExpr>, Box<CondExpr>),
+    /// `left || right`.
+    Or(Box<CondExpr>, Box<CondExpr>),
+    /// A unary test such as `-f file` or `-z string`: the operator and its operand.
+    Unary(String, Word),
+    /// A binary test such as `a == pattern`, `a =~ regex` or `1 -lt 2`.
+    Binary {
+        /// The operator as typed (`==`, `=~`, `-eq`, `<`, …).
+        op: String,
+        /// The left operand.
+        left: Word,
+        /// The right operand (a pattern for `==`/`!=`, a regular expression for `=~`).
+        right: Word,
+    },
+    /// A lone word: true when it expands to a non-empty string.
+    Word(Word),
 }
 
 /// One arm of a `case`.
@@ -281,6 +327,9 @@ pub enum ParseError {
     /// The line ended inside `if`, `for`, `while`, `case`, `{` or a function: an interactive
     /// shell reads more lines (prompting `> `); elsewhere it is `unexpected end of file`.
     Incomplete,
+    /// An error bash words its own way (`[[ … ]]`, `for (( … ))`): the whole message, each
+    /// line without the `-bash: ` prefix.
+    Other(Vec<String>),
 }
 
 impl ParseError {
@@ -296,6 +345,7 @@ impl ParseError {
             ParseError::Unmatched(c) => {
                 format!("-bash: unexpected EOF while looking for matching `{c}'\n")
             }
+            ParseError::Other(lines) => lines.iter().map(|l| format!("-bash: {l}\n")).collect(),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Compound commands: `if`, `for`, `while`/`until`, `case`, `{ … }`, and function
+//! Compound commands: `if`, `for` (the `for ((…))` header is in `cond`), `while`/`until`,
+//! `case`, `{ … }`, and function
 //! definitions (`name() body`, `function name body`). Reserved words count only where a
 //! command starts; a line that ends inside one is [`ParseError::Incomplete`].
 
@@ -6,7 +7,9 @@ use super::ast::{CaseArm, CaseEnd, Command, Compound, ParseError, Word};
 use super::grammar::{Parser, is_meta, is_name};
 
 /// Reserved words that open a compound command.
-const OPENERS: &[&str] = &["if", "for", "while", "until", "case", "{", "function"];
+const OPENERS: &[&str] = &[
+    "if", "for", "select", "while", "until", "case", "{", "function",
+];
 
 /// Reserved words that close or continue one: unexpected where a command starts elsewhere.
 const CLOSERS: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
@@ -55,7 +58,7 @@ impl Parser<'_> {
     }
 
     /// Bash's token for an error at the cursor: the operator, or the word.
-    fn unexpected_token(&self) -> ParseError {
+    pub(super) fn unexpected_token(&self) -> ParseError {
         if self.operator().is_some() || self.redirect_op().is_some() || self.peek().is_none() {
             return self.unexpected_here();
         }
@@ -160,6 +163,14 @@ impl Parser<'_> {
             return Err(ParseError::Incomplete);
         }
         self.enter()?;
+        if let Some(body) = self.cond_or_arith()? {
+            self.depth -= 1;
+            return Ok(Command::Function {
+                name,
+                source: self.text(start, self.pos),
+                body: Box::new(body),
+            });
+        }
         let body = match self.reserved_at() {
             Some(word) if OPENERS.contains(&word) && word != "function" => {
                 let compound = self.compound(word)?;
@@ -220,6 +231,11 @@ impl Parser<'_> {
                 })
             }
             "for" => self.for_loop(),
+            "select" => match self.for_loop()? {
+                Compound::For { var, words, body } => Ok(Compound::Select { var, words, body }),
+                // `select ((…))` is not bash syntax.
+                _ => Err(ParseError::Unexpected("((".to_owned())),
+            },
             "case" => self.case(),
             _ => {
                 let body = self.body(&["}"])?;
@@ -234,6 +250,26 @@ impl Parser<'_> {
         self.skip_blanks();
         if self.peek().is_none() {
             return Err(ParseError::Incomplete);
+        }
+        if self.starts_with("((") {
+            let exprs = self.arith_for_header()?;
+            self.skip_blanks();
+            if self.operator() == Some(";") {
+                self.pos += 1;
+            }
+            self.skip_lines();
+            let body = if self.reserved_at() == Some("{") {
+                self.pos += 1;
+                let body = self.body(&["}"])?;
+                self.expect("}")?;
+                body
+            } else {
+                self.expect("do")?;
+                let body = self.body(&["done"])?;
+                self.expect("done")?;
+                body
+            };
+            return Ok(Compound::ArithFor { exprs, body });
         }
         let from = self.pos;
         while self.peek().is_some_and(|c| !is_meta(c)) {

@@ -244,6 +244,9 @@ impl Parser<'_> {
 
     pub(super) fn command(&mut self) -> Result<Command, ParseError> {
         self.skip_blanks();
+        if let Some(command) = self.cond_or_arith()? {
+            return Ok(command);
+        }
         if let Some(command) = self.compound_or_function()? {
             return Ok(command);
         }

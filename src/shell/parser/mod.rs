@@ -22,12 +22,14 @@
 //!
 //! - `ast`: the syntax tree and `ParseError`.
 //! - `compound`: `if`, `for`, `while`, `until`, `case`, `{ … }` and functions.
+//! - `cond`: `[[ … ]]`, `(( … ))` and `for (( … ))`.
 //! - `grammar`: [`parse`], lists, pipelines, commands and redirections.
 //! - `word`: words and their quoting.
 //! - `substitution`: `$…` and backtick forms inside words.
 
 mod ast;
 mod compound;
+mod cond;
 mod grammar;
 mod substitution;
 mod word;
@@ -36,7 +38,7 @@ mod word;
 mod tests;
 
 pub use ast::{
-    CaseArm, CaseEnd, Command, Compound, Connector, List, ParamOp, ParseError, Part, Pipeline,
-    RedirOp, Redirect, SimpleCommand, Word,
+    CaseArm, CaseEnd, Command, Compound, CondExpr, Connector, List, ParamOp, ParseError, Part,
+    Pipeline, RedirOp, Redirect, SimpleCommand, Word,
 };
 pub use grammar::{is_name, parse};

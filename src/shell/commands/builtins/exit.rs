@@ -30,6 +30,10 @@ impl Command for False {
 
 /// What `exit`/`logout` do with their arguments (bash's `get_exitstat`).
 fn exit_with(cx: &mut CommandCtx<'_>, name: &str, argv: &[String]) -> i32 {
+    // Bash's `exit` builtin prints `logout` in an interactive login shell before it even
+    // looks at its arguments; `logout` prints nothing. The session writes it (only it knows
+    // whether the shell is interactive) when the line ends the shell.
+    cx.state.exit_notice = name == "exit";
     let mut args = argv.get(1..).unwrap_or_default();
     if args.first().is_some_and(|a| a == "--") {
         args = &args[1..];
@@ -55,7 +59,8 @@ fn exit_with(cx: &mut CommandCtx<'_>, name: &str, argv: &[String]) -> i32 {
 }
 
 /// `exit [n]`: ends the shell. The `logout` line an interactive login bash prints first is
-/// the caller's to write, since only it knows whether the session is interactive.
+/// the caller's to write, since only it knows whether the session is interactive; the
+/// builtin marks [`ShellState::exit_notice`](crate::shell::ShellState::exit_notice) for it.
 pub struct Exit;
 
 impl Command for Exit {
@@ -68,7 +73,8 @@ impl Command for Exit {
     }
 }
 
-/// `logout [n]`: ends a login shell, like `exit`.
+/// `logout [n]`: ends a login shell, like `exit`, but silently: bash prints `logout` only for
+/// `exit` and for end of input.
 pub struct Logout;
 
 impl Command for Logout {
@@ -116,5 +122,24 @@ mod tests {
         let out = run_as("root", "(exit 3); echo $?");
         assert!(!out.exit);
         assert_eq!(out.output, b"3\n");
+    }
+
+    #[test]
+    fn only_exit_in_the_shell_itself_asks_for_the_logout_notice() {
+        use crate::shell::commands::testing::{session, shell};
+        let notice = |line: &str| {
+            let mut state = session("root");
+            let out = shell().run_line(&mut state, line);
+            (out.exit, state.exit_notice)
+        };
+        assert_eq!(notice("exit"), (true, true));
+        assert_eq!(notice("exit 3"), (true, true));
+        assert_eq!(notice("logout"), (true, false));
+        assert_eq!(notice("logout 2"), (true, false));
+        // A subshell's `exit` or `logout` runs on a copy of the state: only the last one the
+        // shell itself ran counts.
+        assert_eq!(notice("(exit 1); logout"), (true, false));
+        assert_eq!(notice("(logout); exit"), (true, true));
+        assert_eq!(notice("f() { exit 4; }; f"), (true, true));
     }
 }

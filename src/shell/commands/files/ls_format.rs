@@ -441,12 +441,14 @@ fn columns(
 /// A timestamp as `ls -l` shows it in `style`, relative to `now`.
 fn date(when: Timestamp, now: Timestamp, style: Option<&str>) -> String {
     let t = when.to_datetime();
-    // GNU: recent means within the last six months (half a Gregorian year), not future.
+    // GNU: recent means within the last six months (half a Gregorian year), not future. A
+    // file stamped at this very instant counts as recent: on a real machine `ls` always runs
+    // a little after the write, but a shell pinned to one instant (a replay step) does not.
     let six_months_ago = Timestamp {
         secs: now.secs - 31_556_952 / 2,
         nanos: now.nanos,
     };
-    let recent = six_months_ago < when && when < now;
+    let recent = six_months_ago < when && when <= now;
     match style {
         Some("full-iso") => t.format("%Y-%m-%d %H:%M:%S%.9f %z").to_string(),
         Some("long-iso") => t.format("%Y-%m-%d %H:%M").to_string(),

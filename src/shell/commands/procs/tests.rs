@@ -203,3 +203,31 @@ fn top_batch_frame() {
     // Interactive top prints the same single frame.
     assert_eq!(run("top").lines().count(), lines.len());
 }
+
+#[test]
+fn ps_dashed_bsd_options_fall_back_to_bsd() {
+    // procps 3.3.17 re-reads options that are bad SysV ones as BSD ones, without a warning.
+    let x = run("ps -x");
+    assert!(
+        x.starts_with(
+            "    PID TTY      STAT   TIME COMMAND\n      1 ?        Ss    23:35 /sbin/init\n"
+        ),
+        "{x}"
+    );
+    assert_eq!(run("ps -ax").lines().next(), run("ps ax").lines().next());
+    assert!(!run("ps -aux").contains("Warning"));
+    // `-u x` names no user, so `-aux` is `aux` even written with a separate `u`.
+    assert!(run("ps -au x").starts_with("USER         PID %CPU %MEM"));
+    // A real SysV `-u` still selects by user.
+    assert!(run("ps -u root").starts_with("    PID TTY          TIME CMD\n"));
+}
+
+#[test]
+fn ps_bad_in_both_syntaxes_reports_the_sysv_error() {
+    let (out, status) = crate::shell::commands::testing::run_status("ps -K");
+    assert_eq!(status, 1);
+    assert!(
+        out.starts_with("error: unsupported SysV option\n\nUsage:\n ps [options]\n"),
+        "{out}"
+    );
+}

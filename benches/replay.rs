@@ -1,0 +1,47 @@
+//! Replay throughput: every scenario in `scenarios/`, copied `MIRAGE_BENCH_COPIES` times (default
+//! 50), replayed in one run through the real session path with the full actor graph. Prints
+//! commands per second and scenarios per second (wall time of the run, this machine's cores).
+//!
+//! `cargo bench --bench replay` (release profile). Not a test: it asserts nothing but that every
+//! replay passed.
+
+use std::path::Path;
+use std::time::Instant;
+
+use mirage::config::AuthConfig;
+use mirage::sim::runner::{RunOptions, run_blocking};
+use mirage::sim::scenario::collect;
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = collect(&[dir]).expect("scenarios folder");
+    let copies: usize = std::env::var("MIRAGE_BENCH_COPIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let mut all = Vec::with_capacity(files.len() * copies);
+    for _ in 0..copies {
+        all.extend(files.iter().cloned());
+    }
+    let options = RunOptions::default();
+    // Warm-up: builds the hosts' filesystem images once.
+    run_blocking(&files, &AuthConfig::default(), &options, |_| {}).expect("warm-up");
+    for round in 1..=3 {
+        let started = Instant::now();
+        let (reports, _) =
+            run_blocking(&all, &AuthConfig::default(), &options, |_| {}).expect("replay");
+        let wall = started.elapsed().as_secs_f64();
+        let failed = reports.iter().filter(|r| !r.passed).count();
+        assert_eq!(failed, 0, "scenarios failed during the benchmark");
+        let commands: usize = reports.iter().map(|r| r.commands).sum();
+        println!(
+            "round {round}: {} scenarios ({} files x {copies}), {commands} commands in {wall:.3} s: {:.0} commands/s, {:.0} scenarios/s ({} workers, {} jobs)",
+            reports.len(),
+            files.len(),
+            commands as f64 / wall,
+            reports.len() as f64 / wall,
+            options.workers,
+            options.jobs,
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! Checking a [`Replay`] against its [`Scenario`]'s expectations.
+
+use serde_json::Value;
+
+use super::replay::Replay;
+use super::scenario::{EventExpect, Scenario};
+use crate::events::EventKind;
+use crate::outputs::jsonlog::cowrie_json;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    /// Which expectation, e.g. `steps[2] (line 14): contains`.
+    pub what: String,
+    /// What the scenario expected.
+    pub expected: String,
+    /// What the replay gave.
+    pub got: String,
+}
+
+/// Every expectation of `scenario` that `replay` fails, in file order.
+pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    let mut fail = |what: String, expected: String, got: String| {
+        failures.push(Failure {
+            what,
+            expected,
+            got,
+        })
+    };
+    for (i, (step, result)) in scenario
+        .steps
+        .iter()
+        .zip(&replay.steps_by_index(scenario))
+        .enumerate()
+    {
+        let expect = &step.value.expect;
+        if expect.is_empty() {
+            continue;
+        }
+        let at = format!("steps[{i}] (line {})", step.referenced.line());
+        let Some(result) = result else {
+            fail(
+                format!("{at}: ran"),
+                "the step to run".into(),
+                "not reached".into(),
+            );
+            continue;
+        };
+        if result.skipped {
+            fail(
+                format!("{at}: ran"),
+                "the step to run".into(),
+                "the shell had already ended".into(),
+            );
+            continue;
+        }
+        let out = &result.output;
+        if let Some(want) = &expect.output
+            && want != out
+        {
+            fail(format!("{at}: output"), want.clone(), out.clone());
+        }
+        for want in &expect.contains {
+            if !out.contains(want.as_str()) {
+                fail(format!("{at}: contains"), want.clone(), out.clone());
+            }
+        }
+        for unwanted in &expect.not_contains {
+            if out.contains(unwanted.as_str()) {
+                fail(format!("{at}: not_contains"), unwanted.clone(), out.clone());
+            }
+        }
+        if let Some(pattern) = &expect.matches {
+            let matched = regex::RegexBuilder::new(pattern)
+                .multi_line(true)
+                .size_limit(1 << 20)
+                .build()
+                .is_ok_and(|re| re.is_match(out));
+            if !matched {
+                fail(format!("{at}: matches"), pattern.clone(), out.clone());
+            }
+        }
+        if let Some(want) = expect.status
+            && want != result.status
+        {
+            fail(
+                format!("{at}: status"),
+                want.to_string(),
+                result.status.to_string(),
+            );
+        }
+    }
+
+    let logged = replay
+        .events
+        .iter()
+        .map(cowrie_json)
+        .collect::<Vec<Value>>();
+    for want in &scenario.expect.events {
+        let found = logged.iter().filter(|e| event_matches(e, want)).count();
+        let ok = match want.count {
+            Some(n) => found == n,
+            None => found > 0,
+        };
+        if !ok {
+            let expected = match want.count {
+                Some(n) => format!("{n} × {}", describe(want)),
+                None => describe(want),
+            };
+            let same_id: Vec<String> = logged
+                .iter()
+                .filter(|e| e["eventid"] == want.eventid.as_str())
+                .map(|e| e.to_string())
+                .collect();
+            let got = if same_id.is_empty() {
+                format!("no {} event", want.eventid)
+            } else {
+                format!(
+                    "{found} matching; {} with that id: {}",
+                    same_id.len(),
+                    same_id.join(" ")
+                )
+            };
+            fail("expect.events".into(), expected, got);
+        }
+    }
+    for unwanted in &scenario.expect.no_events {
+        let found = logged
+            .iter()
+            .filter(|e| e["eventid"] == unwanted.as_str())
+            .count();
+        if found > 0 {
+            fail(
+                "expect.no_events".into(),
+                format!("no {unwanted}"),
+                format!("{found} such events"),
+            );
+        }
+    }
+    let rules: Vec<&str> = replay
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Alert { rule, .. } => Some(rule.as_str()),
+            _ => None,
+        })
+        .collect();
+    for want in &scenario.expect.alerts {
+        if !rules.contains(&want.as_str()) {
+            fail(
+                "expect.alerts".into(),
+                want.clone(),
+                format!("alerts raised: [{}]", rules.join(", ")),
+            );
+        }
+    }
+    if let Some(want) = scenario.expect.logged_in
+        && want != replay.logged_in
+    {
+        fail(
+            "expect.logged_in".into(),
+            want.to_string(),
+            replay.logged_in.to_string(),
+        );
+    }
+    if let Some(want) = scenario.expect.session_open
+        && want != replay.session_open
+    {
+        fail(
+            "expect.session_open".into(),
+            want.to_string(),
+            replay.session_open.to_string(),
+        );
+    }
+    if let Some(want) = &scenario.expect.class {
+        fail(
+            "expect.class".into(),
+            want.clone(),
+            "no classifier on this node yet".into(),
+        );
+    }
+    if let Some(want) = scenario.expect.prediction_accuracy {
+        fail(
+            "expect.prediction_accuracy".into(),
+            format!("at least {want}"),
+            "no predictor on this node yet".into(),
+        );
+    }
+    failures
+}
+
+impl Replay {
+    /// The result of each scenario step that typed a line or uploaded (by the step's index;
+    /// `None` for a step the replay never reached).
+    fn steps_by_index(&self, scenario: &Scenario) -> Vec<Option<&super::replay::StepResult>> {
+        let mut results = self.steps.iter();
+        scenario
+            .steps
+            .iter()
+            .map(|step| {
+                if step.value.input.is_some() {
+                    results.next()
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+fn event_matches(event: &Value, want: &EventExpect) -> bool {
+    event["eventid"] == want.eventid.as_str()
+        && want.fields.iter().all(|(key, value)| match &event[key] {
+            Value::String(s) => s == value,
+            Value::Null => false,
+            other => &other.to_string() == value,
+        })
+}
+
+fn describe(want: &EventExpect) -> String {
+    if want.fields.is_empty() {
+        return want.eventid.clone();
+    }
+    let fields: Vec<String> = want
+        .fields
+        .iter()
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    format!("{} with {}", want.eventid, fields.join(", "))
+}
