@@ -2,8 +2,8 @@
 //! 50), replayed in one run through the real session path with the full actor graph. Prints
 //! commands per second and scenarios per second (wall time of the run, this machine's cores).
 //!
-//! `cargo bench --bench replay` (release profile). Not a test: it asserts nothing but that every
-//! replay passed.
+//! `cargo bench --bench replay` (release profile). Not a test: it reports how many replays
+//! failed their expectations but measures them all.
 
 use std::path::Path;
 use std::time::Instant;
@@ -32,10 +32,9 @@ fn main() {
             run_blocking(&all, &AuthConfig::default(), &options, |_| {}).expect("replay");
         let wall = started.elapsed().as_secs_f64();
         let failed = reports.iter().filter(|r| !r.passed).count();
-        assert_eq!(failed, 0, "scenarios failed during the benchmark");
         let commands: usize = reports.iter().map(|r| r.commands).sum();
         println!(
-            "round {round}: {} scenarios ({} files x {copies}), {commands} commands in {wall:.3} s: {:.0} commands/s, {:.0} scenarios/s ({} workers, {} jobs)",
+            "round {round}: {} scenarios ({} files x {copies}, {failed} failed), {commands} commands in {wall:.3} s: {:.0} commands/s, {:.0} scenarios/s ({} workers, {} jobs)",
             reports.len(),
             files.len(),
             commands as f64 / wall,

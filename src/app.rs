@@ -160,7 +160,9 @@ impl Node {
             .clamp(1, 4);
         let mut arbiters: Vec<Arbiter> = (0..workers).map(|_| Arbiter::new()).collect();
         let samples = if config.samples.fetch {
-            tracing::warn!("Sample fetching is on: attackers' HTTP downloads are fetched for real.");
+            tracing::warn!(
+                "Sample fetching is on: attackers' HTTP downloads are fetched for real."
+            );
             let fetcher = SampleFetcher::new(&config.samples, &data_dir, sink.clone().recipient())
                 .map_err(|err| AppError::Samples(err.to_string()))?;
             // Its own arbiter: fetches are async, but their bookkeeping stays off the

@@ -35,10 +35,10 @@ use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
-use crate::sim::clock::Clock;
 use crate::outputs::asciicast::Recorder;
 use crate::protocols::ssh::uploads::SessionFiles;
 use crate::shell::{EditorEvent, LineEditor, LineOutcome, Shell, ShellState, Terminal};
+use crate::sim::clock::Clock;
 
 /// What a session sends back to its transport, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub struct SessionActor {
     manager: Addr<SessionManager>,
     state: ShellState,
     /// The state after the last completed line; what a restart returns to.
-    checkpoint: ShellState,
+    checkpoint: Arc<ShellState>,
     /// The attacker's files (not checkpointed: a restart keeps them as they are).
     fs: SharedOverlay,
     editor: LineEditor,
@@ -144,7 +144,7 @@ impl SessionActor {
             deps,
             manager,
             state: checkpoint.clone(),
-            checkpoint,
+            checkpoint: Arc::new(checkpoint),
             fs,
             editor: LineEditor::new(),
             shell_out: None,
@@ -297,7 +297,8 @@ impl SessionActor {
                     }
                 }
                 if interactive {
-                    self.checkpoint = self.state.clone();
+                    // One copy per line, shared with the manager.
+                    self.checkpoint = Arc::new(self.state.clone());
                     self.manager.do_send(Checkpoint {
                         session: self.origin.session.clone(),
                         state: self.checkpoint.clone(),
@@ -329,7 +330,11 @@ impl SessionActor {
     /// The prompt for `state`; on a PTY preceded by readline's switch to bracketed-paste mode,
     /// which bash 5.1 sends before every prompt.
     fn prompt_for(&self, state: &ShellState) -> Vec<u8> {
-        let mut bytes = if self.pty { PASTE_ON.to_vec() } else { Vec::new() };
+        let mut bytes = if self.pty {
+            PASTE_ON.to_vec()
+        } else {
+            Vec::new()
+        };
         bytes.extend_from_slice(self.deps.shell.prompt(state).as_bytes());
         bytes
     }
@@ -348,7 +353,7 @@ impl Actor for SessionActor {
 impl Supervised for SessionActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         // The failed line may have left anything half-done: go back to the last checkpoint.
-        self.state = self.checkpoint.clone();
+        self.state = ShellState::clone(&self.checkpoint);
         self.editor = LineEditor::new();
     }
 }
@@ -370,6 +375,9 @@ impl Handler<StartShell> for SessionActor {
         self.pty = msg.pty.is_some();
         if let Some(pty) = &msg.pty {
             self.columns = pty.width;
+            // sshd puts the client's TERM in the environment; ~/.bashrc picks the prompt.
+            self.state.set_terminal(&pty.term);
+            self.checkpoint = Arc::new(self.state.clone());
             if self.recording.is_none() {
                 self.start_recording(pty);
             }

@@ -12,6 +12,7 @@
 //! back when it ends; a restarted actor gets the same overlay again.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -26,7 +27,7 @@ const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 
 struct Record {
     origin: SessionOrigin,
-    checkpoint: ShellState,
+    checkpoint: Arc<ShellState>,
     addr: Addr<SessionActor>,
     restarts: u32,
     /// Whose files the session has, and the overlay itself (for a restart).
@@ -120,9 +121,9 @@ impl Handler<StartSession> for SessionManager {
             ip: msg.origin.src.ip(),
             user: msg.user.clone(),
         };
-        let (fs, resumed) = self
-            .overlays
-            .checkout_at(fs_key.clone(), Instant::now(), self.deps.clock.now());
+        let (fs, resumed) =
+            self.overlays
+                .checkout_at(fs_key.clone(), Instant::now(), self.deps.clock.now());
         if resumed {
             tracing::debug!(session = %msg.origin.session, "Session resumes its files.");
         }
@@ -136,7 +137,7 @@ impl Handler<StartSession> for SessionManager {
             msg.origin.session.clone(),
             Record {
                 origin: msg.origin,
-                checkpoint,
+                checkpoint: Arc::new(checkpoint),
                 addr: addr.clone(),
                 restarts: 0,
                 fs_key,
@@ -153,8 +154,8 @@ impl Handler<StartSession> for SessionManager {
 pub struct Checkpoint {
     /// Whose.
     pub session: SessionId,
-    /// The state to return to after a failure.
-    pub state: ShellState,
+    /// The state to return to after a failure (shared with the session, not copied).
+    pub state: Arc<ShellState>,
 }
 
 impl Handler<Checkpoint> for SessionManager {
@@ -218,7 +219,7 @@ impl Handler<Reattach> for SessionManager {
         }
         let (origin, checkpoint, fs) = (
             record.origin.clone(),
-            record.checkpoint.clone(),
+            ShellState::clone(&record.checkpoint),
             record.fs.clone(),
         );
         self.deps

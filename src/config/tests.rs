@@ -106,14 +106,20 @@ fn every_setting_is_overridable_from_the_environment() {
     assert!(c.samples.fetch);
     assert_eq!(c.samples.max_bytes, 65536);
     assert_eq!(c.samples.timeout_secs, 5);
-    assert_eq!(c.samples.allow_networks, vec!["127.0.0.1/32", "10.1.0.0/16"]);
+    assert_eq!(
+        c.samples.allow_networks,
+        vec!["127.0.0.1/32", "10.1.0.0/16"]
+    );
     assert_eq!(c.fault.panic_on_input, "boom");
 }
 
 #[test]
 fn a_bad_sample_network_is_refused_by_name() {
-    let err = Config::load(None, env(&[("MIRAGE_SAMPLES_ALLOW_NETWORKS", "10.0.0.0/33")]))
-        .unwrap_err();
+    let err = Config::load(
+        None,
+        env(&[("MIRAGE_SAMPLES_ALLOW_NETWORKS", "10.0.0.0/33")]),
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "samples.allow_networks: \"10.0.0.0/33\" is not a network like 192.0.2.0/24"

@@ -31,6 +31,166 @@ pub struct Package {
     pub arch: String,
 }
 
+/// Packages of programs the shell emulates that the release lists lack, with their versions
+/// on (focal, jammy, noble) and architecture: `dpkg -l iptables` must find what
+/// `/usr/sbin/iptables` belongs to.
+const TOOL_PACKAGES: &[(&str, [&str; 3], &str)] = &[
+    (
+        "binutils",
+        ["2.34-6ubuntu1.9", "2.38-4ubuntu2.6", "2.42-4ubuntu2.3"],
+        "amd64",
+    ),
+    (
+        "busybox-static",
+        [
+            "1:1.30.1-4ubuntu6.4",
+            "1:1.30.1-7ubuntu3",
+            "1:1.36.1-6ubuntu3.1",
+        ],
+        "amd64",
+    ),
+    (
+        "dash",
+        [
+            "0.5.10.2-6",
+            "0.5.11+git20210903+057cd650a4ed-3build1",
+            "0.5.12-6ubuntu5",
+        ],
+        "amd64",
+    ),
+    (
+        "debianutils",
+        ["4.9.1", "5.5-1ubuntu2", "5.17build1"],
+        "amd64",
+    ),
+    (
+        "diffutils",
+        ["1:3.7-3", "1:3.8-0ubuntu2", "1:3.10-1build1"],
+        "amd64",
+    ),
+    (
+        "e2fsprogs",
+        [
+            "1.45.5-2ubuntu1.1",
+            "1.46.5-2ubuntu1.1",
+            "1.47.0-2.4~exp1ubuntu4.1",
+        ],
+        "amd64",
+    ),
+    (
+        "file",
+        ["1:5.38-4", "1:5.41-3ubuntu0.1", "1:5.45-3build1"],
+        "amd64",
+    ),
+    (
+        "findutils",
+        ["4.7.0-1ubuntu1", "4.8.0-1ubuntu3", "4.9.0-5build1"],
+        "amd64",
+    ),
+    (
+        "init-system-helpers",
+        ["1.57", "1.62", "1.66ubuntu1"],
+        "all",
+    ),
+    (
+        "iptables",
+        ["1.8.4-3ubuntu2.1", "1.8.7-1ubuntu5.2", "1.8.10-3ubuntu2"],
+        "amd64",
+    ),
+    (
+        "libc-bin",
+        ["2.31-0ubuntu9.14", "2.35-0ubuntu3.6", "2.39-0ubuntu8.3"],
+        "amd64",
+    ),
+    (
+        "lsb-release",
+        ["11.1.0ubuntu2", "11.1.0ubuntu4", "12.0-2"],
+        "all",
+    ),
+    (
+        "mawk",
+        [
+            "1.3.4.20200120-2",
+            "1.3.4.20200120-3",
+            "1.3.4.20240123-1build1",
+        ],
+        "amd64",
+    ),
+    (
+        "mount",
+        ["2.34-0.1ubuntu9.4", "2.37.2-4ubuntu3", "2.39.3-9ubuntu6.1"],
+        "amd64",
+    ),
+    (
+        "ncurses-bin",
+        ["6.2-0ubuntu2.1", "6.3-2ubuntu0.1", "6.4+20240113-1ubuntu2"],
+        "amd64",
+    ),
+    (
+        "netcat-openbsd",
+        ["1.206-1ubuntu1", "1.218-4ubuntu1", "1.226-1ubuntu2"],
+        "amd64",
+    ),
+    (
+        "perl-base",
+        ["5.30.0-9ubuntu0.5", "5.34.0-3ubuntu1.3", "5.38.2-3.2build2"],
+        "amd64",
+    ),
+    (
+        "psmisc",
+        ["23.3-1", "23.4-2build3", "23.7-1build1"],
+        "amd64",
+    ),
+    (
+        "sysvinit-utils",
+        ["2.96-2.1ubuntu1", "3.01-1ubuntu1", "3.08-6ubuntu3"],
+        "amd64",
+    ),
+    (
+        "systemd-sysv",
+        [
+            "245.4-4ubuntu3.22",
+            "249.11-0ubuntu3.12",
+            "255.4-1ubuntu8.4",
+        ],
+        "amd64",
+    ),
+    (
+        "telnet",
+        ["0.17-41.2build1", "0.17-44build1", "0.17+2.5-3ubuntu4"],
+        "amd64",
+    ),
+];
+
+/// [`TOOL_PACKAGES`] for `series`.
+fn tool_packages(series: Series) -> impl Iterator<Item = Package> {
+    let column = match series {
+        Series::Focal => 0,
+        Series::Jammy => 1,
+        Series::Noble => 2,
+    };
+    TOOL_PACKAGES
+        .iter()
+        .map(move |(name, versions, arch)| Package {
+            name: (*name).to_owned(),
+            version: versions[column].to_owned(),
+            arch: (*arch).to_owned(),
+        })
+}
+
+/// Adds the [`TOOL_PACKAGES`] a saved package list lacks (it was saved by an older Mirage);
+/// returns whether any were added.
+fn add_tool_packages(packages: &mut Vec<Package>, series: Series) -> bool {
+    let before = packages.len();
+    for tool in tool_packages(series) {
+        if !packages.iter().any(|p| p.name == tool.name) {
+            packages.push(tool);
+        }
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    packages.len() != before
+}
+
 /// The facts drawn from a profile's identity.
 pub(super) struct Facts {
     pub platform: Platform,
@@ -138,7 +298,7 @@ impl Facts {
                 });
             }
         }
-        packages.sort_by(|a, b| a.name.cmp(&b.name));
+        add_tool_packages(&mut packages, series);
         let mut rng = stream(8);
         // Up for days to months when the node first starts, but never since before the
         // running kernel was built.
@@ -268,7 +428,10 @@ pub(super) fn parse_filling(
             }
         }
     }
-    Ok((serde_json::from_value(value)?, filled))
+    let mut profile: HostProfile = serde_json::from_value(value)?;
+    let series = Series::of_distro(&profile.distro);
+    filled |= add_tool_packages(&mut profile.packages, series);
+    Ok((profile, filled))
 }
 
 #[cfg(test)]

@@ -87,6 +87,17 @@ pub struct ShellState {
     /// How many random sources [`ShellState::rng`] has handed out in this shell.
     #[serde(default)]
     pub random_draws: u64,
+    /// The shell runs one command text like `bash -c 'LINE'` (an SSH exec request): `$0` is
+    /// `bash`, `$-` is `hBc` and errors read `bash: line 1: …` instead of `-bash: …`.
+    #[serde(default)]
+    pub command_mode: bool,
+    /// The PID of the last command started in the background (`cmd &`): `$!`.
+    #[serde(default)]
+    pub last_background: Option<u32>,
+    /// Background jobs that finished and whose `Done` notice is still owed before a prompt
+    /// (`[1]+  Done                    sleep 5`): job number, exit status, command text.
+    #[serde(default)]
+    pub jobs_done: Vec<(usize, i32, String)>,
 }
 
 fn default_tty() -> String {
@@ -119,6 +130,7 @@ impl ShellState {
             ("HISTCONTROL", "ignoreboth"),
             ("HISTFILESIZE", "2000"),
             ("HISTSIZE", "1000"),
+            ("PS1", crate::shell::interpreter::prompt::DEFAULT_PS1),
         ] {
             vars.insert(name.to_owned(), value.to_owned());
         }
@@ -141,7 +153,32 @@ impl ShellState {
             admin: Default::default(),
             random_seed: 0,
             random_draws: 0,
+            command_mode: false,
+            last_background: None,
+            jobs_done: Vec::new(),
         }
+    }
+
+    /// Records the terminal the client asked for (`pty-req`): `TERM` in the environment and,
+    /// for a user whose terminal has colours, the colour prompt with an xterm title that
+    /// `/etc/skel/.bashrc` sets (root's `~/.bashrc` keeps the plain one).
+    pub fn set_terminal(&mut self, term: &str) {
+        self.env.insert("TERM".to_owned(), term.to_owned());
+        if self.is_root() {
+            return;
+        }
+        let colour = term == "xterm-color" || term.ends_with("-256color");
+        let mut ps1 = if colour {
+            r"${debian_chroot:+($debian_chroot)}\[\033[01;32m\]\u@\h\[\033[00m\]:\[\033[01;34m\]\w\[\033[00m\]\$ ".to_owned()
+        } else {
+            crate::shell::interpreter::prompt::DEFAULT_PS1.to_owned()
+        };
+        if term.starts_with("xterm") || term.starts_with("rxvt") {
+            // `PS1="\[\e]0;${debian_chroot:+($debian_chroot)}\u@\h: \w\a\]$PS1"`: the
+            // double quotes expand `${debian_chroot…}` (unset) right away.
+            ps1 = format!(r"\[\e]0;\u@\h: \w\a\]{ps1}");
+        }
+        self.vars.insert("PS1".to_owned(), ps1);
     }
 
     /// Drops a construct still waiting for lines (Ctrl-C at the `> ` prompt).
@@ -155,7 +192,12 @@ impl ShellState {
         self.remote_ip = remote_ip.to_string();
         self.login_time = Some(login_time);
         // FNV-1a over what identifies the login: stable across builds and platforms.
-        let key = format!("{}|{}|{}", self.user, self.remote_ip, login_time.timestamp_micros());
+        let key = format!(
+            "{}|{}|{}",
+            self.user,
+            self.remote_ip,
+            login_time.timestamp_micros()
+        );
         self.random_seed = key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
         });
@@ -183,8 +225,13 @@ impl ShellState {
         state.clock = self.clock;
         state.random_seed = self.random_seed;
         state.tty.clear();
-        // ~/.bashrc returns early in a non-interactive shell: no aliases.
+        // ~/.bashrc returns early in a non-interactive shell: no aliases, prompt or history
+        // settings.
         state.aliases.clear();
+        for name in ["PS1", "HISTCONTROL", "HISTFILESIZE", "HISTSIZE"] {
+            state.vars.remove(name);
+        }
+        state.command_mode = true;
         state
     }
 

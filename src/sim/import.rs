@@ -362,9 +362,9 @@ fn leaves_shell(input: &str) -> bool {
         .any(|word| word == "exit" || word == "logout")
 }
 
-/// The command name of a line Cowrie could not run, when bash would not find it either: a
-/// plain name (no path, no expansion), not a builtin or keyword and not a command Mirage's
-/// shell has.
+/// The command Cowrie could not run (the whole simple command, as Cowrie logs it), when bash
+/// would not find it either: its name is plain (no path, no expansion), not a builtin or
+/// keyword and not a command Mirage's shell has.
 fn unknown_command(input: &str) -> Option<String> {
     let name = input.split_whitespace().next()?;
     let plain = name.len() <= 64
@@ -372,7 +372,8 @@ fn unknown_command(input: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'));
     let known = BASH_WORDS.contains(&name) || crate::shell::commands::lookup(name).is_some();
-    (plain && !known && !name.starts_with('.')).then(|| name.to_owned())
+    // Cowrie logs, and Mirage reports, the whole simple command (`zzminer --threads 4`).
+    (plain && !known && !name.starts_with('.')).then(|| input.trim().to_owned())
 }
 
 /// A session id as a file name part: ASCII letters, digits, `-` and `_`, at most 64.

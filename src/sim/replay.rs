@@ -359,6 +359,12 @@ impl Replayer {
         };
         let name = path.rsplit('/').next().unwrap_or("").to_owned();
         let mode = u32::from_str_radix(&upload.mode, 8).unwrap_or(0o644);
+        // The client runs `scp -t PATH` on an exec channel, which the SSH transport logs.
+        let mut input = who.origin.event(EventKind::CommandInput {
+            input: format!("scp -t {}", upload.path),
+        });
+        input.timestamp = who.clock.now();
+        self.collector.do_send(input);
         let (event, _) = receive(
             &files,
             &self.uploads,

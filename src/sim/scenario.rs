@@ -89,9 +89,10 @@ impl Default for Attacker {
             ip: IpAddr::from([203, 0, 113, 10]),
             port: 40_000,
             client: "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6".into(),
+            // Accepted by the default userdb (which refuses root/root and root/123456).
             credentials: vec![Credential {
                 username: "root".into(),
-                password: "root".into(),
+                password: "toor".into(),
             }],
             pty: true,
             columns: 80,

@@ -42,6 +42,6 @@ pub use error::{FsError, FsResult};
 pub use handle::{Canon, DirEntry, Fs, MAX_SYMLINKS, READ_LIMIT};
 pub use image::Image;
 pub use node::{Data, Device, Dir, FileType, Kind, Meta, Node, Stat, Timestamp};
-pub use ops::{UMASK, Written};
+pub use ops::{UMASK, UmaskGuard, Written, scoped_umask, umask};
 pub use overlay::{Limits, Overlay, Usage};
 pub use store::{OverlayKey, OverlayStore, SharedOverlay, StoreConfig, lock, provision_home};

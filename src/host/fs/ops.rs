@@ -14,6 +14,37 @@ use super::path::{self, is_within, split_last};
 /// The umask of an Ubuntu login (`/etc/login.defs` `UMASK 022`).
 pub const UMASK: u32 = 0o022;
 
+std::thread_local! {
+    /// The umask of the shell whose command runs on this thread ([`scoped_umask`]); [`UMASK`]
+    /// outside any command. A thread-local because commands run synchronously on the
+    /// session's thread and every `Fs` handle they build must honour it.
+    static ACTIVE_UMASK: std::cell::Cell<u32> = const { std::cell::Cell::new(UMASK) };
+}
+
+/// The umask files created on this thread get now.
+pub fn umask() -> u32 {
+    ACTIVE_UMASK.with(std::cell::Cell::get)
+}
+
+/// Makes `mask` the umask of files created on this thread until the guard is dropped (the
+/// shell sets its session's `umask` around each command).
+pub fn scoped_umask(mask: u32) -> UmaskGuard {
+    let previous = ACTIVE_UMASK.with(|active| active.replace(mask & 0o777));
+    UmaskGuard { previous }
+}
+
+/// Restores the previous umask when dropped ([`scoped_umask`]).
+#[must_use = "the umask is restored as soon as the guard is dropped"]
+pub struct UmaskGuard {
+    previous: u32,
+}
+
+impl Drop for UmaskGuard {
+    fn drop(&mut self) {
+        ACTIVE_UMASK.with(|active| active.set(self.previous));
+    }
+}
+
 /// Mount points: removing or renaming them fails with `EBUSY`.
 const MOUNT_POINTS: &[&str] = &[
     "/",
@@ -148,7 +179,7 @@ impl Fs<'_> {
             } => Err(FsError::IsADirectory),
             Walk::Missing { parent, name, .. } => {
                 let empty = Kind::File(Data::Bytes(Arc::new(Vec::new())));
-                self.create(&parent, &name, empty, 0o666 & !UMASK)?;
+                self.create(&parent, &name, empty, 0o666 & !umask())?;
                 Ok(Written::File)
             }
         }
@@ -206,7 +237,7 @@ impl Fs<'_> {
                 dir_required: true, ..
             } => Err(FsError::IsADirectory),
             Walk::Missing { parent, name, .. } => {
-                self.create(&parent, &name, Kind::File(data), mode & !UMASK & 0o7777)
+                self.create(&parent, &name, Kind::File(data), mode & !umask() & 0o7777)
             }
             Walk::Found { .. } => {
                 if self.open_write(path, false)? != Written::File {
@@ -261,7 +292,7 @@ impl Fs<'_> {
             } => Err(FsError::IsADirectory),
             Walk::Missing { parent, name, .. } => {
                 let empty = Kind::File(Data::Bytes(Arc::new(Vec::new())));
-                self.create(&parent, &name, empty, 0o666 & !UMASK)?;
+                self.create(&parent, &name, empty, 0o666 & !umask())?;
                 if let Some(time) = time {
                     let node = self.overlay.node_mut(&path::child(&parent, &name))?;
                     node.meta.mtime = time;
@@ -279,7 +310,7 @@ impl Fs<'_> {
                 &parent,
                 &name,
                 Kind::Dir(Dir::new()),
-                mode & !UMASK & 0o7777,
+                mode & !umask() & 0o7777,
             ),
         }
     }
@@ -302,7 +333,7 @@ impl Fs<'_> {
                         &parent,
                         &name,
                         Kind::Dir(Dir::new()),
-                        mode & !UMASK & 0o7777,
+                        mode & !umask() & 0o7777,
                     )?;
                 }
             }

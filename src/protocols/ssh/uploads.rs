@@ -168,10 +168,16 @@ pub async fn receive(
             Err(_) => return (None, Err(format!("{path}: Input/output error"))),
         }
     };
+    // A relative target (`scp -t notes.txt`) lands in the home directory; say where.
+    let destfile = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", files.home.trim_end_matches('/'))
+    };
     let event = match stored {
         Ok(stored) => Some(EventKind::FileUpload {
             filename: name.to_owned(),
-            destfile: path.to_owned(),
+            destfile,
             outfile: stored.outfile,
             shasum: stored.sha256,
             size,

@@ -2,10 +2,71 @@
 //!
 //! A one-line command cannot answer prompts, so the answers come from standard input, as in
 //! `echo -e "x\nx" | passwd`: the prompts are written (without the typed text or newlines,
-//! since nothing is echoed) and the outcome is PAM's. Nothing is really changed: the account
-//! files stay as they are, which an attacker only notices by logging in again.
+//! since nothing is echoed) and the outcome is PAM's. A successful change rewrites the user's
+//! `/etc/shadow` line in the session's overlay: a new SHA-512 crypt-shaped hash (`$6$salt$…`,
+//! made up from the session's random source and the password, not a real crypt) and today's
+//! day number as the last change, as setuid-root `passwd` writes it.
+
+use rand::Rng;
 
 use super::{Command, CommandCtx, usr_bin};
+use crate::host::fs::Cred;
+
+/// The crypt(3) alphabet.
+const CRYPT_ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A `$6$salt$hash` string: a 16-character salt from the session's random source and an
+/// 86-character hash derived from salt and password (same lengths and alphabet as glibc's).
+fn sha512_crypt_like(cx: &mut CommandCtx<'_>, password: &str) -> String {
+    let mut rng = cx.state.rng();
+    let salt: String = (0..16)
+        .map(|_| char::from(CRYPT_ALPHABET[rng.gen_range(0..CRYPT_ALPHABET.len())]))
+        .collect();
+    let mut state = format!("{salt}${password}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+        | 1;
+    let hash: String = (0..86)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(CRYPT_ALPHABET[(state % 64) as usize])
+        })
+        .collect();
+    format!("$6${salt}${hash}")
+}
+
+/// Puts a new hash for `password` and today's date into `user`'s `/etc/shadow` line. The
+/// real tools are setuid root, so the file is written as root whoever runs them.
+fn update_shadow(cx: &mut CommandCtx<'_>, user: &str, password: &str) {
+    let hash = sha512_crypt_like(cx, password);
+    let day = cx.now().timestamp().div_euclid(86_400);
+    let saved = std::mem::replace(&mut cx.fs.cred, Cred::root());
+    if let Ok(bytes) = cx.fs.read_limited("/etc/shadow", 1 << 20) {
+        let text = String::from_utf8_lossy(&bytes);
+        let mut out = String::new();
+        for line in text.lines() {
+            let mut fields: Vec<&str> = line.split(':').collect();
+            let day_text = day.to_string();
+            if fields.len() >= 3 && fields[0] == user {
+                fields[1] = &hash;
+                fields[2] = &day_text;
+                out.push_str(&fields.join(":"));
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        // A full overlay leaves the old line: the change is lost as on a full disk.
+        if cx.fs.write("/etc/shadow", out.as_bytes(), false).is_err() {
+            tracing::debug!("Shadow update refused by the overlay.");
+        }
+    }
+    cx.fs.cred = saved;
+}
 
 /// The lines of standard input, as the prompts would read them.
 fn stdin_lines(cx: &CommandCtx<'_>) -> Vec<String> {
@@ -70,6 +131,7 @@ impl Command for Passwd {
             cx.err(format!("Sorry, passwords do not match.\n{UNCHANGED}"));
             return 10;
         }
+        update_shadow(cx, &target, &first);
         cx.err("passwd: password updated successfully\n");
         0
     }
@@ -89,7 +151,7 @@ impl Command for Chpasswd {
         let mut status = 0;
         for (n, line) in stdin_lines(cx).iter().enumerate() {
             let n = n + 1;
-            let Some((user, _)) = line.split_once(':') else {
+            let Some((user, password)) = line.split_once(':') else {
                 cx.err(format!("chpasswd: line {n}: missing new password\n"));
                 status = 1;
                 continue;
@@ -101,6 +163,8 @@ impl Command for Chpasswd {
                      chpasswd: (line {n}, user {user}) password not changed\n"
                 ));
                 status = 1;
+            } else {
+                update_shadow(cx, user, password);
             }
         }
         status
@@ -148,6 +212,41 @@ mod tests {
         assert_eq!(
             run_status("passwd nosuch"),
             ("passwd: user 'nosuch' does not exist\n".into(), 1)
+        );
+    }
+
+    /// The shadow line `grep` shows for `user` after `line` ran.
+    fn shadow_after(user: &str, line: &str) -> Vec<String> {
+        let (out, _) = run_status(&format!(
+            "{line} >/dev/null 2>&1; grep '^{user}:' /etc/shadow"
+        ));
+        out.trim_end().split(':').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_new_password_reaches_shadow() {
+        let today = (crate::host::fixture::now().timestamp() / 86_400).to_string();
+        let before = shadow_after("deploy", "true");
+        for line in [
+            "echo -e 'x1Yq9zz\\nx1Yq9zz' | passwd deploy",
+            "echo deploy:n3wPass | chpasswd",
+        ] {
+            let fields = shadow_after("deploy", line);
+            assert_eq!(fields.len(), 9, "{fields:?}");
+            let hash: Vec<&str> = fields[1].split('$').collect();
+            assert_eq!(hash.len(), 4, "{}", fields[1]);
+            assert_eq!((hash[0], hash[1]), ("", "6"));
+            assert_eq!(hash[2].len(), 16);
+            assert_eq!(hash[3].len(), 86);
+            assert_ne!(fields[1], before[1]);
+            assert_eq!(fields[2], today);
+            // The rest of the line is untouched.
+            assert_eq!(fields[3..], before[3..]);
+        }
+        // A failed change leaves it alone.
+        assert_eq!(
+            shadow_after("deploy", "echo -e 'a\\nb' | passwd deploy"),
+            before
         );
     }
 

@@ -278,6 +278,99 @@ fn every_pair_of_commands_agrees_for_20_seeds() {
     }
 }
 
+/// The value after `key` on the line that starts with it after its padding (`hostnamectl`).
+fn padded<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| l.trim_start().strip_prefix(key))
+}
+
+#[test]
+fn admin_and_network_tools_agree_for_20_seeds() {
+    for seed in 0..20u64 {
+        let p = Probe::new(seed * 7_919 + 3);
+        let ctx = format!("seed {seed}: {}", p.profile.hostname);
+
+        // The default gateway: ip route == route -n == arp -n == ip neigh.
+        let ip_route = p.run("ip route");
+        let gateway = ip_route
+            .lines()
+            .find_map(|l| l.strip_prefix("default via "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or("")
+            .to_owned();
+        assert!(!gateway.is_empty(), "{ctx}\n{ip_route}");
+        let route = p.run("route -n");
+        assert!(
+            route
+                .lines()
+                .any(|l| l.starts_with("0.0.0.0") && l.split_whitespace().nth(1) == Some(&gateway)),
+            "{ctx}\n{route}"
+        );
+        assert!(p.run("arp -n").contains(&gateway), "{ctx}");
+        assert!(p.run("ip neigh").contains(&gateway), "{ctx}");
+
+        // Identity: hostnamectl and lsb_release say what hostname, uname and os-release say.
+        let hostnamectl = p.run("hostnamectl");
+        assert_eq!(
+            padded(&hostnamectl, "Static hostname:").map(str::trim),
+            Some(p.run("hostname").trim()),
+            "{ctx}\n{hostnamectl}"
+        );
+        assert_eq!(
+            padded(&hostnamectl, "Operating System:").map(str::trim),
+            Some(p.profile.distro.as_str()),
+            "{ctx}"
+        );
+        assert_eq!(
+            padded(&hostnamectl, "Kernel:").map(str::trim),
+            Some(format!("Linux {}", p.run("uname -r").trim()).as_str()),
+            "{ctx}"
+        );
+        assert_eq!(p.run("lsb_release -ds").trim(), p.profile.distro, "{ctx}");
+
+        // Services: systemctl's main PID for sshd is ps's sshd.
+        let sshd = p
+            .profile
+            .services
+            .iter()
+            .find(|s| s.comm == "sshd")
+            .map(|s| s.pid)
+            .unwrap_or(0);
+        let status = p.run("systemctl status ssh");
+        assert!(
+            status.contains(&format!("Main PID: {sshd} (sshd)")),
+            "{ctx}\n{status}"
+        );
+        assert!(
+            p.run("pidof sshd")
+                .split_whitespace()
+                .any(|pid| pid == sshd.to_string()),
+            "{ctx}"
+        );
+
+        // Packages: the OpenSSH client dpkg lists is the version `ssh -V` reports.
+        let ssh_v = p.run("ssh -V");
+        let upstream = ssh_v
+            .strip_prefix("OpenSSH_")
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or("");
+        let debian = ssh_v
+            .split_once('-')
+            .and_then(|(_, rest)| rest.split([',', ' ']).next())
+            .unwrap_or("");
+        let dpkg = p.run("dpkg -l openssh-client");
+        assert!(
+            dpkg.lines().any(|l| l.starts_with("ii  openssh-client")
+                && l.contains(&format!("1:{upstream}-{debian}"))),
+            "{ctx}\n{ssh_v}\n{dpkg}"
+        );
+
+        // Disks: lsblk mounts a partition at / and dmesg boots the kernel uname names.
+        assert!(p.run("lsblk").lines().any(|l| l.ends_with(" /")), "{ctx}");
+        let release = p.run("uname -r");
+        assert!(p.run("dmesg").contains(release.trim()), "{ctx}");
+    }
+}
+
 #[test]
 fn facts_are_plausible_together() {
     for seed in 0..200u64 {

@@ -206,7 +206,9 @@ impl Command for Groups {
             Err(status) => return status,
         };
         if users.is_empty() {
-            let account = cx.host.session_account(&cx.state.user);
+            let me = cx.state.user.clone();
+            let account = super::sysinfo::account_named(cx, &me)
+                .unwrap_or_else(|| cx.host.session_account(&me));
             let names: Vec<String> = std::iter::once(account.group.clone())
                 .chain(account.groups.iter().map(|(_, g)| g.clone()))
                 .collect();
@@ -215,11 +217,7 @@ impl Command for Groups {
         }
         let mut status = 0;
         for user in &users {
-            let account = if *user == cx.state.user {
-                Some(cx.host.session_account(user))
-            } else {
-                cx.host.account(user)
-            };
+            let account = super::sysinfo::account_named(cx, user);
             let Some(account) = account else {
                 let text = format!("{prog}: {}: no such user\n", cx.quote(user));
                 cx.err(text);

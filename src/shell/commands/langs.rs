@@ -245,7 +245,8 @@ fn perl_prints(code: &str, say_enabled: bool) -> Result<Vec<PerlOutput>, ()> {
         p.at += 1;
         let paren = p.eat("(");
         let mut items = Vec::new();
-        if !(paren && p.peek() == Some(")")) && !matches!(p.peek(), None | Some(";")) {
+        let empty = matches!(p.peek(), None | Some(";")) || (paren && p.peek() == Some(")"));
+        if !empty {
             items.push(p.expr(0)?);
             while p.eat(",") {
                 items.push(p.expr(0)?);
@@ -401,10 +402,7 @@ impl PerlParser {
             return Err(());
         }
         let mut left = self.unary()?;
-        loop {
-            let Some(op) = self.peek().map(str::to_owned) else {
-                break;
-            };
+        while let Some(op) = self.peek().map(str::to_owned) {
             let prec = match op.as_str() {
                 "." | "+" | "-" => 0,
                 "*" | "/" | "%" | "x" => 1,
@@ -480,9 +478,11 @@ fn perl_binary(op: &str, a: PerlValue, b: PerlValue) -> PerlEval {
             Some(i) => PerlValue::Int(i),
             None => PerlValue::Num(a.num() * b.num()),
         },
-        "/" | "%" if b.num() == 0.0 => {
-            let what = if op == "/" { "division" } else { "modulus" };
-            return Err(format!("Illegal {what} by zero at -e line 1.\n"));
+        "/" if b.num() == 0.0 => {
+            return Err("Illegal division by zero at -e line 1.\n".to_owned());
+        }
+        "%" if b.num() as i64 == 0 => {
+            return Err("Illegal modulus zero at -e line 1.\n".to_owned());
         }
         "/" => {
             let q = a.num() / b.num();
@@ -534,6 +534,10 @@ mod tests {
         assert_eq!(
             run_status("perl -e 'print 1; print 1/0'"),
             ("1Illegal division by zero at -e line 1.\n".into(), 255)
+        );
+        assert_eq!(
+            run_status("perl -e 'print 7 % 0.5'"),
+            ("Illegal modulus zero at -e line 1.\n".into(), 255)
         );
         // Anything else still runs silently.
         assert_eq!(

@@ -19,25 +19,27 @@ mod builtins;
 mod busybox;
 mod cformat;
 mod checksum;
+mod cmp;
 #[cfg(test)]
 mod consistency;
-mod cpu;
 mod coreutils_help;
 mod coreutils_misc;
+mod cpu;
 mod cron;
 mod datetime;
 mod dd;
 mod disks;
-mod expr;
 mod dpkg;
+mod expr;
 mod fetch;
 mod fetch_more;
 mod files;
 mod firewall;
-mod jobs;
-mod kernel_log;
+mod getconf;
 mod gnu_opts;
 mod gzip;
+mod jobs;
+mod kernel_log;
 mod langs;
 mod lastlog;
 mod lsb;
@@ -46,11 +48,15 @@ mod mktemp;
 mod net;
 mod netcat;
 mod nettools;
+mod od;
+#[cfg(test)]
+mod owners;
 mod ping;
 mod pkg;
 mod proc_ctl;
 mod procs;
 mod runners;
+mod scp;
 mod sed;
 mod seq;
 mod services;
@@ -225,6 +231,10 @@ pub const COMMANDS: &[&dyn Command] = &[
     &coreutils_misc::Groups,
     &coreutils_misc::Sync,
     &mktemp::Mktemp,
+    &od::Od,
+    &cmp::Cmp,
+    &getconf::Getconf,
+    &scp::Scp,
 ];
 
 /// The command that `name` (as typed, after expansion) runs, if any.

@@ -451,7 +451,7 @@ fn parse_options(
                             'u' | 'U' => {
                                 for user in value.split(',') {
                                     let known = user.parse::<u32>().is_ok()
-                                        || cx.host.account(user).is_some();
+                                        || cx.fs.accounts().user(user).is_some();
                                     if !known {
                                         return Err(Parse::Bad("user name does not exist"));
                                     }

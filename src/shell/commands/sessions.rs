@@ -487,6 +487,7 @@ impl Command for Users {
 
 mod last;
 pub use last::Last;
+pub(crate) use last::history;
 
 #[cfg(test)]
 mod tests;

@@ -49,7 +49,7 @@ impl Command for Printf {
                 cx.err(format!("-bash: printf: `{name}': not a valid identifier\n"));
                 return 2;
             }
-            None => cx.out(out),
+            None => cx.out(to_bytes(&out)),
         }
         status
     }
@@ -111,19 +111,42 @@ fn format_once(
         }
         let arg = next_arg(args);
         let body = match conv {
-            's' | 'q' => cformat::string(&spec, &arg.unwrap_or_default()),
+            's' => cformat::string(&spec, &arg.unwrap_or_default()),
+            'q' => cformat::string(&spec, &shell_quote(&arg.unwrap_or_default())),
             'b' => {
                 let cs: Vec<char> = arg.unwrap_or_default().chars().collect();
                 let mut unescaped = String::new();
                 let mut j = 0;
+                let mut stop = false;
                 while j < cs.len() {
                     if cs[j] == '\\' {
                         j += 1;
-                        j += escape(&cs[j..], &mut unescaped);
+                        if cs.get(j) == Some(&'c') {
+                            // `\c` ends all output of this printf.
+                            stop = true;
+                            break;
+                        }
+                        if cs.get(j) == Some(&'0') {
+                            // `%b` takes `\0nnn`: up to three octal digits after the 0.
+                            let digits: String = cs[j + 1..]
+                                .iter()
+                                .take(3)
+                                .take_while(|d| d.is_digit(8))
+                                .collect();
+                            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                            unescaped.push(raw_byte(code));
+                            j += 1 + digits.len();
+                        } else {
+                            j += escape(&cs[j..], &mut unescaped);
+                        }
                     } else {
                         unescaped.push(cs[j]);
                         j += 1;
                     }
+                }
+                if stop {
+                    out.push_str(&cformat::string(&spec, &unescaped));
+                    return (false, ok);
                 }
                 cformat::string(&spec, &unescaped)
             }
@@ -148,6 +171,42 @@ fn format_once(
         out.push_str(&body);
     }
     (used, ok)
+}
+
+/// `%q`: `s` quoted for reuse as shell input, as bash's printf does it: backslashes before
+/// special characters, `$'…'` when there are control characters, `''` for nothing.
+fn shell_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".to_owned();
+    }
+    if s.chars().any(char::is_control) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\x1b' => out.push_str("\\E"),
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\{:03o}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        let special = " \t'\"\\|&;()<>!{}*[]?^$`,".contains(c)
+            || (c == '~' && i == 0)
+            || (c == '#' && i == 0);
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A printf integer argument as bash's `getintmax` reads it: decimal, `0x` hex, `0` octal,
@@ -246,6 +305,35 @@ fn number(raw: &str) -> Option<i64> {
     Some(if neg { value.wrapping_neg() } else { value })
 }
 
+/// Where raw bytes (`\\200`, `\\xff`) live in the output text until it is written: a
+/// private-use plane no typed text uses, so they come out as single bytes, not UTF-8.
+const RAW_BYTE_BASE: u32 = 0x10_FF00;
+
+/// The character standing for byte `code` in printf's output text.
+fn raw_byte(code: u32) -> char {
+    let code = code & 0xff;
+    if code < 0x80 {
+        char::from_u32(code).unwrap_or('?')
+    } else {
+        char::from_u32(RAW_BYTE_BASE + code).unwrap_or('?')
+    }
+}
+
+/// printf's output text as bytes, raw bytes restored.
+fn to_bytes(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match u32::from(c).checked_sub(RAW_BYTE_BASE) {
+            Some(byte) if byte <= 0xff => out.push(byte as u8),
+            _ => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out
+}
+
 /// One backslash escape (the text after the backslash); returns the characters it used.
 fn escape(rest: &[char], out: &mut String) -> usize {
     let Some(&c) = rest.first() else {
@@ -290,7 +378,7 @@ fn escape(rest: &[char], out: &mut String) -> usize {
         return 1;
     }
     let code = u32::from_str_radix(&digits, radix).unwrap_or(0) & 0xff;
-    out.push(char::from_u32(code).unwrap_or('?'));
+    out.push(raw_byte(code));
     skip + digits.len()
 }
 
@@ -377,20 +465,12 @@ impl Command for Let {
         }
         let mut last = 0;
         for expr in &argv[1..] {
-            let (target, expr) = match expr.split_once('=') {
-                Some((name, value))
-                    if crate::shell::parser::is_name(name.trim()) && !value.starts_with('=') =>
-                {
-                    (Some(name.trim().to_owned()), value)
-                }
-                _ => (None, expr.as_str()),
-            };
+            // `let i++`, `let x+=1`, `let y=x*2`: the expression's own assignments stay.
             let state = &*cx.state;
-            let result = arith::eval(expr, &|name| state.var(name).map(str::to_owned));
-            match result {
-                Ok(value) => {
+            match arith::eval_assign(expr, &|name| state.var(name).map(str::to_owned)) {
+                Ok((value, assigned)) => {
                     last = value;
-                    if let Some(name) = target {
+                    for (name, value) in assigned {
                         cx.state.set_var(&name, value.to_string());
                     }
                 }
@@ -468,6 +548,24 @@ mod tests {
     }
 
     #[test]
+    fn b_stops_at_backslash_c_and_q_quotes() {
+        assert_eq!(
+            run("printf '%b\\n' 'a\\x41\\101\\c ignored'; echo"),
+            "aAA\n"
+        );
+        assert_eq!(
+            run("printf '%q\\n' 'a b' \"it's\" ''"),
+            "a\\ b\nit\\'s\n''\n"
+        );
+    }
+
+    #[test]
+    fn octal_and_hex_escapes_are_raw_bytes() {
+        let out = crate::shell::commands::testing::run_as("root", "printf '\\200\\xff%b' '\\0377'");
+        assert_eq!(out.output, b"\x80\xff\xff");
+    }
+
+    #[test]
     fn read_let_seq() {
         assert_eq!(
             run("read a b <<< 'one two three'; echo $a/$b"),
@@ -475,6 +573,10 @@ mod tests {
         );
         assert_eq!(run("read <<< 'x y'; echo $REPLY"), "x y\n");
         assert_eq!(run("let x=2+3; echo $x; let 0; echo $?"), "5\n1\n");
+        // bash 5.1: `let i++` yields the old value (0: status 1) and assigns.
+        assert_eq!(run("i=0; let i++; echo $? $i"), "1 1\n");
+        assert_eq!(run("x=5; let x+=1 'y = x * 2'; echo $? $x $y"), "0 6 12\n");
+        assert_eq!(run("let n--; echo $n"), "-1\n");
         assert_eq!(run("for i in $(seq 1 3); do echo -n $i; done"), "123");
     }
 }

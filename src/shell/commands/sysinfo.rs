@@ -57,6 +57,40 @@ impl Command for Whoami {
     }
 }
 
+/// The account `name` (or, failing that, numeric uid `name`) as the session's `/etc/passwd`
+/// and `/etc/group` have it now, so accounts added or changed with `useradd`/`usermod` are
+/// seen; the session's own user exists even when the files do not list it (a login the
+/// honeypot accepted).
+pub(crate) fn account_named(cx: &CommandCtx<'_>, name: &str) -> Option<crate::host::Account> {
+    let accounts = cx.fs.accounts();
+    let user = accounts.user(name).or_else(|| {
+        name.parse::<u32>()
+            .ok()
+            .and_then(|uid| accounts.user_by_uid(uid))
+    });
+    let Some(user) = user else {
+        return (name == cx.state.user).then(|| cx.host.session_account(name));
+    };
+    let group = accounts
+        .group_by_gid(user.gid)
+        .map_or_else(|| user.gid.to_string(), |g| g.name.clone());
+    let groups = accounts
+        .groups
+        .iter()
+        .filter(|g| g.gid != user.gid && g.members.contains(&user.name))
+        .map(|g| (g.gid, g.name.clone()))
+        .collect();
+    Some(crate::host::Account {
+        name: user.name.clone(),
+        uid: user.uid,
+        gid: user.gid,
+        group,
+        groups,
+        home: user.home.clone(),
+        shell: user.shell.clone(),
+    })
+}
+
 /// `id`: user and group ids.
 pub struct Id;
 
@@ -166,11 +200,7 @@ impl Command for Id {
         for target in &targets {
             // The session's own user exists even when the account database does not list it
             // (a login the honeypot accepted).
-            let account = if *target == session_user {
-                Some(cx.host.session_account(target))
-            } else {
-                cx.host.account(target)
-            };
+            let account = account_named(cx, target);
             let Some(account) = account else {
                 let text = format!("{prog}: {}: no such user\n", cx.quote(target));
                 cx.err(text);

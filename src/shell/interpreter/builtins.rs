@@ -172,6 +172,30 @@ impl Exec<'_> {
                 r.status = code;
                 r.flow = Flow::Return(code);
             }
+            "help" | "enable" | "fc" => {
+                let said = match name {
+                    "help" => super::help::help(args, &self.host.machine),
+                    "enable" => super::help::enable(args, super::lookup::BUILTINS),
+                    _ => super::help::fc(state, args),
+                };
+                r.out(&said.out);
+                r.err(&said.err.replacen("-bash: ", &prefix, 1));
+                r.status = said.status;
+            }
+            "fg" | "bg" | "disown" | "wait" | "suspend" | "times" | "caller" => {
+                let interactive = self.script.is_none();
+                let (out, err, status) =
+                    super::jobs::job_builtin(name, args, interactive).unwrap_or_default();
+                r.out(&out);
+                r.err(&err.replacen("-bash: ", &prefix, 1));
+                r.status = status;
+            }
+            "jobs" => {
+                // Emulated jobs never run on: `jobs` reports (and forgets) finished ones.
+                let total = state.jobs_done.len();
+                r.out(&super::jobs::done_notices(&state.jobs_done, total));
+                state.jobs_done.clear();
+            }
             "shift" => {
                 let n = match args.first().map(|a| a.parse::<usize>()) {
                     None => 1,

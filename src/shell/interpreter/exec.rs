@@ -67,6 +67,9 @@ pub(super) struct Script {
     pub line: usize,
     /// Sourced (`. x.sh`) into the interactive shell rather than run by a child shell.
     pub sourced: bool,
+    /// The text came with `-c` (`bash -c '…'`, or an SSH exec request): `$-` has `c` and
+    /// syntax errors read `bash: -c: line N: …`.
+    pub command: bool,
 }
 
 /// One run of a list, collecting its output.
@@ -109,6 +112,8 @@ pub(super) struct Exec<'h> {
     /// How many command substitutions deep this run is: xtrace repeats `$PS4`'s first
     /// character once more per level (`++ echo hi`).
     pub(super) trace_level: usize,
+    /// Inside a subshell (`( … )`, `$( … )`, a background job): job notices stay quiet.
+    pub(super) subshell: bool,
 }
 
 /// The deepest nesting of runs a line may reach.
@@ -149,6 +154,7 @@ impl<'h> Exec<'h> {
             no_aliases: false,
             no_errexit: 0,
             trace_level: 0,
+            subshell: false,
         }
     }
 
@@ -175,6 +181,7 @@ impl<'h> Exec<'h> {
             no_aliases: self.no_aliases,
             no_errexit: self.no_errexit,
             trace_level: self.trace_level,
+            subshell: self.subshell,
         }
     }
 
@@ -187,6 +194,21 @@ impl<'h> Exec<'h> {
             state.now(),
             &state.cwd,
         )
+    }
+
+    /// Makes the session's `umask` the one files get while a command runs: what `umask` set,
+    /// else the login's (pam_umask's `usergroups`: 002 for a user whose primary group has the
+    /// user's name, 022 for root and everyone else).
+    pub(super) fn umask_guard(&self, state: &ShellState) -> crate::host::fs::UmaskGuard {
+        let mask = state.admin.umask.unwrap_or_else(|| {
+            let account = self.host.session_account(&state.user);
+            if account.uid != 0 && account.uid == account.gid && account.group == account.name {
+                0o002
+            } else {
+                0o022
+            }
+        });
+        crate::host::fs::scoped_umask(mask)
     }
 
     /// The terminal's width if `sink` reaches it.
@@ -230,86 +252,6 @@ impl<'h> Exec<'h> {
         self.emit(Stream::Err, message.as_bytes());
     }
 
-    /// Sends a command's output chunks where its descriptors point.
-    /// Writes `message` to the command's standard error and ends it with `status`: how a
-    /// command fails that cannot even start (not found, permission denied, bad script, …).
-    pub(super) fn fail(
-        &mut self,
-        message: String,
-        status: i32,
-        fds: [Sink; 2],
-        files: &mut [OpenFile],
-    ) -> (i32, Flow) {
-        self.route(
-            vec![(Stream::Err, message.into_bytes())],
-            fds,
-            &mut Vec::new(),
-            files,
-        );
-        (status, Flow::Next)
-    }
-
-    pub(super) fn route(
-        &mut self,
-        chunks: Vec<(Stream, Vec<u8>)>,
-        fds: [Sink; 2],
-        pipe: &mut Vec<u8>,
-        files: &mut [OpenFile],
-    ) {
-        let file_room = self.fs.limits().max_bytes.saturating_add(1);
-        let file_room = usize::try_from(file_room).unwrap_or(usize::MAX);
-        for (stream, bytes) in chunks {
-            let sink = if stream == Stream::Out {
-                fds[0]
-            } else {
-                fds[1]
-            };
-            match sink {
-                Sink::Term(stream) => self.emit(stream, &bytes),
-                Sink::Pipe => {
-                    let room = MAX_OUTPUT_BYTES.saturating_sub(pipe.len());
-                    pipe.extend_from_slice(&bytes[..bytes.len().min(room)]);
-                }
-                Sink::File(index) => {
-                    if let Some(file) = files.get_mut(index) {
-                        // Beyond the quota the write fails anyway: keep no more than that.
-                        let room = file_room.saturating_sub(file.data.len());
-                        file.data.extend_from_slice(&bytes[..bytes.len().min(room)]);
-                    }
-                }
-                Sink::Null => {}
-            }
-        }
-    }
-
-    /// Writes what a command sent to redirected files. A failed write (a full overlay) is
-    /// reported as the command would report it, and fails the command.
-    pub(super) fn flush(
-        &mut self,
-        state: &ShellState,
-        name: &str,
-        files: Vec<OpenFile>,
-        status: i32,
-    ) -> i32 {
-        let mut status = status;
-        for file in files {
-            if file.data.is_empty() {
-                continue;
-            }
-            let result = self.fs_handle(state).write(&file.path, &file.data, true);
-            if let Err(err) = result {
-                let prefix = if super::lookup::is_builtin(name) {
-                    "-bash: "
-                } else {
-                    ""
-                };
-                self.error(&format!("{prefix}{name}: write error: {err}\n"));
-                status = 1;
-            }
-        }
-        status
-    }
-
     pub(super) fn list(&mut self, state: &mut ShellState, list: &List, stdin: &[u8]) -> Flow {
         if self.nesting > MAX_NESTING {
             // A real bash would crash or run out of processes long before.
@@ -336,7 +278,11 @@ impl<'h> Exec<'h> {
                 .is_some_and(|(next, _)| *next != Connector::Seq);
             let exempt = usize::from(chained || pipeline.negate);
             self.no_errexit += exempt;
-            let flow = self.pipeline(state, pipeline, stdin);
+            let flow = if pipeline.background {
+                self.background(state, pipeline, stdin)
+            } else {
+                self.pipeline(state, pipeline, stdin)
+            };
             self.no_errexit -= exempt;
             match flow {
                 Flow::Next => {}
@@ -354,7 +300,12 @@ impl<'h> Exec<'h> {
         Flow::Next
     }
 
-    fn pipeline(&mut self, state: &mut ShellState, pipeline: &Pipeline, stdin: &[u8]) -> Flow {
+    pub(super) fn pipeline(
+        &mut self,
+        state: &mut ShellState,
+        pipeline: &Pipeline,
+        stdin: &[u8],
+    ) -> Flow {
         let stages = pipeline.commands.len();
         let mut input = stdin.to_vec();
         let mut status = 0;
@@ -385,6 +336,8 @@ impl<'h> Exec<'h> {
             }
             input = next;
         }
+        // The next command's `$?` is the pipeline's status, not a substitution's.
+        self.subst_status = None;
         if pipeline.negate {
             status = i32::from(status == 0);
         }
@@ -423,6 +376,7 @@ impl<'h> Exec<'h> {
                 let terminal = self.tty_of(fds[0]);
                 let (flow, output, mut unknown) = {
                     let mut inner = self.nested(terminal);
+                    inner.subshell = true;
                     let flow = inner.list(&mut copy, body, &input);
                     (flow, inner.output, inner.unknown)
                 };

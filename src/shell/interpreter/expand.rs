@@ -228,7 +228,15 @@ impl Exec<'_> {
         text: &str,
         what: &str,
     ) -> Result<i64, String> {
-        let lookup = |name: &str| self.param_value(state, name);
+        // `$((RANDOM % 6))`: one draw from the session's source per expression.
+        let random = text.contains("RANDOM").then(|| {
+            use rand::Rng;
+            state.rng().gen_range(0..32768u32).to_string()
+        });
+        let lookup = |name: &str| match (name, &random) {
+            ("RANDOM", Some(value)) => Some(value.clone()),
+            _ => self.param_value(state, name),
+        };
         let result = arith::eval_assign(text, &lookup);
         let (value, assigned) = result.map_err(|e| format!("{}{what}{e}\n", self.prefix()))?;
         for (name, value) in assigned {
@@ -332,6 +340,7 @@ impl Exec<'_> {
         let (flow, output, mut unknown) = {
             let mut inner = self.nested(None);
             inner.trace_level += 1;
+            inner.subshell = true;
             let flow = inner.list(&mut copy, body, &[]);
             (flow, inner.output, inner.unknown)
         };

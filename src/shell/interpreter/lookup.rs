@@ -8,7 +8,7 @@ use crate::shell::commands::{self, Command};
 
 /// Bash's builtins: found before `$PATH`, even when a program of the same name exists
 /// (`echo`, `pwd`, `true`).
-const BUILTINS: &[&str] = &[
+pub(super) const BUILTINS: &[&str] = &[
     ".",
     ":",
     "[",

@@ -23,6 +23,15 @@
 //! - `select`: `select` menus.
 //! - `expand`: word expansion; `param`: parameters and their operators; `brace`: brace
 //!   expansion.
+//! - `output`: routing a command's output to the terminal, a pipe or a file.
+//! - `jobs`: background jobs (`cmd &`), `$!` and bash's `Done` notices.
+//! - `history_expand`: `!!`, `!N`, `!prefix`, `^old^new` on interactive lines.
+//! - `help`: the `help`, `enable` and `fc` builtins.
+//! - `prompt`: `PS1` decoded into the prompt.
+//!
+//! An SSH exec request runs its text like `bash -c` ([`ShellState::command_mode`](
+//! crate::shell::ShellState::command_mode)): `$0` is `bash`, `$-` is `hBc` and errors read
+//! `bash: line 1: …`.
 
 mod brace;
 mod budget;
@@ -32,9 +41,14 @@ mod cond;
 mod exec;
 mod expand;
 mod glob;
+mod help;
+mod history_expand;
+mod jobs;
 pub(crate) mod lookup;
 mod options;
+mod output;
 mod param;
+pub mod prompt;
 mod redirect;
 mod run;
 mod select;
@@ -46,6 +60,8 @@ mod compound_tests;
 mod cond_tests;
 #[cfg(test)]
 mod options_tests;
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 

@@ -124,6 +124,8 @@ impl Exec<'_> {
         }
         if interactive {
             out.push('s');
+        } else if self.script.as_ref().is_some_and(|s| s.command) {
+            out.push('c');
         }
         out
     }

@@ -15,7 +15,8 @@ impl Exec<'_> {
             None => self.script.as_ref().map_or(&[], |s| &s.args),
         };
         match name {
-            "?" => return Some(state.last_status.to_string()),
+            // A command substitution earlier in the same command already set `$?`.
+            "?" => return Some(self.subst_status.unwrap_or(state.last_status).to_string()),
             "0" => {
                 return Some(
                     self.script
@@ -24,6 +25,8 @@ impl Exec<'_> {
                         .map_or_else(|| "-bash".to_owned(), |s| s.name.clone()),
                 );
             }
+            "$" => return Some(self.shell_pids(state).0.to_string()),
+            "!" => return state.last_background.map(|pid| pid.to_string()),
             "#" => return Some(args.len().to_string()),
             "-" => return Some(self.flags(state)),
             "@" | "*" => return Some(args.join(" ")),
@@ -45,9 +48,24 @@ impl Exec<'_> {
             "OSTYPE" => "linux-gnu".to_owned(),
             "IFS" => " \t\n".to_owned(),
             "SHELLOPTS" => self.shellopts(state),
+            "PPID" => self.shell_pids(state).1.to_string(),
             _ => return None,
         };
         Some(value)
+    }
+
+    /// The session's bash and its parent (sshd) as the host's process table lists them, so
+    /// `$$` is the PID `ps` shows for `-bash` (and `kill -9 $$` ends the session): sshd forks
+    /// at login, privilege-separated for users, and the shell follows a few PIDs later.
+    pub(super) fn shell_pids(&self, state: &ShellState) -> (u32, u32) {
+        let host = self.host;
+        let now = state.now();
+        let root = host.session_account(&state.user).uid == 0;
+        let login = state.login_time.unwrap_or(now);
+        let sshd = host.pid_at(host.uptime_secs(login));
+        let parent = if root { sshd } else { sshd.saturating_add(88) };
+        let offset = 1 + (host.seed % 3) as u32 + if root { 95 } else { 0 };
+        (parent.saturating_add(offset), parent)
     }
 
     /// Under `set -u`, bash's error for expanding unset parameter `name` (`$@` and `$*` are
@@ -71,7 +89,14 @@ impl Exec<'_> {
         name: &str,
         op: Option<&(ParamOp, Vec<Part>, Vec<Part>)>,
     ) -> Result<String, String> {
-        let value = self.param_value(state, name);
+        let value = if name == "RANDOM" {
+            // Bash's 15-bit generator, drawn from the session's seeded source so a replay
+            // gives the same numbers.
+            use rand::Rng;
+            Some(state.rng().gen_range(0..32768u32).to_string())
+        } else {
+            self.param_value(state, name)
+        };
         let guarded = matches!(
             op,
             Some((

@@ -6,7 +6,7 @@
 use super::exec::{Exec, OpenFile, Sink};
 use crate::host::fs::{Canon, Written};
 use crate::shell::commands::Stream;
-use crate::shell::parser::{RedirOp, Redirect};
+use crate::shell::parser::{self, RedirOp, Redirect};
 use crate::shell::state::ShellState;
 
 impl Exec<'_> {
@@ -20,6 +20,7 @@ impl Exec<'_> {
         stdin: &mut Vec<u8>,
         files: &mut Vec<OpenFile>,
     ) -> Result<(), i32> {
+        let _umask = self.umask_guard(state);
         for redirect in redirects {
             let target = match redirect.op {
                 RedirOp::HereString => match self.expand_single(state, &redirect.target.parts) {
@@ -33,12 +34,34 @@ impl Exec<'_> {
                     }
                 },
                 RedirOp::HereDoc => {
-                    // A one-line shell never sees the document's body.
-                    let delimiter = redirect.target.raw.trim_matches(['\'', '"']);
-                    self.error(&format!(
-                        "-bash: warning: here-document at line 1 delimited by end-of-file (wanted `{delimiter}')\n"
-                    ));
-                    stdin.clear();
+                    let doc = redirect.heredoc.clone().unwrap_or(parser::HereDoc {
+                        text: String::new(),
+                        quoted: true,
+                        closed: false,
+                        delimiter: String::new(),
+                    });
+                    if !doc.closed {
+                        let delimiter = if doc.delimiter.is_empty() {
+                            redirect.target.raw.trim_matches(['\'', '"'])
+                        } else {
+                            doc.delimiter.as_str()
+                        };
+                        let prefix = self.prefix();
+                        self.error(&format!(
+                            "{prefix}warning: here-document at line 1 delimited by end-of-file (wanted `{delimiter}')\n"
+                        ));
+                    }
+                    let body = match parser::heredoc_parts(&doc.text) {
+                        Ok(parts) if !doc.quoted => match self.expand_single(state, &parts) {
+                            Ok(text) => text,
+                            Err(message) => {
+                                self.error(&message);
+                                return Err(1);
+                            }
+                        },
+                        _ => doc.text,
+                    };
+                    *stdin = body.into_bytes();
                     continue;
                 }
                 _ => match self.expand_words(state, &redirect.target.parts) {

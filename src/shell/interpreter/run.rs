@@ -47,22 +47,31 @@ impl Exec<'_> {
             }
             Target::Dropped => (0, Flow::Next),
             Target::BadFormat => self.fail(
-                format!("-bash: {name}: cannot execute binary file: Exec format error\n"),
+                format!(
+                    "{}{name}: cannot execute binary file: Exec format error\n",
+                    self.prefix()
+                ),
                 126,
                 fds,
                 files,
             ),
-            Target::IsDir => self.fail(format!("-bash: {name}: Is a directory\n"), 126, fds, files),
+            Target::IsDir => self.fail(
+                format!("{}{name}: Is a directory\n", self.prefix()),
+                126,
+                fds,
+                files,
+            ),
             Target::Denied => self.fail(
-                format!("-bash: {name}: Permission denied\n"),
+                format!("{}{name}: Permission denied\n", self.prefix()),
                 126,
                 fds,
                 files,
             ),
             Target::NotFound | Target::Program => {
-                self.unknown.push(name.clone());
+                // Cowrie logs the whole command (`" ".join([cmd] + args)`), not only its name.
+                self.unknown.push(argv.join(" "));
                 let message = if name.contains('/') {
-                    format!("-bash: {name}: No such file or directory\n")
+                    format!("{}{name}: No such file or directory\n", self.prefix())
                 } else {
                     self.not_found(name)
                 };
@@ -78,7 +87,7 @@ impl Exec<'_> {
                 format!("{}: {}: {name}: not found\n", script.name, script.line)
             }
             Some(_) => format!("{}{name}: command not found\n", self.prefix()),
-            None => format!("-bash: {name}: command not found\n"),
+            None => format!("{}{name}: command not found\n", self.prefix()),
         }
     }
 
@@ -92,6 +101,36 @@ impl Exec<'_> {
             }
             Some(script) => format!("{}: line {}: ", script.name, script.line),
         }
+    }
+
+    /// A builtin's errors name the shell as an interactive login bash does (`-bash: cd: …`);
+    /// in a script or `-c` text bash names the script and line instead (`bash: line 1: cd:
+    /// …`), so the prefix is swapped on each error line.
+    fn reprefix(&self, argv: &[String], chunks: Vec<(Stream, Vec<u8>)>) -> Vec<(Stream, Vec<u8>)> {
+        let builtin = argv.first().is_some_and(|name| lookup::is_builtin(name));
+        let prefix = self.prefix();
+        if !builtin || prefix == "-bash: " || self.script.as_ref().is_some_and(|s| s.dash) {
+            return chunks;
+        }
+        chunks
+            .into_iter()
+            .map(|(stream, bytes)| {
+                if stream != Stream::Err {
+                    return (stream, bytes);
+                }
+                let mut out = Vec::with_capacity(bytes.len() + prefix.len());
+                for line in bytes.split_inclusive(|b| *b == b'\n') {
+                    match line.strip_prefix(b"-bash: ") {
+                        Some(rest) => {
+                            out.extend_from_slice(prefix.as_bytes());
+                            out.extend_from_slice(rest);
+                        }
+                        None => out.extend_from_slice(line),
+                    }
+                }
+                (stream, out)
+            })
+            .collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -108,6 +147,7 @@ impl Exec<'_> {
         let tty = self.tty_of(fds[0]);
         let now = state.now();
         let cwd = state.cwd.clone();
+        let _umask = self.umask_guard(state);
         let (status, exit, aborted, chunks) = {
             let fs = Fs::new(&mut *self.fs, self.host, self.cred.clone(), now, &cwd);
             let mut cx = CommandCtx::new(self.host, state, input, fs, tty);
@@ -117,6 +157,7 @@ impl Exec<'_> {
             self.budget.events.borrow_mut().extend(cx.take_events());
             (status, exit, aborted, cx.into_output())
         };
+        let chunks = self.reprefix(argv, chunks);
         self.route(chunks, fds, pipe, files);
         match exit {
             Some(code) => (code, Flow::Exit(code)),
@@ -126,7 +167,7 @@ impl Exec<'_> {
     }
 
     /// Runs `text` line by line as `script` on `state`, in a nested run.
-    fn run_text(
+    pub(super) fn run_text(
         &mut self,
         state: &mut ShellState,
         text: &str,
@@ -162,13 +203,24 @@ impl Exec<'_> {
             // costs budget by its size, so an unclosed `{` cannot make parsing quadratic.
             let parsed = loop {
                 match parser::parse(&chunk) {
-                    Err(parser::ParseError::Incomplete) if next < lines.len() => {
+                    Err(err) if err.wants_more() && next < lines.len() => {
                         if !spend_line(&inner, 1 + chunk.len() / 256) {
                             break Err(parser::ParseError::Incomplete);
                         }
                         chunk.push('\n');
                         chunk.push_str(lines[next]);
                         next += 1;
+                    }
+                    // The text ends with a here-document open: it takes what is there.
+                    // bash warns on the line where the text ran out.
+                    Err(parser::ParseError::Incomplete) => {
+                        let whole = parser::parse_to_end(&chunk);
+                        if whole.is_ok()
+                            && let Some(script) = inner.script.as_mut()
+                        {
+                            script.line = next;
+                        }
+                        break whole;
                     }
                     other => break other,
                 }
@@ -188,20 +240,71 @@ impl Exec<'_> {
                     }
                 },
                 Err(err) => {
-                    if let Some(script) = inner.script.as_mut() {
-                        script.line = next;
-                    }
-                    let prefix = inner.prefix();
-                    for line in err.message().lines() {
-                        let line = line.strip_prefix("-bash: ").unwrap_or(line);
-                        inner.error(&format!("{prefix}{line}\n"));
-                    }
+                    let text_line = lines.get(next.saturating_sub(1)).copied().unwrap_or("");
+                    inner.syntax_error(&err, number + 1, next, eof_line(text), text_line);
                     state.last_status = 2;
                     break;
                 }
             }
         }
         (flow, inner.output, inner.unknown)
+    }
+
+    /// Reports a syntax error in a script as bash does: `x.sh: line 2: …` (`bash: -c: line 2:
+    /// …` for `-c` text), with the offending line quoted after an unexpected token, and the
+    /// end of file reported on the line after the last. `first` is the line the failing
+    /// command started on, `last` the line it ended on.
+    fn syntax_error(
+        &mut self,
+        err: &parser::ParseError,
+        first: usize,
+        last: usize,
+        eof: usize,
+        text: &str,
+    ) {
+        let Some(script) = self.script.clone() else {
+            self.error(&err.message());
+            return;
+        };
+        if script.dash {
+            if let Some(s) = self.script.as_mut() {
+                s.line = last;
+            }
+            let prefix = self.prefix();
+            for line in err.message().lines() {
+                let line = line.strip_prefix("-bash: ").unwrap_or(line);
+                self.error(&format!("{prefix}{line}\n"));
+            }
+            return;
+        }
+        let at = |line: usize| {
+            if script.sourced {
+                format!("-bash: {}: line {line}: ", script.name)
+            } else if script.command {
+                format!("{}: -c: line {line}: ", script.name)
+            } else {
+                format!("{}: line {line}: ", script.name)
+            }
+        };
+        let message = match err {
+            parser::ParseError::Unexpected(token) => format!(
+                "{p}syntax error near unexpected token `{token}'\n{p}`{text}'\n",
+                p = at(last)
+            ),
+            parser::ParseError::UnexpectedEof | parser::ParseError::Incomplete => {
+                format!("{}syntax error: unexpected end of file\n", at(eof))
+            }
+            parser::ParseError::Unmatched(c) => format!(
+                "{}unexpected EOF while looking for matching `{c}'\n{}syntax error: unexpected end of file\n",
+                at(first),
+                at(eof)
+            ),
+            parser::ParseError::Other(lines) => {
+                let prefix = at(last);
+                lines.iter().map(|l| format!("{prefix}{l}\n")).collect()
+            }
+        };
+        self.error(&message);
     }
 
     /// Runs a script in a child shell (a copy of the state) and routes its output.
@@ -305,6 +408,7 @@ impl Exec<'_> {
                 args: operands.collect(),
                 line: 0,
                 sourced: false,
+                command: true,
             };
             return self.child_script(state, &text, script, input, fds, pipe, files);
         }
@@ -318,6 +422,7 @@ impl Exec<'_> {
                 args: Vec::new(),
                 line: 0,
                 sourced: false,
+                command: false,
             };
             return self.child_script(state, &text, script, &[], fds, pipe, files);
         };
@@ -343,6 +448,7 @@ impl Exec<'_> {
             args: operands.collect(),
             line: 0,
             sourced: false,
+            command: false,
         };
         self.child_script(state, &text, script, input, fds, pipe, files)
     }
@@ -400,6 +506,7 @@ impl Exec<'_> {
             args: argv.iter().skip(1).cloned().collect(),
             line: 0,
             sourced: false,
+            command: false,
         };
         self.child_script(state, &text, script, input, fds, pipe, files)
     }
@@ -453,6 +560,7 @@ impl Exec<'_> {
             args: argv.iter().skip(2).cloned().collect(),
             line: 0,
             sourced: self.script.is_none(),
+            command: false,
         };
         let terminal = self.tty_of(fds[0]);
         state.last_status = 0;
@@ -474,6 +582,11 @@ fn spend_line(exec: &Exec<'_>, cost: usize) -> bool {
     }
     exec.budget.script_lines.set(left.saturating_sub(cost));
     true
+}
+
+/// The line bash blames when `text` ends inside a construct: the one after its last line.
+fn eof_line(text: &str) -> usize {
+    text.matches('\n').count() + 1 + usize::from(!text.ends_with('\n'))
 }
 
 /// Whether the host runs Ubuntu 20.04, whose dash words a missing script differently.

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::exec::{Budget, Exec, Flow};
+use super::exec::{Budget, Exec, Flow, Script};
+use super::history_expand;
 use crate::host::HostProfile;
 use crate::host::fs::{Image, Limits, Overlay, provision_home};
 use crate::shell::parser;
@@ -21,7 +22,16 @@ pub const MAX_PENDING_BYTES: usize = 256 << 10;
 /// The history entry for a command typed over several lines: bash's `cmdhist` joins the lines
 /// with `; `, or a space after a word that opens a body (`do`, `then`, `{`, `|`, …).
 fn history_entry(text: &str) -> String {
-    if !text.contains('\n') {
+    // A backslash-newline joins lines into one before anything else (`echo a \` + `b`).
+    let joined;
+    let text = if text.contains("\\\n") {
+        joined = text.replace("\\\n", "");
+        joined.as_str()
+    } else {
+        text
+    };
+    // A here-document keeps its lines, as bash stores them.
+    if !text.contains('\n') || text.replace("<<<", "").contains("<<") {
         return text.to_owned();
     }
     let mut entry = String::new();
@@ -38,6 +48,26 @@ fn history_entry(text: &str) -> String {
         entry.push_str(line);
     }
     entry
+}
+
+/// Whether `set -o name` is on in the interactive shell: `SHELLOPTS` lists what is on once
+/// `set` changed anything; until then an interactive shell's defaults hold (`histexpand` and
+/// `history` on).
+fn option_on(state: &ShellState, name: &str) -> bool {
+    state
+        .vars
+        .get("SHELLOPTS")
+        .is_none_or(|list| list.split(':').any(|o| o == name))
+}
+
+/// Whether `text`, which parsed, ends in a backslash that escapes the newline (`echo a \`):
+/// an interactive bash then reads the next line as the rest of this one. A backslash that is
+/// itself escaped (`\\`) or sits in a comment does not count.
+fn continues(text: &str) -> bool {
+    let last = text.rsplit('\n').next().unwrap_or(text);
+    let trailing = last.len() - last.trim_end_matches('\\').len();
+    let comment = last.trim_start().starts_with('#') || last.contains(" #");
+    trailing % 2 == 1 && !comment
 }
 
 /// Result of running one command line.
@@ -155,16 +185,48 @@ impl Shell {
                 incomplete: false,
             };
         }
+        if state.command_mode {
+            return self.run_command_text(state, fs, terminal, line);
+        }
+        // History expansion comes first; bash echoes the line it made.
+        let mut echoed = String::new();
+        let expanded;
+        let line = if option_on(state, "histexpand") {
+            match history_expand::expand(line, &state.history, state.history_base) {
+                history_expand::Expanded::Unchanged => line,
+                history_expand::Expanded::Line(new) => {
+                    echoed = format!("{new}\n");
+                    expanded = new;
+                    expanded.as_str()
+                }
+                history_expand::Expanded::Failed(message) => {
+                    return LineOutcome {
+                        output: message.into_bytes(),
+                        status: state.last_status,
+                        exit: false,
+                        unknown_commands: Vec::new(),
+                        events: Vec::new(),
+                        incomplete: false,
+                    };
+                }
+            }
+        } else {
+            line
+        };
         let text = if state.pending.is_empty() {
             line.to_owned()
         } else {
             format!("{}\n{line}", std::mem::take(&mut state.pending))
         };
         let parsed = parser::parse(&text);
-        if parsed == Err(parser::ParseError::Incomplete) && text.len() <= MAX_PENDING_BYTES {
+        let open = match &parsed {
+            Err(err) => err.wants_more(),
+            Ok(_) => continues(&text),
+        };
+        if open && text.len() <= MAX_PENDING_BYTES {
             state.pending = text;
             return LineOutcome {
-                output: Vec::new(),
+                output: echoed.into_bytes(),
                 status: state.last_status,
                 exit: false,
                 unknown_commands: Vec::new(),
@@ -172,13 +234,15 @@ impl Shell {
                 incomplete: true,
             };
         }
-        state.record_history(&history_entry(&text));
+        if option_on(state, "history") {
+            state.record_history(&history_entry(&text));
+        }
         let list = match parsed {
             Ok(list) => list,
             Err(err) => {
                 state.last_status = 2;
                 return LineOutcome {
-                    output: err.message().into_bytes(),
+                    output: format!("{echoed}{}", err.message()).into_bytes(),
                     status: 2,
                     exit: false,
                     unknown_commands: Vec::new(),
@@ -192,8 +256,17 @@ impl Shell {
             Terminal::Columns(columns) => Some(columns),
             Terminal::None => None,
         };
+        // Jobs that finished before this line are reported before the next prompt.
+        let owed = state.jobs_done.len();
         let mut exec = Exec::new(&self.host, &budget, fs, columns, state);
         let flow = exec.list(state, &list, &[]);
+        let owed = owed.min(state.jobs_done.len());
+        if owed > 0 {
+            let notices =
+                super::jobs::done_notices(&state.jobs_done[..owed], state.jobs_done.len());
+            exec.error(&notices);
+            state.jobs_done.drain(..owed);
+        }
         let (exit, status) = match flow {
             Flow::Exit(status) => {
                 state.last_status = status;
@@ -208,15 +281,54 @@ impl Shell {
                 (false, state.last_status)
             }
         };
+        let mut output = echoed.into_bytes();
+        output.extend(exec.output.into_iter().flat_map(|(_, bytes)| bytes));
         LineOutcome {
-            output: exec
-                .output
-                .into_iter()
-                .flat_map(|(_, bytes)| bytes)
-                .collect(),
+            output,
             status,
             exit,
             unknown_commands: exec.unknown,
+            events: budget.events.take(),
+            incomplete: false,
+        }
+    }
+
+    /// Runs `text` as `bash -c` would (an SSH exec request): line by line as a script named
+    /// `bash`, without history, errors reading `bash: line 1: …`.
+    fn run_command_text(
+        &self,
+        state: &mut ShellState,
+        fs: &mut Overlay,
+        terminal: Terminal,
+        text: &str,
+    ) -> LineOutcome {
+        let budget = Budget::new();
+        let columns = match terminal {
+            Terminal::Columns(columns) => Some(columns),
+            Terminal::None => None,
+        };
+        let script = Script {
+            name: "bash".to_owned(),
+            dash: false,
+            args: Vec::new(),
+            line: 0,
+            sourced: false,
+            command: true,
+        };
+        let mut exec = Exec::new(&self.host, &budget, fs, columns, state);
+        let (flow, output, unknown) = exec.run_text(state, text, script, &[], columns);
+        let (exit, status) = match flow {
+            Flow::Exit(status) => {
+                state.last_status = status;
+                (true, status)
+            }
+            _ => (false, state.last_status),
+        };
+        LineOutcome {
+            output: output.into_iter().flat_map(|(_, bytes)| bytes).collect(),
+            status,
+            exit,
+            unknown_commands: unknown,
             events: budget.events.take(),
             incomplete: false,
         }
@@ -230,10 +342,30 @@ impl Shell {
         if state.pending.is_empty() {
             return None;
         }
-        state.cancel_pending();
+        let message = match parser::parse_to_end(&state.pending) {
+            Err(err) => match err {
+                // The quote's own error, then the end of file bash then reaches.
+                parser::ParseError::Unmatched(_) => format!(
+                    "{}{}",
+                    err.message(),
+                    parser::ParseError::UnexpectedEof.message()
+                ),
+                other => other.message(),
+            },
+            // A here-document cut short (bash would then run it with what came) or a
+            // trailing backslash: nothing is missing but the next line.
+            Ok(_) => match parser::open_heredoc(&state.pending) {
+                Some(delimiter) => format!(
+                    "-bash: warning: here-document at line 1 delimited by end-of-file (wanted `{delimiter}')\n"
+                ),
+                None => String::new(),
+            },
+        };
+        let text = std::mem::take(&mut state.pending);
+        state.record_history(&history_entry(&text));
         state.last_status = 2;
         Some(LineOutcome {
-            output: parser::ParseError::Incomplete.message().into_bytes(),
+            output: message.into_bytes(),
             status: 2,
             exit: false,
             unknown_commands: Vec::new(),
@@ -242,33 +374,15 @@ impl Shell {
         })
     }
 
-    /// The prompt, bash style: `root@<hostname>:~# ` for root, `user@<hostname>:/tmp$ `
-    /// otherwise (the working directory under `$HOME` shown with `~`). This is Ubuntu's
-    /// default `PS1` without colour (`\u@\h:\w\$ `).
-    /// While a construct waits for more lines ([`LineOutcome::incomplete`]) it is bash's
-    /// `PS2`, `> `.
+    /// The prompt: `PS1` decoded as bash does (Ubuntu's `~/.bashrc` sets
+    /// `${debian_chroot:+($debian_chroot)}\u@\h:\w\$ `, so `root@<hostname>:~# `). While a
+    /// construct waits for more lines ([`LineOutcome::incomplete`]) it is bash's `PS2`, `> `.
     pub fn prompt(&self, state: &ShellState) -> String {
         if !state.pending.is_empty() {
             return "> ".to_owned();
         }
-        let sigil = if state.is_root() { '#' } else { '$' };
-        let pwd = state
-            .var("PWD")
-            .filter(|p| p.starts_with('/'))
-            .unwrap_or(&state.cwd);
-        let dir = match state.var("HOME") {
-            // Bash's \w: $HOME (longer than "/") at a component boundary becomes `~`.
-            Some(home) if home.len() > 1 => match pwd.strip_prefix(home) {
-                Some("") => "~".to_owned(),
-                Some(rest) if rest.starts_with('/') => format!("~{rest}"),
-                _ => pwd.to_owned(),
-            },
-            _ => pwd.to_owned(),
-        };
-        format!(
-            "{}@{}:{dir}{sigil} ",
-            state.user,
-            self.host.short_hostname()
-        )
+        // A checkpoint from before `PS1` was kept draws Ubuntu's prompt.
+        let ps1 = state.var("PS1").unwrap_or(super::prompt::DEFAULT_PS1);
+        super::prompt::render(ps1, &self.host, state)
     }
 }

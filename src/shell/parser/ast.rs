@@ -26,6 +26,9 @@ pub struct Pipeline {
     pub negate: bool,
     /// The stages, left to right.
     pub commands: Vec<Command>,
+    /// Ended by `&`: it runs in the background (bash backgrounds the whole `&&`/`||` list it
+    /// ends; here its last pipeline carries the mark).
+    pub background: bool,
 }
 
 /// One stage of a pipeline.
@@ -288,8 +291,24 @@ pub struct Redirect {
     pub fd: Option<u32>,
     /// The operator.
     pub op: RedirOp,
-    /// The file, descriptor number or here-string word on the right.
+    /// The file, descriptor number or here-string word on the right (for `<<`, the
+    /// delimiter).
     pub target: Word,
+    /// For `<<`: the here-document's body, when the text held it.
+    pub heredoc: Option<HereDoc>,
+}
+
+/// A here-document's body, as read from the lines after its command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HereDoc {
+    /// The body's lines, each ending in a newline.
+    pub text: String,
+    /// The delimiter was quoted (`<<'EOF'`): the body is taken literally.
+    pub quoted: bool,
+    /// The delimiter line came; `false` when the text ended first.
+    pub closed: bool,
+    /// The delimiter, quotes removed (`EOF`).
+    pub delimiter: String,
 }
 
 /// Redirection operators.
@@ -311,7 +330,7 @@ pub enum RedirOp {
     AppendBoth,
     /// `<<<`: the word, plus a newline, is stdin.
     HereString,
-    /// `<<`: a here-document, whose body a one-line shell never sees.
+    /// `<<`: a here-document, whose body follows the command's line.
     HereDoc,
 }
 
@@ -333,6 +352,15 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// Whether more lines could complete the text: it stops inside a construct, a quote, a
+    /// substitution or after `&&`/`||`/`|`, where bash reads on (prompting `> `).
+    pub fn wants_more(&self) -> bool {
+        matches!(
+            self,
+            ParseError::Incomplete | ParseError::Unmatched(_) | ParseError::UnexpectedEof
+        )
+    }
+
     /// What an interactive login bash prints for this error (status 2).
     pub fn message(&self) -> String {
         match self {

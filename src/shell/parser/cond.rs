@@ -136,11 +136,7 @@ impl Parser<'_> {
     /// An arithmetic expression's text as parts: `$…` and backticks are expanded before
     /// evaluation, double quotes are removed.
     fn arith_parts(&self, text: &[char]) -> Result<Vec<Part>, ParseError> {
-        let mut sub = Parser {
-            src: text,
-            pos: 0,
-            depth: self.depth + 1,
-        };
+        let mut sub = Parser::new(text, self.depth + 1);
         if sub.depth > super::grammar::MAX_DEPTH {
             return Err(ParseError::Unexpected("((".to_owned()));
         }

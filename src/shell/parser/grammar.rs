@@ -10,15 +10,31 @@ use super::word::lit;
 /// How deeply `$(`, `` ` ``, `(` and `${` may nest before the line is refused.
 pub const MAX_DEPTH: usize = 32;
 
-/// Parses one command line.
+/// Parses one command line (or several, for scripts and continuations). A here-document
+/// whose delimiter has not come yet makes the text [`ParseError::Incomplete`].
 pub fn parse(line: &str) -> Result<List, ParseError> {
-    let chars: Vec<char> = line.chars().collect();
-    let mut parser = Parser {
-        src: &chars,
-        pos: 0,
-        depth: 0,
-    };
-    parser.list(false)
+    parse_text(line, false)
+}
+
+/// Parses text that will get no more lines (the end of a script or `-c` text): a
+/// here-document still open takes the rest of the text as its body, as bash does after its
+/// `here-document … delimited by end-of-file` warning.
+pub fn parse_to_end(line: &str) -> Result<List, ParseError> {
+    parse_text(line, true)
+}
+
+fn parse_text(line: &str, at_end: bool) -> Result<List, ParseError> {
+    let (text, heredocs) = super::heredoc::split_heredocs(line);
+    let open = heredocs.iter().any(|h| !h.closed);
+    let chars: Vec<char> = text.chars().collect();
+    let mut parser = Parser::new(&chars, 0);
+    parser.heredocs = heredocs;
+    parser.heredocs.reverse();
+    let list = parser.list(false)?;
+    if open && !at_end {
+        return Err(ParseError::Incomplete);
+    }
+    Ok(list)
 }
 
 /// The cursor over a line's characters, with the current nesting depth.
@@ -26,6 +42,8 @@ pub(super) struct Parser<'a> {
     pub(super) src: &'a [char],
     pub(super) pos: usize,
     pub(super) depth: usize,
+    /// Here-document bodies not yet given to their `<<`, last first.
+    pub(super) heredocs: Vec<super::ast::HereDoc>,
 }
 
 /// Characters that end an unquoted word.
@@ -45,7 +63,17 @@ pub fn is_name(s: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser at the start of `src`, `depth` levels deep, with no here-document bodies.
+    pub(super) fn new(src: &'a [char], depth: usize) -> Parser<'a> {
+        Parser {
+            src,
+            pos: 0,
+            depth,
+            heredocs: Vec::new(),
+        }
+    }
+
     pub(super) fn peek(&self) -> Option<char> {
         self.src.get(self.pos).copied()
     }
@@ -183,7 +211,13 @@ impl Parser<'_> {
                     }
                     return Err(ParseError::Unexpected(op.to_owned()));
                 }
-                Some(";") | Some("&") => self.pos += 1,
+                Some(";") => self.pos += 1,
+                Some("&") => {
+                    self.pos += 1;
+                    if let Some((_, last)) = list.items.last_mut() {
+                        last.background = true;
+                    }
+                }
                 Some("&&") => {
                     self.pos += 2;
                     connector = Connector::And;
@@ -231,6 +265,7 @@ impl Parser<'_> {
                         parts: vec![lit("1", false)],
                         raw: "1".to_owned(),
                     },
+                    heredoc: None,
                 });
             }
             self.skip_lines();
@@ -239,7 +274,11 @@ impl Parser<'_> {
             }
             commands.push(self.command()?);
         }
-        Ok(Pipeline { negate, commands })
+        Ok(Pipeline {
+            negate,
+            commands,
+            background: false,
+        })
     }
 
     pub(super) fn command(&mut self) -> Result<Command, ParseError> {
@@ -349,7 +388,17 @@ impl Parser<'_> {
             _ => return Err(self.unexpected_here()),
         }
         let target = self.word(false)?;
-        Ok(Redirect { fd, op, target })
+        let heredoc = if op == RedirOp::HereDoc {
+            self.heredocs.pop()
+        } else {
+            None
+        };
+        Ok(Redirect {
+            fd,
+            op,
+            target,
+            heredoc,
+        })
     }
 }
 

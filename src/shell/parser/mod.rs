@@ -31,6 +31,7 @@ mod ast;
 mod compound;
 mod cond;
 mod grammar;
+mod heredoc;
 mod substitution;
 mod word;
 
@@ -38,7 +39,18 @@ mod word;
 mod tests;
 
 pub use ast::{
-    CaseArm, CaseEnd, Command, Compound, CondExpr, Connector, List, ParamOp, ParseError, Part,
-    Pipeline, RedirOp, Redirect, SimpleCommand, Word,
+    CaseArm, CaseEnd, Command, Compound, CondExpr, Connector, HereDoc, List, ParamOp, ParseError,
+    Part, Pipeline, RedirOp, Redirect, SimpleCommand, Word,
 };
-pub use grammar::{is_name, parse};
+pub use grammar::{is_name, parse, parse_to_end};
+
+/// The delimiter of the first here-document in `text` still waiting for it, if any.
+pub fn open_heredoc(text: &str) -> Option<String> {
+    heredoc::open_delimiter(text)
+}
+
+/// The parts of an unquoted here-document body (`$…` and backticks expand; quotes are plain
+/// characters).
+pub fn heredoc_parts(body: &str) -> Result<Vec<Part>, ParseError> {
+    heredoc::body_parts(body)
+}

@@ -217,11 +217,7 @@ impl Parser<'_> {
         let text: Vec<char> = self.src[from..self.pos].to_vec();
         self.pos += 2;
         // The expression's own `$VAR`s and `$(…)`s are expanded before evaluation.
-        let mut sub = Parser {
-            src: &text,
-            pos: 0,
-            depth: self.depth,
-        };
+        let mut sub = Parser::new(&text, self.depth);
         let mut expr = Vec::new();
         let mut buf = String::new();
         while let Some(c) = sub.peek() {
@@ -274,11 +270,13 @@ impl Parser<'_> {
             }
         }
         self.enter()?;
-        let mut sub = Parser {
-            src: &inner,
-            pos: 0,
-            depth: self.depth,
-        };
+        // `$(cat <<EOF …)` holds its own here-documents.
+        let inner: String = inner.iter().collect();
+        let (inner, heredocs) = super::heredoc::split_heredocs(&inner);
+        let inner: Vec<char> = inner.chars().collect();
+        let mut sub = Parser::new(&inner, self.depth);
+        sub.heredocs = heredocs;
+        sub.heredocs.reverse();
         let body = sub.list(false)?;
         self.depth -= 1;
         Ok(Part::CommandSub { body, quoted })

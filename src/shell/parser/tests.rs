@@ -127,3 +127,55 @@ fn nesting_is_bounded() {
     let deep = "(".repeat(10_000);
     assert!(parse(&deep).is_err());
 }
+
+#[test]
+fn here_documents_take_the_following_lines() {
+    let list = parse("cat <<EOF; echo b\nx $y\n\"q\"\nEOF\necho c").expect("parses");
+    assert_eq!(list.items.len(), 3);
+    let Command::Simple(cat) = &list.items[0].1.commands[0] else {
+        panic!("simple")
+    };
+    let doc = cat.redirects[0].heredoc.as_ref().expect("a body");
+    assert_eq!(
+        (doc.text.as_str(), doc.quoted, doc.closed),
+        ("x $y\n\"q\"\n", false, true)
+    );
+    // Quoted delimiters, `<<-` tab stripping, two documents on one line.
+    let list = parse("cat <<'A' <<-B\n$a\nA\n\t\tb\n\tB").expect("parses");
+    let Command::Simple(cat) = &list.items[0].1.commands[0] else {
+        panic!("simple")
+    };
+    let bodies: Vec<(&str, bool)> = cat
+        .redirects
+        .iter()
+        .filter_map(|r| r.heredoc.as_ref())
+        .map(|d| (d.text.as_str(), d.quoted))
+        .collect();
+    assert_eq!(bodies, [("$a\n", true), ("b\n", false)]);
+    // Not yet closed: more lines are wanted, unless the text is all there is.
+    assert_eq!(parse("cat <<EOF\nx"), Err(ParseError::Incomplete));
+    assert!(parse_to_end("cat <<EOF\nx").is_ok());
+    // `<<<` and `<<` in quotes or comments are not here-documents.
+    assert!(parse("cat <<< x; echo '<<E' \"<<F\" # <<G").is_ok());
+    // Nor is a shift in arithmetic.
+    assert!(parse("echo $((1<<4)) \"$((2 << 1))\"; (( x <<= 1 ))").is_ok());
+}
+
+#[test]
+fn background_marks_its_pipeline() {
+    let list = parse("sleep 1 & echo a; b &").expect("parses");
+    let marks: Vec<bool> = list.items.iter().map(|(_, p)| p.background).collect();
+    assert_eq!(marks, [true, false, true]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn parsing_never_panics(text in "([a-z ]|<<-?|'|\"|\\\\|\n|\t|EOF|\\$\\(|\\)|&|;|!|\\^|#){0,64}") {
+        // Only that it returns: any result is fine for arbitrary text.
+        let _parsed = parse(&text);
+        let _to_end = parse_to_end(&text);
+        let _body = heredoc_parts(&text);
+    }
+}

@@ -99,7 +99,7 @@ impl Parser<'_> {
         })
     }
 
-    fn double_quoted(&mut self, parts: &mut Vec<Part>) -> Result<(), ParseError> {
+    pub(super) fn double_quoted(&mut self, parts: &mut Vec<Part>) -> Result<(), ParseError> {
         self.pos += 1; // opening quote
         let mut buf = String::new();
         let mut produced = false;

@@ -101,7 +101,7 @@ fn an_interactive_session_becomes_a_pty_scenario() {
                 "url",
                 "http://203.0.113.5/x.sh"
             ),
-            ("cowrie.command.failed", "input", "zzfrobnicate"),
+            ("cowrie.command.failed", "input", "zzfrobnicate -v"),
         ]
     );
 }

@@ -1,3 +1,4 @@
+use super::screen::{PASTE_ON, count, ends_like_prompt};
 use super::*;
 
 /// What the node writes for `echo hi` typed at a root prompt, as one stream.
@@ -46,13 +47,10 @@ fn prompts_are_counted_by_their_switches() {
 }
 
 fn scenario(yaml: &str) -> Scenario {
-    let dir = std::env::temp_dir().join(format!("mirage-ssh-mode-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{}.yaml", yaml.len()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.yaml");
     std::fs::write(&path, yaml).expect("write scenario");
-    let loaded = Scenario::load(&path).expect("valid scenario");
-    std::fs::remove_file(&path).ok();
-    loaded
+    Scenario::load(&path).expect("valid scenario")
 }
 
 const PTY_STATUS: &str = r#"version: 1

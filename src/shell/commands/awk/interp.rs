@@ -29,13 +29,19 @@ pub(super) enum Stop {
 
 /// What a statement asks the enclosing construct to do.
 pub(super) enum Flow {
+    /// Go on with the next statement.
     Normal,
+    /// `next`: on to the next record.
     Next,
+    /// `break` out of the loop.
     Break,
+    /// `continue` with the loop's next round.
     Continue,
+    /// `return` from the function, with its value.
     Return(Value),
 }
 
+/// An array: subscripts (sorted, which is the `for (k in a)` order) to values.
 type Array = BTreeMap<String, Value>;
 
 /// A function's local: a scalar or an array (its own, or a global passed by name).
@@ -48,20 +54,30 @@ enum Local {
 
 /// The interpreter's state.
 pub(super) struct Interp<'p> {
+    /// The program (its functions are looked up here).
     pub prog: &'p Program,
+    /// Global scalars, special variables (`FS`, `OFS`, …) included.
     pub vars: HashMap<String, Value>,
+    /// Global arrays.
     pub arrays: HashMap<String, Array>,
     frames: Vec<HashMap<String, Local>>,
     /// `$0`, and its fields once split.
+    /// `$0`.
     pub record: String,
+    /// `$1`… (`NF` is their count).
     pub fields: Vec<String>,
+    /// `NR`.
     pub nr: f64,
+    /// `FNR`.
     pub fnr: f64,
+    /// Standard output so far.
     pub out: String,
     /// Output for `print > file`: (path, append, bytes), written by the command.
     pub files: Vec<(String, bool, String)>,
+    /// The most output allowed.
     pub room: usize,
     steps: u64,
+    /// `rand()`'s source: the session's, so replays agree.
     pub rng: rand::rngs::StdRng,
     regexes: HashMap<String, regex::Regex>,
 }
@@ -483,5 +499,10 @@ fn arith(op: &str, x: f64, y: f64) -> Result<f64, Stop> {
         "%" => x % y,
         _ => x.powf(y),
     };
-    Ok(if r.is_nan() { -f64::NAN } else { r })
+    // A NaN operand propagates as it is; only invalid operations make the default NaN.
+    Ok(if r.is_nan() && !x.is_nan() && !y.is_nan() {
+        -f64::NAN
+    } else {
+        r
+    })
 }

@@ -5,6 +5,7 @@
 /// One token of program text.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Tok {
+    /// A number literal.
     Num(f64),
     /// A string literal, escapes already processed.
     Str(String),
@@ -16,6 +17,7 @@ pub(super) enum Tok {
     Call(String),
     /// An operator or punctuation (`{`, `>=`, `++`, …).
     Op(&'static str),
+    /// A newline: it ends a statement.
     Newline,
 }
 

@@ -137,6 +137,13 @@ fn numbers_like_mawk() {
         run("awk 'BEGIN{print -3 % 2, 2^3^2, -2^2, !0 !1}'"),
         "-1 512 -4 10\n"
     );
+    // Strings convert with strtod: hex, inf and nan too.
+    assert_eq!(
+        run(
+            "awk 'BEGIN { print \"nan\"+0, \"inf\"+0, \"-inf\"+1, \"0x\"+0, \"0x1g\"+0, \" 0X10\"+0, \"nano\"+0 }'"
+        ),
+        "nan inf -inf 0 1 16 nan\n"
+    );
     assert_eq!(
         run("awk 'BEGIN{CONVFMT=\"%.2g\"; y = 3.14159; print (y \"\")}'"),
         "3.1\n"

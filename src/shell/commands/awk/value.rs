@@ -8,7 +8,9 @@ use crate::shell::commands::cformat;
 pub(super) enum Value {
     /// Never assigned: "" as a string, 0 as a number.
     Uninit,
+    /// A number.
     Num(f64),
+    /// A string (literals, concatenations, builtin results).
     Str(String),
     /// Text from input (fields, `split`, `-v`): a number when it looks like one.
     StrNum(String),
@@ -100,9 +102,38 @@ pub(super) fn looks_numeric(s: &str) -> bool {
     !t.is_empty() && number_prefix_len(t) == t.len()
 }
 
-/// The number at the start of `s` (after blanks), as `strtod` reads it; 0 when none.
+/// The number at the start of `s` (after blanks), as glibc's `strtod` reads it (mawk
+/// converts with it): decimal, `0x` hex, `inf`/`infinity` and `nan`; 0 when none.
 pub(super) fn leading_number(s: &str) -> f64 {
     let t = s.trim_start_matches([' ', '\t', '\n']);
+    let (negative, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower: String = body
+        .chars()
+        .take(8)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let special = if lower.starts_with("inf") {
+        Some(f64::INFINITY)
+    } else if lower.starts_with("nan") {
+        Some(f64::NAN)
+    } else if let Some(hex) = lower.strip_prefix("0x") {
+        let digits: String = body[2..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .take(16)
+            .collect();
+        (!digits.is_empty() || hex.is_empty())
+            .then(|| u64::from_str_radix(&digits, 16).map_or(0.0, |v| v as f64))
+    } else {
+        None
+    };
+    if let Some(v) = special {
+        return if negative { -v } else { v };
+    }
     let len = number_prefix_len(t);
     t.get(..len).and_then(|p| p.parse().ok()).unwrap_or(0.0)
 }

@@ -281,6 +281,20 @@ impl Command for Last {
                 _ => {}
             }
         }
+        // The history lives in /var/log/wtmp: removed, `last` cannot open it; emptied, it
+        // has no entries and begins when the file was last changed.
+        const WTMP: &str = "/var/log/wtmp";
+        let Ok(wtmp) = cx.fs.stat(WTMP) else {
+            cx.err(format!(
+                "{prog}: cannot open {WTMP}: No such file or directory\n"
+            ));
+            return 1;
+        };
+        if wtmp.size == 0 {
+            let begins = full_time(wtmp.ctime.to_datetime());
+            cx.out(format!("\nwtmp begins {begins}\n"));
+            return 0;
+        }
         let now = cx.now();
         let (installed, mut entries) = history(cx.host, now);
         if users_logged_in(cx) > 0 {

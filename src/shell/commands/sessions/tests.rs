@@ -149,3 +149,20 @@ fn last_lists_the_history_newest_first() {
             .all(|l| l.starts_with("reboot "))
     );
 }
+
+#[test]
+fn last_needs_its_wtmp() {
+    // util-linux 2.37: a missing file cannot be opened; an emptied one has no entries and
+    // begins at its change time.
+    assert_eq!(
+        run_status("rm -f /var/log/wtmp; last"),
+        (
+            "last: cannot open /var/log/wtmp: No such file or directory\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run_status("cat /dev/null > /var/log/wtmp; last"),
+        ("\nwtmp begins Wed Feb 21 10:03:01 2024\n".into(), 0)
+    );
+}

@@ -240,3 +240,27 @@ fn hostname_addresses_come_from_the_network() {
         "ip-172-31-20-7.ec2.internal\nec2.internal\nip-172-31-20-7\n"
     );
 }
+
+#[test]
+fn id_and_groups_see_new_accounts() {
+    // coreutils reads the account files as they are now (getpwnam/getgrouplist).
+    let out = run("groupadd devs; useradd -G devs bob; \
+         grep '^bob:' /etc/passwd | cut -d: -f3,4; grep '^devs:' /etc/group | cut -d: -f3; \
+         id bob; groups bob; id -Gn bob");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    let (uid, gid) = lines[0].split_once(':').unwrap_or_default();
+    let devs = lines[1];
+    assert_eq!(
+        lines[2],
+        format!("uid={uid}(bob) gid={gid}(bob) groups={gid}(bob),{devs}(devs)"),
+        "{out}"
+    );
+    let mut lines = lines[3..].iter().copied();
+    assert_eq!(lines.next(), Some("bob : bob devs"));
+    assert_eq!(lines.next(), Some("bob devs"));
+    assert_eq!(
+        run("useradd carol; userdel carol; id carol"),
+        "id: \u{2018}carol\u{2019}: no such user\n"
+    );
+}

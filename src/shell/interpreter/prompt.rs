@@ -1,0 +1,171 @@
+//! The prompt: `PS1` decoded as bash does it, its backslash escapes first (`\u`, `\h`, `\w`,
+//! `\$`, `\[`…`\]`, `\e`, octal…) and then parameter expansion (`promptvars`), so Ubuntu's
+//! `${debian_chroot:+($debian_chroot)}\u@\h:\w\$ ` gives `root@host:~# ` and an attacker's
+//! `PS1='x> '` changes it. Command substitutions in `PS1` are not run: the prompt is drawn
+//! outside any command line and must stay cheap and side-effect free.
+
+use crate::host::HostProfile;
+use crate::shell::parser::{self, ParamOp, Part};
+use crate::shell::state::ShellState;
+
+/// The longest prompt drawn; the rest of a huge `PS1` is dropped.
+const MAX_PROMPT: usize = 4096;
+
+/// How deep `${a:-${b:-…}}` words are followed.
+const MAX_DEPTH: usize = 8;
+
+/// Ubuntu's `PS1` from `~/.bashrc` (root's, and users' without a colour terminal).
+pub const DEFAULT_PS1: &str = r"${debian_chroot:+($debian_chroot)}\u@\h:\w\$ ";
+
+/// `PS1` decoded for `state` on `host`.
+pub(super) fn render(ps1: &str, host: &HostProfile, state: &ShellState) -> String {
+    let decoded = decode(ps1, host, state);
+    let text = match parser::heredoc_parts(&decoded) {
+        Ok(parts) => expand(&parts, state, 0),
+        Err(_) => decoded.replace(['\\'], ""),
+    };
+    let mut text = text;
+    if text.len() > MAX_PROMPT {
+        let mut end = MAX_PROMPT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// The backslash escapes, with what they produce quoted against the expansion that follows.
+fn decode(ps1: &str, host: &HostProfile, state: &ShellState) -> String {
+    let mut out = String::with_capacity(ps1.len() + 32);
+    let push_quoted = |out: &mut String, text: &str| {
+        for c in text.chars() {
+            if matches!(c, '$' | '`' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    };
+    let now = state.now();
+    let mut chars = ps1.chars().peekable();
+    while let Some(c) = chars.next() {
+        if out.len() > MAX_PROMPT * 2 {
+            break;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            push_quoted(&mut out, "\\");
+            break;
+        };
+        match e {
+            'u' => push_quoted(&mut out, &state.user),
+            'h' => push_quoted(&mut out, host.short_hostname()),
+            'H' => push_quoted(&mut out, &host.hostname),
+            'w' => push_quoted(&mut out, &working_dir(state, false)),
+            'W' => push_quoted(&mut out, &working_dir(state, true)),
+            '$' => push_quoted(&mut out, if state.is_root() { "#" } else { "$" }),
+            '[' | ']' => {}
+            'e' => out.push('\x1b'),
+            'a' => out.push('\x07'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            '\\' => push_quoted(&mut out, "\\"),
+            's' => out.push_str("bash"),
+            'v' => out.push_str("5.1"),
+            'V' => out.push_str("5.1.16"),
+            'j' => out.push_str(&state.jobs_done.len().to_string()),
+            'l' => push_quoted(&mut out, state.tty.rsplit('/').next().unwrap_or("tty")),
+            '!' => out.push_str(&(state.history_base + state.history.len() + 1).to_string()),
+            '#' => out.push_str(&(state.history.len() + 1).to_string()),
+            'd' => out.push_str(&now.format("%a %b %d").to_string()),
+            't' => out.push_str(&now.format("%H:%M:%S").to_string()),
+            'T' => out.push_str(&now.format("%I:%M:%S").to_string()),
+            '@' => out.push_str(&now.format("%I:%M %p").to_string()),
+            'A' => out.push_str(&now.format("%H:%M").to_string()),
+            '0'..='7' => {
+                let mut value = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                if let Some(ch) = char::from_u32(value & 0xff) {
+                    push_quoted(&mut out, &ch.to_string());
+                }
+            }
+            other => {
+                out.push_str("\\\\");
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// `\w` (the working directory, `$HOME` shown as `~`) or `\W` (its last component).
+fn working_dir(state: &ShellState, base_only: bool) -> String {
+    let pwd = state
+        .var("PWD")
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(&state.cwd);
+    let dir = match state.var("HOME") {
+        // Bash's \w: $HOME (longer than "/") at a component boundary becomes `~`.
+        Some(home) if home.len() > 1 => match pwd.strip_prefix(home) {
+            Some("") => "~".to_owned(),
+            Some(rest) if rest.starts_with('/') => format!("~{rest}"),
+            _ => pwd.to_owned(),
+        },
+        _ => pwd.to_owned(),
+    };
+    if !base_only || dir == "~" || dir == "/" {
+        return dir;
+    }
+    dir.rsplit('/').next().unwrap_or(&dir).to_owned()
+}
+
+/// Parameter expansion of the decoded prompt: variables and the `:-`/`:+` style operators;
+/// anything that would run a command expands to nothing.
+fn expand(parts: &[Part], state: &ShellState, depth: usize) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Lit { text, .. } => out.push_str(text),
+            Part::Tilde(user) => out.push_str(&format!("~{user}")),
+            Part::Param { name, op, .. } => {
+                let value = match name.as_str() {
+                    "?" => Some(state.last_status.to_string()),
+                    _ => state.var(name).map(str::to_owned),
+                };
+                let Some((op, word, _)) = op.as_ref().filter(|_| depth < MAX_DEPTH) else {
+                    out.push_str(&value.unwrap_or_default());
+                    continue;
+                };
+                let unset = |colon: bool| value.as_deref().is_none_or(|v| colon && v.is_empty());
+                match *op {
+                    ParamOp::Default { colon } | ParamOp::Assign { colon } if unset(colon) => {
+                        out.push_str(&expand(word, state, depth + 1));
+                    }
+                    ParamOp::Alternative { colon } => {
+                        if !unset(colon) {
+                            out.push_str(&expand(word, state, depth + 1));
+                        }
+                    }
+                    _ => out.push_str(&value.unwrap_or_default()),
+                }
+            }
+            Part::Length { name, .. } => {
+                let length = state.var(name).map_or(0, |v| v.chars().count());
+                out.push_str(&length.to_string());
+            }
+            Part::BadSubstitution(_) | Part::CommandSub { .. } | Part::Arith { .. } => {}
+        }
+    }
+    out
+}
