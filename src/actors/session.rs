@@ -26,7 +26,10 @@ use std::time::Instant;
 use actix::prelude::*;
 use tokio::sync::mpsc;
 
+mod editor_host;
 mod status;
+
+use editor_host::SessionHost;
 
 pub use status::LastStatus;
 
@@ -648,49 +651,5 @@ impl Handler<Files> for SessionActor {
             home: self.state.home_dir(),
             clock: self.deps.clock.clone(),
         })
-    }
-}
-
-/// What the line editor asks of the session: its prompt, history, terminal width and Tab
-/// completions against its own files.
-struct SessionHost<'a> {
-    shell: &'a Shell,
-    state: &'a ShellState,
-    fs: &'a SharedOverlay,
-    columns: u32,
-}
-
-impl crate::shell::EditorHost for SessionHost<'_> {
-    fn prompt(&self) -> String {
-        self.shell.prompt(self.state)
-    }
-
-    fn history(&self) -> &[String] {
-        &self.state.history
-    }
-
-    fn columns(&self) -> usize {
-        usize::try_from(self.columns).unwrap_or(80).max(1)
-    }
-
-    fn rows(&self) -> usize {
-        // The session keeps only the width; a terminal's usual height.
-        24
-    }
-
-    fn complete(&mut self, word: &str, command: bool) -> Vec<crate::shell::completion::Candidate> {
-        use crate::host::fs::{Cred, Fs};
-        // Completion must never take the session down: a panic gives no candidates.
-        catch_unwind(AssertUnwindSafe(|| {
-            let mut overlay = lock(self.fs);
-            let host = self.shell.host();
-            let now = self.state.now();
-            let cred = Fs::new(&mut overlay, host, Cred::root(), now, "/")
-                .accounts()
-                .cred(&self.state.user);
-            let fs = Fs::new(&mut overlay, host, cred, now, &self.state.cwd);
-            crate::shell::completion::candidates(&fs, self.state, word, command)
-        }))
-        .unwrap_or_default()
     }
 }

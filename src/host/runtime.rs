@@ -1,13 +1,28 @@
 //! Facts at a moment and lookups: uptime, memory use, load, the PID counter, and the account
 //! database, all derived from the stored profile so every command computes them alike.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use chrono::{DateTime, Utc};
 
-use super::accounts::{GroupEntry, PasswdEntry, groups, passwd};
+use super::accounts::{GroupEntry, PasswdEntry, User, groups, passwd};
 use super::hardware::MemSnapshot;
 use super::kthreads::{KernelThread, LoadAvg, kernel_threads, load_at};
 use super::release::{Release, Series};
 use crate::host::HostProfile;
+
+/// The account tables of the last profile a thread asked about.
+struct Tables {
+    series: Series,
+    users: Vec<User>,
+    passwd: Rc<[PasswdEntry]>,
+    groups: Rc<[GroupEntry]>,
+}
+
+thread_local! {
+    static TABLES: RefCell<Option<Tables>> = const { RefCell::new(None) };
+}
 
 /// An account with its groups resolved, as `id` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +86,37 @@ impl HostProfile {
 
     /// Every account, in `/etc/passwd` order.
     pub fn passwd(&self) -> Vec<PasswdEntry> {
-        passwd(self.series(), &self.users)
+        self.tables().0.to_vec()
     }
 
     /// Every group, in `/etc/group` order.
     pub fn groups(&self) -> Vec<GroupEntry> {
-        groups(self.series(), &self.users)
+        self.tables().1.to_vec()
+    }
+
+    /// `/etc/passwd` and `/etc/group` as the profile defines them, built once per thread for
+    /// the last profile asked about (every command looks up the session's account, so
+    /// rebuilding both tables each time was most of a command's cost).
+    fn tables(&self) -> (Rc<[PasswdEntry]>, Rc<[GroupEntry]>) {
+        let series = self.series();
+        TABLES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(t) = cache.as_ref()
+                && t.series == series
+                && t.users == self.users
+            {
+                return (t.passwd.clone(), t.groups.clone());
+            }
+            let built = Tables {
+                series,
+                users: self.users.clone(),
+                passwd: passwd(series, &self.users).into(),
+                groups: groups(series, &self.users).into(),
+            };
+            let pair = (built.passwd.clone(), built.groups.clone());
+            *cache = Some(built);
+            pair
+        })
     }
 
     /// The home directories under `/home`, one per login user.
@@ -86,13 +126,13 @@ impl HostProfile {
 
     /// The account `name` with its groups, if `/etc/passwd` has it.
     pub fn account(&self, name: &str) -> Option<Account> {
-        let entry = self.passwd().into_iter().find(|e| e.name == name)?;
+        let entry = self.tables().0.iter().find(|e| e.name == name)?.clone();
         Some(self.resolve(entry))
     }
 
     /// The account with user id `uid`, if any.
     pub fn account_by_uid(&self, uid: u32) -> Option<Account> {
-        let entry = self.passwd().into_iter().find(|e| e.uid == uid)?;
+        let entry = self.tables().0.iter().find(|e| e.uid == uid)?.clone();
         Some(self.resolve(entry))
     }
 
@@ -115,7 +155,7 @@ impl HostProfile {
     }
 
     fn resolve(&self, entry: PasswdEntry) -> Account {
-        let groups = self.groups();
+        let groups = self.tables().1;
         let group = groups
             .iter()
             .find(|g| g.gid == entry.gid)
