@@ -10,6 +10,7 @@
 
 use crate::host::fs::{Access, Fs, Kind, Meta, Stat};
 use crate::shell::ShellState;
+use crate::shell::interpreter::lookup::{BUILTINS, KEYWORDS};
 
 /// The most candidates one Tab considers; bash has no limit, but a listing of more than
 /// this many is already useless and each costs memory.
@@ -163,77 +164,6 @@ pub fn replacement(candidates: &[Candidate], typed: &str, next: Option<char>) ->
     }
     text
 }
-
-/// Bash's builtins, as `compgen -b` lists them.
-const BUILTINS: &[&str] = &[
-    ".",
-    ":",
-    "[",
-    "alias",
-    "bg",
-    "bind",
-    "break",
-    "builtin",
-    "caller",
-    "cd",
-    "command",
-    "compgen",
-    "complete",
-    "compopt",
-    "continue",
-    "declare",
-    "dirs",
-    "disown",
-    "echo",
-    "enable",
-    "eval",
-    "exec",
-    "exit",
-    "export",
-    "false",
-    "fc",
-    "fg",
-    "getopts",
-    "hash",
-    "help",
-    "history",
-    "jobs",
-    "kill",
-    "let",
-    "local",
-    "logout",
-    "mapfile",
-    "popd",
-    "printf",
-    "pushd",
-    "pwd",
-    "read",
-    "readarray",
-    "readonly",
-    "return",
-    "set",
-    "shift",
-    "shopt",
-    "source",
-    "suspend",
-    "test",
-    "times",
-    "trap",
-    "true",
-    "type",
-    "typeset",
-    "ulimit",
-    "umask",
-    "unalias",
-    "unset",
-    "wait",
-];
-
-/// Bash's reserved words, as `compgen -k` lists them.
-const KEYWORDS: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
-    "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
-];
 
 /// The completions of `word` for the shell `state` on the files `fs` (as the session's
 /// user, from its working directory): sorted, without duplicates, at most

@@ -24,6 +24,7 @@ mod parser;
 mod pattern;
 mod state;
 
+pub use interpreter::lookup::is_bash_word;
 pub use interpreter::{
     LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
 };

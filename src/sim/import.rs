@@ -52,93 +52,6 @@ pub enum Skipped {
     Empty(String),
 }
 
-/// bash 5.1's builtins and keywords: a Cowrie `command.failed` naming one of these is not a
-/// command bash would fail to find.
-const BASH_WORDS: &[&str] = &[
-    ".",
-    ":",
-    "[",
-    "alias",
-    "bg",
-    "bind",
-    "break",
-    "builtin",
-    "caller",
-    "case",
-    "cd",
-    "command",
-    "compgen",
-    "complete",
-    "compopt",
-    "continue",
-    "declare",
-    "dirs",
-    "disown",
-    "do",
-    "done",
-    "echo",
-    "elif",
-    "else",
-    "enable",
-    "esac",
-    "eval",
-    "exec",
-    "exit",
-    "export",
-    "false",
-    "fc",
-    "fg",
-    "fi",
-    "for",
-    "function",
-    "getopts",
-    "hash",
-    "help",
-    "history",
-    "if",
-    "in",
-    "jobs",
-    "kill",
-    "let",
-    "local",
-    "logout",
-    "mapfile",
-    "popd",
-    "printf",
-    "pushd",
-    "pwd",
-    "read",
-    "readarray",
-    "readonly",
-    "return",
-    "select",
-    "set",
-    "shift",
-    "shopt",
-    "source",
-    "suspend",
-    "test",
-    "then",
-    "time",
-    "times",
-    "trap",
-    "true",
-    "type",
-    "typeset",
-    "ulimit",
-    "umask",
-    "unalias",
-    "unset",
-    "until",
-    "wait",
-    "while",
-    "{",
-    "}",
-    "!",
-    "[[",
-    "]]",
-];
-
 /// Converts one session into a scenario; `source` says where the log came from.
 pub fn convert(log: &SessionLog, source: &str) -> Result<Converted, Skipped> {
     let session = &log.session;
@@ -371,7 +284,7 @@ fn unknown_command(input: &str) -> Option<String> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'));
-    let known = BASH_WORDS.contains(&name) || crate::shell::commands::lookup(name).is_some();
+    let known = crate::shell::is_bash_word(name) || crate::shell::commands::lookup(name).is_some();
     // Cowrie logs, and Mirage reports, the whole simple command (`zzminer --threads 4`).
     (plain && !known && !name.starts_with('.')).then(|| input.trim().to_owned())
 }

@@ -143,8 +143,9 @@ fn device_arg<'a>(args: &[&'a str]) -> Option<&'a str> {
     None
 }
 
-/// The gateway's MAC: EC2 and most clouds answer with the NIC's own prefix.
-fn gateway_mac(host: &HostProfile) -> String {
+/// The gateway's MAC: EC2 and most clouds answer with the NIC's own prefix. `ip neigh`,
+/// `arp` and `/proc/net/arp` all show this one.
+pub(crate) fn gateway_mac(host: &HostProfile) -> String {
     let b = crate::host::network::mac_bytes(&host.network.mac);
     format!(
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",

@@ -77,21 +77,6 @@ macro_rules! usr_sbin {
     };
 }
 
-/// The gateway's MAC address, derived from the NIC's exactly as `ip neigh` derives it, so
-/// the two agree.
-fn gateway_mac(host: &HostProfile) -> String {
-    let b = crate::host::network::mac_bytes(&host.network.mac);
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        b[0],
-        b[1] ^ 0x5a,
-        b[2],
-        b[3] ^ 0x11,
-        b[4],
-        b[5] ^ 0x3c
-    )
-}
-
 /// `arp`.
 pub struct Arp;
 
@@ -181,7 +166,7 @@ impl Command for Arp {
                 return 0;
             }
         }
-        let mac = gateway_mac(cx.host);
+        let mac = super::net::gateway_mac(cx.host);
         let text = if bsd {
             let name = if numeric { "?" } else { "_gateway" };
             format!("{name} ({gateway}) at {mac} [ether] on {}\n", net.iface)

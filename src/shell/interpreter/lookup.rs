@@ -8,7 +8,7 @@ use crate::shell::commands::{self, Command};
 
 /// Bash's builtins: found before `$PATH`, even when a program of the same name exists
 /// (`echo`, `pwd`, `true`).
-pub(super) const BUILTINS: &[&str] = &[
+pub(crate) const BUILTINS: &[&str] = &[
     ".",
     ":",
     "[",
@@ -71,6 +71,18 @@ pub(super) const BUILTINS: &[&str] = &[
     "unset",
     "wait",
 ];
+
+/// Bash's reserved words, as `compgen -k` lists them.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
+];
+
+/// Whether `name` is a bash builtin or reserved word: something bash never looks up in
+/// `$PATH`.
+pub fn is_bash_word(name: &str) -> bool {
+    is_builtin(name) || KEYWORDS.contains(&name)
+}
 
 /// Whether `name` is a bash builtin.
 pub(crate) fn is_builtin(name: &str) -> bool {
