@@ -247,27 +247,8 @@ impl OpenSsh {
         cmd.env("SSH_ASKPASS", self.askpass.path().join("askpass.sh"))
             .env("SSH_ASKPASS_REQUIRE", "force")
             .env("DISPLAY", ":0")
-            .args([
-                "-F",
-                "/dev/null",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "PreferredAuthentications=password",
-                "-o",
-                "PubkeyAuthentication=no",
-                "-o",
-                "NumberOfPasswordPrompts=1",
-                "-o",
-                "ConnectTimeout=10",
-                "-o",
-                "LogLevel=ERROR",
-                "-p",
-                &port.to_string(),
-                &format!("{user}@127.0.0.1"),
-            ])
+            .args(OPENSSH_OPTIONS)
+            .args(["-p", &port.to_string(), &format!("{user}@127.0.0.1")])
             .args(extra);
         cmd
     }
@@ -492,24 +473,32 @@ pub struct SshShell {
 
 const STEP: Duration = Duration::from_secs(30);
 
+/// Logs in as root with russh's client and opens an 80x24 `xterm` PTY shell channel.
+pub async fn root_pty_shell(
+    addr: std::net::SocketAddr,
+) -> (client::Handle<AcceptAnyKey>, russh::Channel<client::Msg>) {
+    let config = Arc::new(client::Config::default());
+    let mut handle = client::connect(config, addr, AcceptAnyKey)
+        .await
+        .expect("connect");
+    let auth = handle
+        .authenticate_password("root", PASSWORD)
+        .await
+        .expect("auth");
+    assert!(auth.success(), "login refused");
+    let channel = handle.channel_open_session().await.expect("channel");
+    channel
+        .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+        .await
+        .expect("pty");
+    channel.request_shell(true).await.expect("shell");
+    (handle, channel)
+}
+
 impl SshShell {
     /// Logs in as root and opens a PTY shell; returns once the first prompt is shown.
     pub async fn open(addr: std::net::SocketAddr) -> SshShell {
-        let config = Arc::new(client::Config::default());
-        let mut handle = client::connect(config, addr, AcceptAnyKey)
-            .await
-            .expect("connect");
-        let auth = handle
-            .authenticate_password("root", PASSWORD)
-            .await
-            .expect("auth");
-        assert!(auth.success(), "login refused");
-        let channel = handle.channel_open_session().await.expect("channel");
-        channel
-            .request_pty(true, "xterm", 80, 24, 0, 0, &[])
-            .await
-            .expect("pty");
-        channel.request_shell(true).await.expect("shell");
+        let (handle, channel) = root_pty_shell(addr).await;
         let mut shell = SshShell {
             handle,
             channel,

@@ -1,13 +1,12 @@
 //! Line editing over a real SSH PTY: history with the arrow keys, Tab completion against the
 //! fake filesystem, and how the shell says goodbye (`exit` prints `logout`, `logout` does not).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use russh::client::{self, Msg};
 use russh::{Channel, ChannelMsg};
 
-use crate::common::{AcceptAnyKey, NodeProcess, PASSWORD, SshShell, shown};
+use crate::common::{AcceptAnyKey, NodeProcess, SshShell, root_pty_shell, shown};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -21,21 +20,7 @@ struct Keyboard {
 
 impl Keyboard {
     async fn open(addr: std::net::SocketAddr) -> Keyboard {
-        let config = Arc::new(client::Config::default());
-        let mut handle = client::connect(config, addr, AcceptAnyKey)
-            .await
-            .expect("connect");
-        let auth = handle
-            .authenticate_password("root", PASSWORD)
-            .await
-            .expect("auth");
-        assert!(auth.success(), "login refused");
-        let channel = handle.channel_open_session().await.expect("channel");
-        channel
-            .request_pty(true, "xterm", 80, 24, 0, 0, &[])
-            .await
-            .expect("pty");
-        channel.request_shell(true).await.expect("shell");
+        let (handle, channel) = root_pty_shell(addr).await;
         let mut keyboard = Keyboard {
             channel,
             screen: Vec::new(),
