@@ -19,6 +19,7 @@ use actix_web::{App, HttpServer, web};
 use tokio::sync::watch;
 
 use crate::actors::alert::AlertActor;
+use crate::actors::correlation::CorrelationActor;
 use crate::actors::sample_fetcher::SampleFetcher;
 use crate::actors::session::{Recordings, SessionDeps};
 use crate::actors::session_manager::SessionManager;
@@ -29,6 +30,7 @@ use crate::host::HostProfile;
 use crate::host::fs::{Limits, OverlayStore, StoreConfig};
 use crate::metrics::{HttpTiming, Metrics, observe_http_latency};
 use crate::outputs::jsonlog::JsonLog;
+use crate::outputs::webhook::Dispatcher;
 use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::keys::HostKeys;
 use crate::protocols::ssh::profile::SshProfile;
@@ -76,6 +78,9 @@ pub enum AppError {
     /// A setting is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The honeytokens could not be loaded or made.
+    #[error("honeytokens")]
+    Honeytokens(#[from] crate::honeytokens::HoneytokenError),
     /// The sample fetcher's HTTP client could not be built.
     #[error("sample fetcher: {0}")]
     Samples(String),
@@ -100,6 +105,8 @@ pub struct Node {
     pub manager: Addr<SessionManager>,
     /// The alert actor.
     pub alerts: Addr<AlertActor>,
+    /// The honeytoken-use and attacker-record actor (`None`: honeytokens off).
+    pub correlation: Option<Addr<CorrelationActor>>,
     /// The event store.
     pub store: Arc<dyn EventStore>,
     /// Node metrics.
@@ -108,9 +115,12 @@ pub struct Node {
     ssh_shutdown: watch::Sender<bool>,
     ssh_task: tokio::task::JoinHandle<()>,
     ssh_runtime: tokio::runtime::Runtime,
-    http: ServerHandle,
+    http_shutdown: watch::Sender<bool>,
+    http_task: tokio::task::JoinHandle<()>,
     admin: ServerHandle,
     arbiters: Vec<Arbiter>,
+    /// Runs the webhook delivery tasks; stopped last, so alerts still waiting are dead-lettered.
+    webhook_arbiter: Option<Arbiter>,
 }
 
 impl Node {
@@ -126,6 +136,8 @@ impl Node {
             .map_err(|err| AppError::Config(err.to_string()))?;
         ssh_profile.install(&mut host);
         let host = Arc::new(host);
+        let honeytokens =
+            crate::honeytokens::Honeytokens::load_or_create(&data_dir, &host, &config.honeytokens)?;
         let keys = HostKeys::load_or_generate(&data_dir.join("keys"))?;
         let metrics = Metrics::new();
 
@@ -149,11 +161,40 @@ impl Node {
             let (store, metrics) = (store.clone(), metrics.clone());
             Supervisor::start(move |_| EventSink::new(spool, store, log, metrics))
         };
+        // Alert webhooks: one delivery task per webhook on an arbiter of their own, so a slow
+        // webhook never touches the sessions' threads.
+        let (webhooks, webhook_workers) =
+            Dispatcher::build(&config.alert, &data_dir, &metrics).map_err(|err| {
+                AppError::Config(crate::error_chain(&err))
+            })?;
+        let webhook_arbiter = (!webhook_workers.is_empty()).then(|| {
+            let arbiter = Arbiter::new();
+            for worker in webhook_workers {
+                arbiter.spawn(worker.run());
+            }
+            arbiter
+        });
         let alerts = {
-            let sink = sink.clone().recipient();
-            Supervisor::start(move |_| AlertActor::new(sink))
+            let (sink, alert_config, metrics) =
+                (sink.clone().recipient(), config.alert.clone(), metrics.clone());
+            Supervisor::start(move |_| {
+                AlertActor::with_config(sink, &alert_config, webhooks, metrics)
+            })
         };
         sink.do_send(Subscribe(alerts.clone().recipient()));
+        // Honeytoken use and attacker records: sees every event.
+        let correlation = config.honeytokens.enabled.then(|| {
+            let (tokens, sink, dir) = (
+                honeytokens.clone(),
+                sink.clone().recipient(),
+                data_dir.clone(),
+            );
+            let max_ips = config.honeytokens.link_max_ips;
+            Supervisor::start(move |_| CorrelationActor::new(tokens, sink, &dir, max_ips))
+        });
+        if let Some(correlation) = &correlation {
+            sink.do_send(Subscribe(correlation.clone().recipient()));
+        }
 
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
@@ -181,7 +222,11 @@ impl Node {
             if panic_on_input.is_some() {
                 tracing::warn!("Fault injection is on: sessions panic on matching input.");
             }
-            let shell = Arc::new(Shell::new(host.clone()));
+            let shell = Shell::new(host.clone());
+            // Honeytoken files go into the image before any session shares it.
+            let mut image = crate::host::fs::Image::clone(shell.image());
+            image.plant(honeytokens.files());
+            let shell = Arc::new(Shell::with_image(host.clone(), Arc::new(image)));
             let overlays = OverlayStore::new(
                 shell.image().clone(),
                 host.clone(),
@@ -259,32 +304,53 @@ impl Node {
         readiness.ssh.store(true, Ordering::SeqCst);
         tracing::info!(protocol = "ssh", addr = %ssh_addr, "Listener up.");
 
-        // HTTP decoy.
-        let decoy_timing = HttpTiming {
-            metrics: metrics.clone(),
-            listener: "decoy",
-        };
+        // HTTP decoy: our own HTTP/1.x front (see `protocols::http`), not actix-web.
         let http_listener = bind("http", config.http.listen)?;
         let http_addr = local_addr("http", config.http.listen, &http_listener)?;
-        let http = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(decoy_timing.clone()))
-                .wrap(from_fn(observe_http_latency))
-                .configure(crate::protocols::http::configure)
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(http_listener)
-        .map_err(|source| AppError::Bind {
-            listener: "http",
-            addr: http_addr,
-            source,
-        })?
-        .run();
-        let http_handle = http.handle();
-        actix_rt::spawn(http);
+        let (http_shutdown, http_task) = {
+            let limiter = Arc::new(crate::protocols::http::limits::Limiter::open(
+                crate::protocols::http::limits::LimitConfig {
+                    per_minute: config.http.rate_limit_per_minute,
+                    max_failures: config.http.login_max_failures,
+                    lockout_secs: config.http.login_lockout_secs,
+                },
+                Some(data_dir.join("http").join("limits.json")),
+            ));
+            let site = crate::protocols::http::Site::new(
+                config.http.lure,
+                host.clone(),
+                honeytokens.clone(),
+                limiter,
+            );
+            let decoy = Arc::new(crate::protocols::http::HttpDecoy {
+                site: Arc::new(site),
+                sessions: crate::protocols::http::sessions::HttpSessions::new(
+                    node_id.clone(),
+                    manager.clone(),
+                    sink.clone().recipient(),
+                    metrics.clone(),
+                    Duration::from_secs(config.http.session_idle_secs),
+                ),
+                sink: sink.clone().recipient(),
+                metrics: metrics.clone(),
+                latency: crate::protocols::http::Latency {
+                    min_ms: config.strategy.http_latency_min_ms,
+                    max_ms: config.strategy.http_latency_max_ms,
+                },
+                node: node_id.clone(),
+            });
+            let listener = tokio::net::TcpListener::from_std(http_listener).map_err(|source| {
+                AppError::Bind {
+                    listener: "http",
+                    addr: http_addr,
+                    source,
+                }
+            })?;
+            let (tx, rx) = watch::channel(false);
+            (tx, actix_rt::spawn(crate::protocols::http::serve(listener, decoy, rx)))
+        };
         readiness.http.store(true, Ordering::SeqCst);
-        tracing::info!(protocol = "http", addr = %http_addr, "Listener up.");
+        tracing::info!(protocol = "http", addr = %http_addr, lure = config.http.lure.as_str(), "Listener up.");
 
         // Admin.
         let state = AdminState {
@@ -292,6 +358,7 @@ impl Node {
             readiness: readiness.clone(),
             store: store.clone(),
             token: config.admin.token.clone(),
+            correlation: correlation.clone(),
         };
         let admin_listener = bind("admin", config.admin.listen)?;
         let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
@@ -329,15 +396,18 @@ impl Node {
             sink,
             manager,
             alerts,
+            correlation,
             store,
             metrics,
             readiness,
             ssh_shutdown,
             ssh_task,
             ssh_runtime,
-            http: http_handle,
+            http_shutdown,
+            http_task,
             admin: admin_handle,
             arbiters,
+            webhook_arbiter,
         })
     }
 
@@ -352,7 +422,11 @@ impl Node {
         if let Err(err) = self.ssh_task.await {
             tracing::error!(error = %err, "The SSH listener task failed.");
         }
-        self.http.stop(true).await;
+        // Stops accepting, ends every HTTP session (their closing events) and saves the limits.
+        self.http_shutdown.send_replace(true);
+        if let Err(err) = self.http_task.await {
+            tracing::error!(error = %err, "The HTTP listener task failed.");
+        }
         let pending = self
             .sink
             .send(Flush {
@@ -360,10 +434,26 @@ impl Node {
             })
             .await
             .unwrap_or(u64::MAX);
+        // The attacker records as of the last event.
+        if let Some(correlation) = &self.correlation
+            && let Err(err) = correlation
+                .send(crate::actors::correlation::SaveRecords)
+                .await
+        {
+            tracing::warn!(error = %err, "Cannot save the attacker records.");
+        }
         self.readiness.admin.store(false, Ordering::SeqCst);
         self.admin.stop(true).await;
         for arbiter in &self.arbiters {
             arbiter.stop();
+        }
+        // Alerts queued or in flight go to the dead-letter file as their tasks are dropped;
+        // wait for that (it is a few file appends) so none is lost at exit.
+        if let Some(arbiter) = self.webhook_arbiter {
+            arbiter.stop();
+            if arbiter.join().is_err() {
+                tracing::error!("The webhook delivery thread failed.");
+            }
         }
         self.ssh_runtime.shutdown_background();
         if pending > 0 {

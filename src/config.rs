@@ -18,6 +18,17 @@ mod sections;
 
 pub use sections::*;
 
+mod http;
+pub use http::*;
+mod strategy;
+pub use strategy::*;
+// Honeytokens and attacker records (`[honeytokens]`).
+mod honeytokens;
+pub use honeytokens::*;
+// Alert rules and webhooks (`[alert]`).
+mod alert;
+pub use alert::*;
+
 use crate::protocols::ssh::auth::UserDb;
 use crate::protocols::ssh::profile::{AUTO, SshProfile, UnknownProfile};
 
@@ -47,6 +58,12 @@ pub struct Config {
     pub samples: SamplesConfig,
     /// Fault injection, for testing supervision. Off unless set.
     pub fault: FaultConfig,
+    /// Alert rules and the webhooks alerts are sent to.
+    pub alert: AlertConfig,
+    /// Deception settings: latency of the HTTP decoy.
+    pub strategy: StrategyConfig,
+    /// Honeytokens planted in the fake filesystem and the HTTP lures; attacker records.
+    pub honeytokens: HoneytokensConfig,
 }
 
 impl Default for Config {
@@ -63,6 +80,9 @@ impl Default for Config {
             recording: RecordingConfig::default(),
             samples: SamplesConfig::default(),
             fault: FaultConfig::default(),
+            alert: AlertConfig::default(),
+            strategy: StrategyConfig::default(),
+            honeytokens: HoneytokensConfig::default(),
         }
     }
 }
@@ -112,6 +132,11 @@ pub const SETTINGS: &[Setting] = &[
     setting("auth.userdb", SettingKind::List),
     setting("auth.accept_after", SettingKind::Integer),
     setting("http.listen", SettingKind::Text),
+    setting("http.lure", SettingKind::Text),
+    setting("http.session_idle_secs", SettingKind::Integer),
+    setting("http.rate_limit_per_minute", SettingKind::Integer),
+    setting("http.login_max_failures", SettingKind::Integer),
+    setting("http.login_lockout_secs", SettingKind::Integer),
     setting("admin.listen", SettingKind::Text),
     setting("admin.token", SettingKind::Text),
     setting("database.url", SettingKind::Text),
@@ -131,7 +156,30 @@ pub const SETTINGS: &[Setting] = &[
     setting("samples.timeout_secs", SettingKind::Integer),
     setting("samples.allow_networks", SettingKind::List),
     setting("fault.panic_on_input", SettingKind::Text),
+    setting("alert.webhook_url", SettingKind::Text),
+    setting("alert.webhook_min_severity", SettingKind::Text),
+    setting("alert.dedup_secs", SettingKind::Integer),
+    setting("alert.rate_limit_per_minute", SettingKind::Integer),
+    setting("alert.max_retries", SettingKind::Integer),
+    setting("alert.retry_base_ms", SettingKind::Integer),
+    setting("alert.retry_max_ms", SettingKind::Integer),
+    setting("alert.timeout_ms", SettingKind::Integer),
+    setting("alert.queue_size", SettingKind::Integer),
+    setting("alert.dead_letter", SettingKind::Text),
+    setting("alert.rules.token_use", SettingKind::Text),
+    setting("alert.rules.login_success", SettingKind::Text),
+    setting("alert.rules.download", SettingKind::Text),
+    setting("alert.rules.session_crash", SettingKind::Text),
+    setting("strategy.http_latency_min_ms", SettingKind::Integer),
+    setting("strategy.http_latency_max_ms", SettingKind::Integer),
+    setting("honeytokens.enabled", SettingKind::Bool),
+    setting("honeytokens.beacon_host", SettingKind::Text),
+    setting("honeytokens.link_max_ips", SettingKind::Integer),
 ];
+
+/// Keys that only a config file can set: arrays of tables have no environment form.
+/// The settings test accepts these as the documented exception to [`SETTINGS`].
+pub const FILE_ONLY_KEYS: &[&str] = &["alert.webhooks"];
 
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
@@ -296,6 +344,19 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.strategy.http_latency_min_ms > self.strategy.http_latency_max_ms {
+            return Err(ConfigError::Invalid {
+                key: "strategy.http_latency_min_ms",
+                message: "must not exceed strategy.http_latency_max_ms".into(),
+            });
+        }
+        if self.http.session_idle_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "http.session_idle_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        self.alert.validate()?;
         if self.log.max_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 key: "log.max_bytes",

@@ -7,6 +7,7 @@
 //! Cowrie does where Cowrie has an equivalent, so existing pipelines ingest the log unchanged;
 //! Mirage-only kinds use `mirage.*` names.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
@@ -207,6 +208,9 @@ pub enum EventKind {
         rule: String,
         /// Human-readable description.
         message: String,
+        /// What the rule saw, by name (e.g. `token`, `accessed_by`, `used_by` for token use).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        details: BTreeMap<String, String>,
     },
     /// The session's terminal recording was closed.
     LogClosed {
@@ -262,6 +266,32 @@ pub enum EventKind {
         /// The port the client asked to bind.
         port: u32,
     },
+    /// One request to the HTTP decoy and how it was answered.
+    HttpRequest(HttpRequestInfo),
+    /// A planted honeytoken was read: a file holding it was read in the shell, or an HTTP
+    /// lure holding it was served.
+    HoneytokenAccessed {
+        /// Which token, and where it was planted.
+        #[serde(flatten)]
+        token: HoneytokenRef,
+        /// How it was read, for operators (`cat /root/.aws/credentials`, `GET /.env`).
+        how: String,
+    },
+    /// A planted honeytoken was used: a login with a planted credential (accepted or not, on
+    /// any protocol), a planted key presented, a beacon URL requested.
+    HoneytokenUsed {
+        /// Which token, and where it was planted.
+        #[serde(flatten)]
+        token: HoneytokenRef,
+        /// How it was used, for operators (`ssh password login as deploy`).
+        how: String,
+        /// The session that read the token before, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        accessed_by: Option<SessionId>,
+        /// That session's source address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        accessed_from: Option<IpAddr>,
+    },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
@@ -288,6 +318,46 @@ pub struct ClientKex {
     pub comp_cs: Vec<String>,
     /// Languages, client to server.
     pub lang_cs: Vec<String>,
+}
+
+/// One HTTP request as the decoy received it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequestInfo {
+    /// The method as sent (`GET`, `POST`, or anything a scanner makes up).
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string without `?` (empty if none).
+    pub query: String,
+    /// `HTTP/1.0` or `HTTP/1.1`.
+    pub version: String,
+    /// The headers in the order sent (bounded; values decoded lossily).
+    pub headers: Vec<(String, String)>,
+    /// The `User-Agent` header (empty if none).
+    pub user_agent: String,
+    /// The body's length in bytes.
+    pub body_len: u64,
+    /// SHA-256 of the body, hex (of the empty string if none).
+    pub body_sha256: String,
+    /// The body's first bytes, decoded lossily (bounded).
+    pub body_sample: String,
+    /// The status the decoy answered.
+    pub status: u16,
+    /// The lure that answered (`wordpress`, `phpmyadmin`, …).
+    pub lure: String,
+}
+
+/// A planted honeytoken, as events name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoneytokenRef {
+    /// The token's stable id (unique per node and placement).
+    pub token: String,
+    /// What it is: `aws_key`, `ssh_credential`, `ssh_private_key`, `openai_key`,
+    /// `github_token`, `db_password`, `beacon_url`.
+    pub kind: String,
+    /// Where it was planted: a fake-filesystem path (`/root/.aws/credentials`) or an HTTP
+    /// lure (`http:/.env`).
+    pub placement: String,
 }
 
 /// How urgent an alert is.
@@ -325,6 +395,9 @@ impl EventKind {
             EventKind::DirectTcpipRequest { .. } => "cowrie.direct-tcpip.request",
             EventKind::DirectTcpipData { .. } => "cowrie.direct-tcpip.data",
             EventKind::TcpipForward { .. } => "mirage.tcpip-forward.request",
+            EventKind::HttpRequest(_) => "mirage.http.request",
+            EventKind::HoneytokenAccessed { .. } => "mirage.honeytoken.accessed",
+            EventKind::HoneytokenUsed { .. } => "mirage.honeytoken.used",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

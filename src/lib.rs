@@ -13,6 +13,9 @@
 //! [`store::EventStore`] (embedded SQLite or PostgreSQL) exactly once, and writes the
 //! Cowrie-compatible JSON log ([`outputs::jsonlog`]). The [`actors::alert::AlertActor`] turns
 //! notable events into `mirage.alert` events.
+//! [`honeytokens`] plants bait secrets in the fake filesystem and the HTTP lures; the
+//! [`actors::correlation::CorrelationActor`] sees every event, turns the use of a planted
+//! secret into `mirage.honeytoken.used`, and links sessions into attacker records.
 //!
 //! [`sim`] replays recorded attacks (`scenarios/*.yaml`) through the same session manager and
 //! session actors in virtual time ([`sim::clock::Clock`]), and checks what the node answered.
@@ -25,6 +28,7 @@ pub mod admin;
 pub mod app;
 pub mod config;
 pub mod events;
+pub mod honeytokens;
 pub mod host;
 pub mod metrics;
 pub mod outputs;

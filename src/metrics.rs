@@ -36,6 +36,20 @@ pub struct Metrics {
     pub command_seconds: HistogramVec,
     /// Time to answer one HTTP request, by listener (`decoy`, `admin`).
     pub http_request_seconds: HistogramVec,
+    /// Alerts raised, by rule and severity.
+    pub alerts_raised_total: IntCounterVec,
+    /// Alerts not raised because the same rule and key raised one within the dedup window.
+    pub alerts_deduplicated_total: IntCounterVec,
+    /// Alerts a webhook accepted (2xx), by sink (`json0`, `slack1`, …; never the URL).
+    pub webhook_sent_total: IntCounterVec,
+    /// Alerts not sent because the sink's rate limit was reached (dead-lettered), by sink.
+    pub webhook_rate_limited_total: IntCounterVec,
+    /// Alerts given up on after their retries (dead-lettered), by sink.
+    pub webhook_failed_total: IntCounterVec,
+    /// Delivery retries, by sink.
+    pub webhook_retries_total: IntCounterVec,
+    /// Alerts dropped because the sink's queue was full, by sink.
+    pub webhook_dropped_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -121,6 +135,53 @@ impl Metrics {
                 &["listener"],
             )
             .expect("valid metric"),
+            alerts_raised_total: IntCounterVec::new(
+                Opts::new("mirage_alerts_raised_total", "Alerts raised."),
+                &["rule", "severity"],
+            )
+            .expect("valid metric"),
+            alerts_deduplicated_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_alerts_deduplicated_total",
+                    "Alerts not raised: the same rule and key raised one within the dedup window.",
+                ),
+                &["rule"],
+            )
+            .expect("valid metric"),
+            webhook_sent_total: IntCounterVec::new(
+                Opts::new("mirage_webhook_sent_total", "Alerts a webhook accepted."),
+                &["sink"],
+            )
+            .expect("valid metric"),
+            webhook_rate_limited_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_webhook_rate_limited_total",
+                    "Alerts over a webhook's rate limit (dead-lettered).",
+                ),
+                &["sink"],
+            )
+            .expect("valid metric"),
+            webhook_failed_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_webhook_failed_total",
+                    "Alerts a webhook never took after their retries (dead-lettered).",
+                ),
+                &["sink"],
+            )
+            .expect("valid metric"),
+            webhook_retries_total: IntCounterVec::new(
+                Opts::new("mirage_webhook_retries_total", "Webhook delivery retries."),
+                &["sink"],
+            )
+            .expect("valid metric"),
+            webhook_dropped_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_webhook_dropped_total",
+                    "Alerts dropped because a webhook's queue was full.",
+                ),
+                &["sink"],
+            )
+            .expect("valid metric"),
             registry,
         };
         // Invariant: every name above is distinct, so registration cannot collide.
@@ -161,6 +222,19 @@ impl Metrics {
         registry
             .register(Box::new(metrics.http_request_seconds.clone()))
             .expect("unique metric");
+        for alert_metric in [
+            &metrics.alerts_raised_total,
+            &metrics.alerts_deduplicated_total,
+            &metrics.webhook_sent_total,
+            &metrics.webhook_rate_limited_total,
+            &metrics.webhook_failed_total,
+            &metrics.webhook_retries_total,
+            &metrics.webhook_dropped_total,
+        ] {
+            registry
+                .register(Box::new(alert_metric.clone()))
+                .expect("unique metric");
+        }
         // Label sets that should show as 0 before anything happens.
         for protocol in ["ssh", "http"] {
             metrics.sessions_active.with_label_values(&[protocol]);

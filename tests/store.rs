@@ -396,6 +396,7 @@ fn every_kind() -> Vec<EventKind> {
             severity: Severity::Critical,
             rule: "session_crash".into(),
             message: "session restarted".into(),
+            details: [("token".to_owned(), "aws-root-credentials".to_owned())].into(),
         },
         EventKind::LogClosed {
             ttylog: "tty/0123456789ab.cast".into(),

@@ -74,16 +74,15 @@ async fn a_panicking_session_restarts_from_its_checkpoint_and_fifty_others_see_n
         metrics.contains("mirage_events_dropped_total 0"),
         "{metrics}"
     );
-    let events = node.wait_for_log("an alert", |e| e["eventid"] == "mirage.alert");
+    let crash_alert =
+        |e: &serde_json::Value| e["eventid"] == "mirage.alert" && e["rule"] == "session_crash";
+    let events = node.wait_for_log("a crash alert", crash_alert);
     let restarted: Vec<_> = events
         .iter()
         .filter(|e| e["eventid"] == "mirage.session.restarted")
         .collect();
     assert_eq!(restarted.len(), 1, "{restarted:?}");
-    let alert = events
-        .iter()
-        .find(|e| e["eventid"] == "mirage.alert")
-        .unwrap();
+    let alert = events.iter().find(|e| crash_alert(e)).unwrap();
     assert_eq!(alert["session"], restarted[0]["session"]);
     assert_eq!(alert["rule"], "session_crash");
 }

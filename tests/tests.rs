@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per topic.
 
+// Alerts to webhooks over a real SSH login: 200, 500, a hang, refused; Slack and Discord bodies.
+mod alerts;
 // The command line: config check/show, migrate, bad configuration.
 mod cli;
 // Shared helpers: start a node, SSH clients, HTTP requests.
@@ -8,8 +10,12 @@ mod common;
 mod deploy;
 // The fake filesystem over SSH: files persist across reconnects, generated files agree.
 mod files;
+// Honeytokens: read in one SSH session, used from another address; alert, records, restart.
+mod honeytokens;
 // Readline over a PTY: history keys, Tab completion, `exit` versus `logout`.
 mod line_editing;
+// The HTTP decoy with a raw TCP client: each lure, probes, malformed requests, limits.
+mod http_decoy;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.

@@ -1,37 +1,64 @@
-//! [`AlertActor`]: watches the event stream and raises `mirage.alert` events.
+//! [`AlertActor`]: watches the event stream, raises `mirage.alert` events and hands them to
+//! the webhooks.
 //!
-//! It subscribes to the event sink and sees every event. Today it knows one rule: a session
-//! whose actor crashed (`mirage.session.restarted`) is a warning, because it means attacker input
-//! reached a bug. Webhook delivery (dedup, backoff) builds on this actor.
+//! It subscribes to the event sink and sees every event. The [`rules`] (configured in
+//! `[alert.rules]`) decide which events call for an alert and how severe it is: a honeytoken
+//! used, a login accepted, a file captured, a session crashed. [`dedup`] keeps one alert per
+//! rule and key per window. A raised alert goes back to the sink as a `mirage.alert` event and
+//! to the webhook [`Dispatcher`] with a non-blocking `try_send`: the actor never waits on a
+//! webhook, so a slow or dead one never slows a session.
+
+use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::events::{Event, EventKind, Severity};
+use crate::config::{AlertConfig, AlertRules};
+use crate::events::{Event, EventKind};
+use crate::metrics::Metrics;
+use crate::outputs::webhook::{AlertPayload, Dispatcher};
 
-/// Raises alerts from events and sends them back to the sink.
+pub mod dedup;
+pub mod rules;
+
+use dedup::Dedup;
+
+/// Raises alerts from events and sends them to the sink and the webhooks.
 pub struct AlertActor {
     sink: Recipient<Event>,
+    rules: AlertRules,
+    dedup: Dedup,
+    webhooks: Dispatcher,
+    metrics: Metrics,
     raised: u64,
 }
 
 impl AlertActor {
-    /// An alert actor that reports to `sink`.
+    /// An alert actor with the default rules that reports to `sink` only (no webhooks); what
+    /// replays use.
     pub fn new(sink: Recipient<Event>) -> AlertActor {
-        AlertActor { sink, raised: 0 }
+        AlertActor::with_config(
+            sink,
+            &AlertConfig::default(),
+            Dispatcher::default(),
+            Metrics::new(),
+        )
     }
 
-    /// The alert an event calls for, if any.
-    fn rule(event: &Event) -> Option<(Severity, &'static str, String)> {
-        match &event.kind {
-            EventKind::SessionRestarted { reason } => Some((
-                Severity::Warning,
-                "session_crash",
-                format!(
-                    "session {} crashed and was restarted: {reason}",
-                    event.session
-                ),
-            )),
-            _ => None,
+    /// An alert actor with `config`'s rules and dedup window, reporting to `sink` and
+    /// `webhooks`, counting in `metrics`.
+    pub fn with_config(
+        sink: Recipient<Event>,
+        config: &AlertConfig,
+        webhooks: Dispatcher,
+        metrics: Metrics,
+    ) -> AlertActor {
+        AlertActor {
+            sink,
+            rules: config.rules.clone(),
+            dedup: Dedup::new(Duration::from_secs(config.dedup_secs)),
+            webhooks,
+            metrics,
+            raised: 0,
         }
     }
 }
@@ -59,19 +86,41 @@ impl Handler<Event> for AlertActor {
     type Result = ();
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        if let Some((severity, rule, message)) = AlertActor::rule(&event) {
-            self.raised += 1;
-            tracing::warn!(session = %event.session, rule, "Alert raised.");
-            let mut alert = event.clone();
-            alert.id = uuid::Uuid::now_v7();
-            // Raised when the event happened (on a replay's virtual clock too).
-            alert.kind = EventKind::Alert {
-                severity,
-                rule: rule.to_owned(),
-                message,
-            };
-            self.sink.do_send(alert);
+        let Some(candidate) = rules::evaluate(&self.rules, &event) else {
+            return;
+        };
+        if !self
+            .dedup
+            .admit(candidate.rule, &candidate.key, event.timestamp)
+        {
+            self.metrics
+                .alerts_deduplicated_total
+                .with_label_values(&[candidate.rule])
+                .inc();
+            tracing::debug!(session = %event.session, rule = candidate.rule, "Alert deduplicated.");
+            return;
         }
+        self.raised += 1;
+        let severity = crate::outputs::webhook::format::severity_name(candidate.severity);
+        self.metrics
+            .alerts_raised_total
+            .with_label_values(&[candidate.rule, severity])
+            .inc();
+        tracing::warn!(session = %event.session, rule = candidate.rule, severity, "Alert raised.");
+        let mut alert = event;
+        alert.id = uuid::Uuid::now_v7();
+        // Raised when the event happened (on a replay's virtual clock too).
+        alert.kind = EventKind::Alert {
+            severity: candidate.severity,
+            rule: candidate.rule.to_owned(),
+            message: candidate.message,
+            details: candidate.details,
+        };
+        if let Some(payload) = AlertPayload::from_event(&alert) {
+            // Never waits: a full webhook queue drops and counts (see Dispatcher::submit).
+            self.webhooks.submit(payload);
+        }
+        self.sink.do_send(alert);
     }
 }
 
@@ -82,3 +131,6 @@ impl Handler<AlertCount> for AlertActor {
         self.raised
     }
 }
+
+#[cfg(test)]
+mod tests;

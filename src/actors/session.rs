@@ -27,10 +27,12 @@ use actix::prelude::*;
 use tokio::sync::mpsc;
 
 mod editor_host;
+mod http;
 mod input;
 mod status;
 
 use editor_host::SessionHost;
+pub use http::HttpExchange;
 pub use input::{EndOfInput, Input};
 
 pub use status::LastStatus;
@@ -259,7 +261,21 @@ impl SessionActor {
             scratch = self.state.exec_login();
             &mut scratch
         };
-        match Self::run_guarded(&self.deps, &self.fs, terminal, state, line) {
+        // Planted honeytoken files the line reads become `mirage.honeytoken.accessed`.
+        let planted = self.deps.shell.image().planted().clone();
+        let (result, tokens_read) = crate::honeytokens::watch_reads(&planted, || {
+            Self::run_guarded(&self.deps, &self.fs, terminal, state, line)
+        });
+        for token in tokens_read {
+            // Not `self.emit`: `state` may still borrow `self.state`.
+            let mut event = self.origin.event(EventKind::HoneytokenAccessed {
+                token,
+                how: line.to_owned(),
+            });
+            event.timestamp = self.deps.clock.now();
+            self.deps.sink.do_send(event);
+        }
+        match result {
             Ok(mut outcome) => {
                 // `bash -c 'for i in 1; do'`: the command ends inside a construct.
                 if !interactive

@@ -10,6 +10,8 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+mod attackers;
+
 use crate::metrics::Metrics;
 use crate::store::EventStore;
 
@@ -44,6 +46,8 @@ pub struct AdminState {
     pub store: Arc<dyn EventStore>,
     /// Bearer token; empty means none.
     pub token: String,
+    /// Attacker records (`None`: honeytokens and records off).
+    pub correlation: Option<actix::Addr<crate::actors::correlation::CorrelationActor>>,
 }
 
 /// Registers the admin routes (used by the server and by tests).
@@ -51,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics));
+    attackers::configure(cfg);
 }
 
 /// Liveness: the process serves requests.
@@ -107,7 +112,7 @@ async fn metrics(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse
 }
 
 /// Whether the request carries the admin token (always true when no token is set).
-fn authorized(req: &HttpRequest, token: &str) -> bool {
+pub(crate) fn authorized(req: &HttpRequest, token: &str) -> bool {
     if token.is_empty() {
         return true;
     }

@@ -86,22 +86,6 @@ impl Default for AuthConfig {
     }
 }
 
-/// HTTP decoy settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HttpConfig {
-    /// Socket to listen on. Map the public port 80 to it.
-    pub listen: SocketAddr,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
-        }
-    }
-}
-
 /// Admin listener settings: UI, API, `/healthz`, `/readyz`, `/metrics`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -2,3 +2,5 @@
 
 pub mod asciicast;
 pub mod jsonlog;
+// Alert webhooks: JSON, Slack, Discord; queue, rate limit, retries, dead letter.
+pub mod webhook;

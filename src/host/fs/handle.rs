@@ -291,7 +291,11 @@ impl<'a> Fs<'a> {
     /// What reading `node` (at canonical `path`) gives, up to `limit` bytes.
     pub fn contents(&self, path: &str, node: &Node, limit: usize) -> Vec<u8> {
         let mut bytes = match &node.kind {
-            Kind::File(Data::Bytes(bytes)) => bytes[..bytes.len().min(limit)].to_vec(),
+            Kind::File(Data::Bytes(bytes)) => {
+                // A planted honeytoken file is noticed here (a thread-local check, cheap).
+                crate::honeytokens::note_read(bytes);
+                bytes[..bytes.len().min(limit)].to_vec()
+            }
             Kind::File(Data::Static(bytes)) => bytes[..bytes.len().min(limit)].to_vec(),
             Kind::File(Data::Binary { program, size }) => super::elf::binary(program, *size, limit),
             Kind::File(Data::Zeros(size)) => {

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::honeytokens::Planted;
+
 use super::accounts::Accounts;
 use super::node::{Data, Device, Dir, Kind, Meta, Node, Timestamp};
 use super::path::{components, split_last};
@@ -20,6 +22,28 @@ pub struct Image {
     root: Arc<Node>,
     next_ino: u64,
     accounts: Accounts,
+    /// Files planted after the build whose reads are watched (honeytokens), by the address
+    /// of their contents.
+    planted: Arc<Planted>,
+}
+
+/// A file added to a built image whose reads are watched: a honeytoken file.
+#[derive(Debug, Clone)]
+pub struct PlantedFile {
+    /// Absolute path; missing parent directories are made `0755 root`.
+    pub path: String,
+    /// The file's contents.
+    pub contents: Vec<u8>,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owning user, by name (root if the image has no such user).
+    pub user: String,
+    /// Owning group, by name (root if the image has no such group).
+    pub group: String,
+    /// Modification time.
+    pub mtime: DateTime<Utc>,
+    /// The tokens the file holds (none for a companion file such as a public key).
+    pub tokens: Vec<crate::events::HoneytokenRef>,
 }
 
 impl Image {
@@ -40,7 +64,46 @@ impl Image {
             root: Arc::new(b.root),
             next_ino: b.next_ino,
             accounts,
+            planted: Arc::default(),
         }
+    }
+
+    /// Adds `files` to the image (before it is shared: a shared tree is copied). Reading a
+    /// file that holds tokens, or a copy `cp` made of it, is then noticed by
+    /// [`crate::honeytokens::watch_reads`].
+    pub fn plant(&mut self, files: Vec<PlantedFile>) {
+        let placeholder = Arc::new(Node {
+            meta: self.root.meta,
+            kind: Kind::Dir(Dir::new()),
+            owned: false,
+        });
+        let root = Arc::unwrap_or_clone(std::mem::replace(&mut self.root, placeholder));
+        let mut b = Builder {
+            root,
+            next_ino: self.next_ino,
+            accounts: self.accounts.clone(),
+            fallback: FALLBACK_IDS,
+        };
+        let mut planted = Planted::clone(&self.planted);
+        for file in files {
+            let bytes = Arc::new(file.contents);
+            if !file.tokens.is_empty() {
+                planted.insert(crate::honeytokens::buffer_key(&bytes), file.tokens);
+            }
+            let time = Timestamp::from_datetime(file.mtime);
+            let mut node = b.node(Kind::File(Data::Bytes(bytes)), file.mode, ROOT, time);
+            node.meta.uid = self.accounts.user(&file.user).map_or(0, |u| u.uid);
+            node.meta.gid = self.accounts.group(&file.group).map_or(0, |g| g.gid);
+            b.put(&file.path, node);
+        }
+        self.root = Arc::new(b.root);
+        self.next_ino = b.next_ino;
+        self.planted = Arc::new(planted);
+    }
+
+    /// The planted files' tokens, by the address of their contents.
+    pub fn planted(&self) -> &Arc<Planted> {
+        &self.planted
     }
 
     /// The root directory.

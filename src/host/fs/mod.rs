@@ -40,7 +40,7 @@ pub use accounts::{Access, Accounts, Cred, Group, User};
 pub use elf::build_id as elf_build_id;
 pub use error::{FsError, FsResult};
 pub use handle::{Canon, DirEntry, Fs, MAX_SYMLINKS, READ_LIMIT};
-pub use image::Image;
+pub use image::{Image, PlantedFile};
 pub use node::{Data, Device, Dir, FileType, Kind, Meta, Node, Stat, Timestamp};
 pub use ops::{UMASK, UmaskGuard, Written, scoped_umask, umask};
 pub use overlay::{Limits, Overlay, Usage};

@@ -115,10 +115,67 @@ pub fn cowrie_json(event: &Event) -> Value {
             severity,
             rule,
             message,
+            details,
         } => {
             field("severity", json!(severity));
             field("rule", json!(rule));
+            if !details.is_empty() {
+                field("details", json!(details));
+            }
             message.clone()
+        }
+        EventKind::HttpRequest(request) => {
+            field("method", json!(request.method));
+            field("path", json!(request.path));
+            field("query", json!(request.query));
+            field("version", json!(request.version));
+            field("headers", json!(request.headers));
+            field("user_agent", json!(request.user_agent));
+            field("body_len", json!(request.body_len));
+            field("body_sha256", json!(request.body_sha256));
+            field("body_sample", json!(request.body_sample));
+            field("status", json!(request.status));
+            field("lure", json!(request.lure));
+            let query = if request.query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", request.query)
+            };
+            format!(
+                "HTTP {} {}{query} answered {}",
+                request.method, request.path, request.status
+            )
+        }
+        EventKind::HoneytokenAccessed { token, how } => {
+            field("token", json!(token.token));
+            field("kind", json!(token.kind));
+            field("placement", json!(token.placement));
+            field("how", json!(how));
+            format!(
+                "Honeytoken {} ({}) at {} read: {how}",
+                token.token, token.kind, token.placement
+            )
+        }
+        EventKind::HoneytokenUsed {
+            token,
+            how,
+            accessed_by,
+            accessed_from,
+        } => {
+            field("token", json!(token.token));
+            field("kind", json!(token.kind));
+            field("placement", json!(token.placement));
+            field("how", json!(how));
+            if let Some(session) = accessed_by {
+                field("accessed_by", json!(session.0));
+            }
+            if let Some(ip) = accessed_from {
+                field("accessed_from", json!(canonical(*ip).to_string()));
+            }
+            format!(
+                "Honeytoken {} ({}) planted at {} used: {how}",
+                token.token, token.kind, token.placement
+            )
         }
         EventKind::LogClosed {
             ttylog,

@@ -233,6 +233,7 @@ fn mirage_only_kinds() {
         severity: Severity::Critical,
         rule: "session_crash".into(),
         message: "session 0123456789ab crashed".into(),
+        details: Default::default(),
     });
     assert_eq!(v["eventid"], "mirage.alert");
     assert_eq!(v["severity"], "critical");
@@ -304,7 +305,8 @@ fn kind() -> impl Strategy<Value = EventKind> {
         (text(), text()).prop_map(|(rule, message)| EventKind::Alert {
             severity: Severity::Warning,
             rule,
-            message
+            message,
+            details: Default::default(),
         }),
         (text(), any::<u64>(), text(), any::<u64>()).prop_map(
             |(ttylog, size, shasum, duration_ms)| EventKind::LogClosed {
@@ -342,6 +344,43 @@ fn kind() -> impl Strategy<Value = EventKind> {
         (text(), any::<u32>())
             .prop_map(|(address, port)| EventKind::TcpipForward { address, port }),
         any::<u64>().prop_map(|duration_ms| EventKind::SessionClosed { duration_ms }),
+        (text(), text(), text(), text(), any::<u16>()).prop_map(
+            |(method, path, user_agent, body_sample, status)| {
+                EventKind::HttpRequest(crate::events::HttpRequestInfo {
+                    method,
+                    path,
+                    query: String::new(),
+                    version: "HTTP/1.1".into(),
+                    headers: vec![("User-Agent".into(), user_agent.clone())],
+                    user_agent,
+                    body_len: body_sample.len() as u64,
+                    body_sha256: "0".repeat(64),
+                    body_sample,
+                    status,
+                    lure: "wordpress".into(),
+                })
+            }
+        ),
+        (text(), text(), text()).prop_map(|(token, placement, how)| {
+            EventKind::HoneytokenAccessed {
+                token: crate::events::HoneytokenRef {
+                    token,
+                    kind: "aws_key".into(),
+                    placement,
+                },
+                how,
+            }
+        }),
+        (text(), text()).prop_map(|(token, how)| EventKind::HoneytokenUsed {
+            token: crate::events::HoneytokenRef {
+                token,
+                kind: "ssh_credential".into(),
+                placement: "/root/.bash_history".into(),
+            },
+            how,
+            accessed_by: Some(crate::events::SessionId("0123456789ab".into())),
+            accessed_from: Some("203.0.113.9".parse().unwrap()),
+        }),
     ]
 }
 
@@ -466,6 +505,25 @@ proptest! {
             }
             EventKind::SessionClosed { duration_ms } => {
                 prop_assert_eq!(&v["duration_ms"], &json!(duration_ms));
+            }
+            EventKind::HttpRequest(request) => {
+                prop_assert_eq!(&s("method"), &request.method);
+                prop_assert_eq!(&s("path"), &request.path);
+                prop_assert_eq!(&s("user_agent"), &request.user_agent);
+                prop_assert_eq!(&s("body_sample"), &request.body_sample);
+                prop_assert_eq!(&v["status"], &json!(request.status));
+                prop_assert_eq!(&v["headers"][0][1], &json!(request.user_agent));
+            }
+            EventKind::HoneytokenAccessed { token, how } => {
+                prop_assert_eq!(&s("token"), &token.token);
+                prop_assert_eq!(&s("placement"), &token.placement);
+                prop_assert_eq!(&s("how"), how);
+            }
+            EventKind::HoneytokenUsed { token, how, .. } => {
+                prop_assert_eq!(&s("token"), &token.token);
+                prop_assert_eq!(&s("how"), how);
+                prop_assert_eq!(s("accessed_by"), "0123456789ab");
+                prop_assert_eq!(s("accessed_from"), "203.0.113.9");
             }
         }
     }

@@ -1,0 +1,1 @@
+function checkForm(){var u=document.getElementById("username"),p=document.getElementById("password");if(!u.value){u.focus();return false}if(!p.value){p.focus();return false}document.getElementById("login-btn").disabled=true;return true}

@@ -1,0 +1,224 @@
+//! The alert rules: which events call for an alert, how severe, and what it says.
+//!
+//! Attacker-chosen text (user names, URLs, file names) is quoted with `{:?}`, which escapes
+//! control characters and line breaks, so it cannot forge lines in an operator's chat.
+
+use std::collections::BTreeMap;
+
+use crate::config::AlertRules;
+use crate::events::{Event, EventKind, Severity};
+
+/// An alert a rule calls for, before deduplication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The rule's name (`token_use`, `login_success`, `download`, `session_crash`).
+    pub rule: &'static str,
+    /// Its severity from the configuration.
+    pub severity: Severity,
+    /// What happened, for people.
+    pub message: String,
+    /// What the rule saw, by name.
+    pub details: BTreeMap<String, String>,
+    /// Alerts of the same rule and key within the dedup window are one alert.
+    pub key: String,
+}
+
+/// The alert `event` calls for under `rules`, if any.
+pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
+    let session = &event.session;
+    let ip = event.src_ip;
+    let (rule, level, message, details, key) = match &event.kind {
+        EventKind::HoneytokenUsed {
+            token,
+            how,
+            accessed_by,
+            accessed_from,
+        } => {
+            let read = match (accessed_by, accessed_from) {
+                (Some(by), Some(from)) => format!("it was read by session {by} from {from}"),
+                (Some(by), None) => format!("it was read by session {by}"),
+                _ => "no session was seen reading it".to_owned(),
+            };
+            let message = format!(
+                "honeytoken {} ({}) planted at {:?} was used by session {session} from {ip} ({how:?}); {read}",
+                token.token, token.kind, token.placement
+            );
+            let details = pairs(&[
+                ("token", token.token.clone()),
+                ("kind", token.kind.clone()),
+                ("placement", token.placement.clone()),
+                ("how", how.clone()),
+                (
+                    "accessed_by",
+                    accessed_by
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                ),
+                (
+                    "accessed_from",
+                    accessed_from.map(|a| a.to_string()).unwrap_or_default(),
+                ),
+                ("used_by", session.to_string()),
+                ("used_from", ip.to_string()),
+            ]);
+            (
+                "token_use",
+                rules.token_use,
+                message,
+                details,
+                format!("{}|{ip}", token.token),
+            )
+        }
+        EventKind::LoginSuccess { username, password } => (
+            "login_success",
+            rules.login_success,
+            format!("login as {username:?} accepted from {ip} (session {session})"),
+            pairs(&[
+                ("username", username.clone()),
+                ("password", password.clone()),
+            ]),
+            format!("{ip}|{username}"),
+        ),
+        EventKind::FileDownload {
+            url,
+            outfile,
+            shasum,
+        } => (
+            "download",
+            rules.download,
+            format!(
+                "session {session} from {ip} downloaded {url:?} to {outfile:?} (sha256 {shasum})"
+            ),
+            pairs(&[
+                ("url", url.clone()),
+                ("outfile", outfile.clone()),
+                ("shasum", shasum.clone()),
+            ]),
+            shasum.clone(),
+        ),
+        EventKind::FileUpload {
+            filename,
+            destfile,
+            shasum,
+            size,
+            transfer,
+            ..
+        } => (
+            "download",
+            rules.download,
+            format!(
+                "session {session} from {ip} uploaded {filename:?} to {destfile:?} by {transfer} ({size} bytes, sha256 {shasum})"
+            ),
+            pairs(&[
+                ("filename", filename.clone()),
+                ("destfile", destfile.clone()),
+                ("shasum", shasum.clone()),
+                ("size", size.to_string()),
+                ("transfer", transfer.clone()),
+            ]),
+            shasum.clone(),
+        ),
+        EventKind::SessionRestarted { reason } => (
+            "session_crash",
+            rules.session_crash,
+            format!("session {session} crashed and was restarted: {reason}"),
+            pairs(&[("reason", reason.clone())]),
+            session.to_string(),
+        ),
+        _ => return None,
+    };
+    Some(Candidate {
+        rule,
+        severity: level.severity()?,
+        message,
+        details,
+        key,
+    })
+}
+
+fn pairs(items: &[(&str, String)]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RuleLevel;
+    use crate::events::{HoneytokenRef, Protocol, SessionId, SessionOrigin};
+
+    fn event(kind: EventKind) -> Event {
+        SessionOrigin {
+            node: "n".into(),
+            session: SessionId("bbbbbbbbbbbb".into()),
+            protocol: Protocol::Ssh,
+            src: "198.51.100.20:40000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        }
+        .event(kind)
+    }
+
+    #[test]
+    fn token_use_names_both_sessions_and_the_placement() {
+        let used = event(EventKind::HoneytokenUsed {
+            token: HoneytokenRef {
+                token: "aws-7f3a".into(),
+                kind: "aws_key".into(),
+                placement: "/root/.aws/credentials".into(),
+            },
+            how: "ssh password login as deploy".into(),
+            accessed_by: Some(SessionId("aaaaaaaaaaaa".into())),
+            accessed_from: Some("203.0.113.5".parse().unwrap()),
+        });
+        let alert = evaluate(&AlertRules::default(), &used).unwrap();
+        assert_eq!(alert.rule, "token_use");
+        assert_eq!(alert.severity, Severity::Critical);
+        for part in [
+            "aws-7f3a",
+            "/root/.aws/credentials",
+            "session bbbbbbbbbbbb from 198.51.100.20",
+            "read by session aaaaaaaaaaaa from 203.0.113.5",
+        ] {
+            assert!(alert.message.contains(part), "{part}: {}", alert.message);
+        }
+        assert_eq!(alert.details["placement"], "/root/.aws/credentials");
+        assert_eq!(alert.details["accessed_by"], "aaaaaaaaaaaa");
+        assert_eq!(alert.details["used_from"], "198.51.100.20");
+        assert_eq!(alert.key, "aws-7f3a|198.51.100.20");
+    }
+
+    #[test]
+    fn rules_take_their_severity_from_config_and_off_raises_nothing() {
+        let login = event(EventKind::LoginSuccess {
+            username: "root\nFAKE LINE".into(),
+            password: "x".into(),
+        });
+        let alert = evaluate(&AlertRules::default(), &login).unwrap();
+        assert_eq!(alert.severity, Severity::Info);
+        assert!(!alert.message.contains('\n'), "{}", alert.message);
+        let rules = AlertRules {
+            login_success: RuleLevel::Off,
+            download: RuleLevel::Critical,
+            ..AlertRules::default()
+        };
+        assert_eq!(evaluate(&rules, &login), None);
+        let upload = event(EventKind::FileUpload {
+            filename: "x".into(),
+            destfile: "/tmp/x".into(),
+            outfile: "uploads/ab".into(),
+            shasum: "ab".into(),
+            size: 2,
+            transfer: "scp".into(),
+        });
+        let alert = evaluate(&rules, &upload).unwrap();
+        assert_eq!(
+            (alert.rule, alert.severity),
+            ("download", Severity::Critical)
+        );
+        assert_eq!(alert.key, "ab");
+        assert_eq!(evaluate(&rules, &event(EventKind::SessionConnect)), None);
+    }
+}
