@@ -1,19 +1,29 @@
-//! Replay throughput: every scenario in `scenarios/`, copied `MIRAGE_BENCH_COPIES` times (default
-//! 50), replayed in one run through the real session path with the full actor graph. Prints
-//! commands per second and scenarios per second (wall time of the run, this machine's cores).
+//! Replay throughput: every scenario in `scenarios/` (or `MIRAGE_BENCH_DIR`), copied
+//! `MIRAGE_BENCH_COPIES` times (default 50), replayed in one run through the real session path
+//! with the full actor graph. Prints commands per second and scenarios per second (wall time of
+//! the run, this machine's cores), first as `mirage replay` runs (files parsed in the run),
+//! then with the files parsed before the clock starts (the replay and its checks alone).
 //!
 //! `cargo bench --bench replay` (release profile). Not a test: it reports how many replays
 //! failed their expectations but measures them all.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use mirage::config::AuthConfig;
-use mirage::sim::runner::{RunOptions, run_blocking};
-use mirage::sim::scenario::collect;
+use mirage::sim::runner::{Job, RunOptions, run_blocking, run_jobs_blocking};
+use mirage::sim::scenario::{Scenario, collect};
+
+/// mimalloc instead of glibc's malloc: the node and replays allocate many small, short-lived
+/// strings (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = std::env::var_os("MIRAGE_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"));
     let files = collect(&[dir]).expect("scenarios folder");
     let copies: usize = std::env::var("MIRAGE_BENCH_COPIES")
         .ok()
@@ -26,21 +36,33 @@ fn main() {
     let options = RunOptions::default();
     // Warm-up: builds the hosts' filesystem images once.
     run_blocking(&files, &AuthConfig::default(), &options, |_| {}).expect("warm-up");
-    for round in 1..=3 {
-        let started = Instant::now();
-        let (reports, _) =
-            run_blocking(&all, &AuthConfig::default(), &options, |_| {}).expect("replay");
-        let wall = started.elapsed().as_secs_f64();
-        let failed = reports.iter().filter(|r| !r.passed).count();
-        let commands: usize = reports.iter().map(|r| r.commands).sum();
-        println!(
-            "round {round}: {} scenarios ({} files x {copies}, {failed} failed), {commands} commands in {wall:.3} s: {:.0} commands/s, {:.0} scenarios/s ({} workers, {} jobs)",
-            reports.len(),
-            files.len(),
-            commands as f64 / wall,
-            reports.len() as f64 / wall,
-            options.workers,
-            options.jobs,
-        );
+    // As `mirage replay` runs: each file parsed, replayed, checked.
+    let from_files: Vec<Job> = all.iter().cloned().map(Job::File).collect();
+    // The replay alone (with its checks): the YAML parsed before the clock starts.
+    let loaded: Vec<Job> = all
+        .iter()
+        .map(|file| {
+            let scenario = Scenario::load(file).expect("scenario loads");
+            Job::Loaded(file.clone(), Arc::new(scenario))
+        })
+        .collect();
+    for (what, jobs) in [("files", &from_files), ("loaded", &loaded)] {
+        for round in 1..=3 {
+            let started = Instant::now();
+            let (reports, _) =
+                run_jobs_blocking(jobs, &AuthConfig::default(), &options, |_| {}).expect("replay");
+            let wall = started.elapsed().as_secs_f64();
+            let failed = reports.iter().filter(|r| !r.passed).count();
+            let commands: usize = reports.iter().map(|r| r.commands).sum();
+            println!(
+                "{what} round {round}: {} scenarios ({} files x {copies}, {failed} failed), {commands} commands in {wall:.3} s: {:.0} commands/s, {:.0} scenarios/s ({} workers, {} jobs)",
+                reports.len(),
+                files.len(),
+                commands as f64 / wall,
+                reports.len() as f64 / wall,
+                options.workers,
+                options.jobs,
+            );
+        }
     }
 }

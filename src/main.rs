@@ -7,6 +7,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use mirage::config::Config;
 
+/// mimalloc instead of glibc's malloc: the node and replays allocate many small, short-lived
+/// strings (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Mirage: an adaptive SSH + HTTP honeypot.
 #[derive(Parser)]
 #[command(name = "mirage", version, about)]

@@ -2,6 +2,7 @@
 //! database, all derived from the stored profile so every command computes them alike.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -18,10 +19,19 @@ struct Tables {
     users: Vec<User>,
     passwd: Rc<[PasswdEntry]>,
     groups: Rc<[GroupEntry]>,
+    /// Accounts resolved by name so far (every simple command asks for its session's).
+    resolved: HashMap<String, Option<Account>>,
 }
 
+/// Most accounts [`Tables::resolved`] keeps (the attacker picks the login names).
+const MAX_RESOLVED: usize = 256;
+
+/// How many hosts' tables one thread keeps: a replay runs scenarios of many generated hosts
+/// on the same worker threads, and a one-entry cache would rebuild the tables at every switch.
+const MAX_TABLES: usize = 16;
+
 thread_local! {
-    static TABLES: RefCell<Option<Tables>> = const { RefCell::new(None) };
+    static TABLES: RefCell<Vec<Tables>> = const { RefCell::new(Vec::new()) };
 }
 
 /// An account with its groups resolved, as `id` shows it.
@@ -101,10 +111,13 @@ impl HostProfile {
         let series = self.series();
         TABLES.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if let Some(t) = cache.as_ref()
-                && t.series == series
-                && t.users == self.users
+            if let Some(at) = cache
+                .iter()
+                .position(|t| t.series == series && t.users == self.users)
             {
+                // Most recently used first.
+                cache[..=at].rotate_right(1);
+                let t = &cache[0];
                 return (t.passwd.clone(), t.groups.clone());
             }
             let built = Tables {
@@ -112,9 +125,11 @@ impl HostProfile {
                 users: self.users.clone(),
                 passwd: passwd(series, &self.users).into(),
                 groups: groups(series, &self.users).into(),
+                resolved: HashMap::new(),
             };
             let pair = (built.passwd.clone(), built.groups.clone());
-            *cache = Some(built);
+            cache.truncate(MAX_TABLES - 1);
+            cache.insert(0, built);
             pair
         })
     }
@@ -126,8 +141,30 @@ impl HostProfile {
 
     /// The account `name` with its groups, if `/etc/passwd` has it.
     pub fn account(&self, name: &str) -> Option<Account> {
-        let entry = self.tables().0.iter().find(|e| e.name == name)?.clone();
-        Some(self.resolve(entry))
+        let (passwd, _) = self.tables();
+        // `tables()` just put this host's tables first.
+        let cached = TABLES.with(|cache| {
+            cache
+                .borrow()
+                .first()
+                .and_then(|t| t.resolved.get(name).cloned())
+        });
+        if let Some(account) = cached {
+            return account;
+        }
+        let account = passwd
+            .iter()
+            .find(|e| e.name == name)
+            .map(|entry| self.resolve(entry.clone()));
+        TABLES.with(|cache| {
+            if let Some(t) = cache.borrow_mut().first_mut() {
+                if t.resolved.len() >= MAX_RESOLVED {
+                    t.resolved.clear();
+                }
+                t.resolved.insert(name.to_owned(), account.clone());
+            }
+        });
+        account
     }
 
     /// The account with user id `uid`, if any.

@@ -19,6 +19,7 @@ pub mod collector;
 pub mod expect;
 pub mod export;
 pub mod import;
+pub mod patterns;
 pub mod replay;
 pub mod report;
 pub mod runner;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -45,6 +45,9 @@ use crate::shell::Shell;
 /// Where replayed sessions say they connected to.
 const DECOY: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 22);
+
+/// Most generated hosts (shell + filesystem image, a few MB each) the process keeps.
+const MAX_SHELLS: usize = 64;
 
 /// How a replay runs.
 #[derive(Debug, Clone, Default)]
@@ -102,13 +105,9 @@ impl Replay {
 /// Replays scenarios into real session managers and session actors. Create it inside a
 /// running actix system.
 pub struct Replayer {
-    collector: Addr<Collector>,
-    alerts: Addr<AlertActor>,
     policy: Arc<AuthPolicy>,
     options: ReplayOptions,
     metrics: Metrics,
-    /// Shells by (seed, start), shared by scenarios of the same host.
-    shells: Mutex<HashMap<(u64, i64), Arc<Shell>>>,
     uploads: UploadStore,
     replays: AtomicU64,
 }
@@ -116,52 +115,68 @@ pub struct Replayer {
 impl Replayer {
     /// A replayer with the node's auth policy from `auth`.
     pub fn new(auth: &AuthConfig, options: ReplayOptions) -> Result<Replayer, String> {
-        let collector = Collector::default().start();
-        let alerts = AlertActor::new(collector.clone().recipient()).start();
-        collector.do_send(WatchAlerts(alerts.clone()));
         let uploads = options
             .uploads
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("mirage-replay-uploads"));
         Ok(Replayer {
-            collector,
-            alerts,
             policy: Arc::new(AuthPolicy::from_config(auth)?),
             uploads: UploadStore::new(uploads),
             options,
             metrics: Metrics::new(),
-            shells: Mutex::default(),
             replays: AtomicU64::new(0),
         })
     }
 
+    /// The shell (host and filesystem image) of the scenario's generated host. Building an
+    /// image costs more than replaying most sessions, and it depends only on the seed and
+    /// the start, so every replayer of the process shares them (a bounded number).
     fn shell(&self, scenario: &Scenario) -> Arc<Shell> {
+        static SHELLS: OnceLock<Mutex<HashMap<(u64, i64), Arc<Shell>>>> = OnceLock::new();
         let key = (scenario.seed, scenario.start.timestamp());
-        let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
-        shells
-            .entry(key)
-            .or_insert_with(|| {
-                let host = Arc::new(HostProfile::generate_at(scenario.seed, scenario.start));
-                Arc::new(Shell::at(host, scenario.start))
-            })
-            .clone()
+        let shells = SHELLS.get_or_init(Mutex::default);
+        if let Some(shell) = shells.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return shell.clone();
+        }
+        // Built outside the lock: other replays go on meanwhile.
+        let host = Arc::new(HostProfile::generate_at(scenario.seed, scenario.start));
+        let shell = Arc::new(Shell::at(host, scenario.start));
+        let mut shells = shells.lock().unwrap_or_else(|e| e.into_inner());
+        if shells.len() >= MAX_SHELLS {
+            shells.clear();
+        }
+        shells.entry(key).or_insert(shell).clone()
     }
 
     /// A session id that is the same for the n-th replay of a scenario in every run.
-    fn session_id(&self, scenario: &Scenario) -> SessionId {
-        let n = self.replays.fetch_add(1, Ordering::SeqCst);
+    fn session_id(scenario: &Scenario, n: u64) -> SessionId {
         let digest = Sha256::digest(format!("{}\0{}\0{n}", scenario.name, scenario.seed));
         SessionId(hex::encode(&digest[..6]))
     }
 
-    /// Replays `scenario` and returns what happened.
+    /// Replays `scenario` and returns what happened. The session id depends on how many
+    /// replays this replayer ran before.
     pub async fn replay(&self, scenario: &Scenario) -> Replay {
+        let n = self.replays.fetch_add(1, Ordering::SeqCst);
+        self.replay_nth(scenario, n).await
+    }
+
+    /// Replays `scenario` as the `n`-th replay of a run (which fixes its session id, whatever
+    /// order concurrent replays finish in).
+    ///
+    /// Everything the replay starts — its session manager and session actor, and the
+    /// collector and alert actor that see its events — runs on the calling arbiter, so one
+    /// replay never waits on another thread and never sees another replay's events or alerts.
+    pub async fn replay_nth(&self, scenario: &Scenario, n: u64) -> Replay {
+        let collector = Collector::default().start();
+        let alerts = AlertActor::new(collector.clone().recipient()).start();
+        collector.do_send(WatchAlerts(alerts.clone()));
         let clock = Clock::virtual_at(scenario.start);
         let shell = self.shell(scenario);
         let attacker = &scenario.attacker;
         let origin = SessionOrigin {
             node: "replay".into(),
-            session: self.session_id(scenario),
+            session: Self::session_id(scenario, n),
             protocol: Protocol::Ssh,
             src: SocketAddr::new(attacker.ip, attacker.port),
             dst: DECOY,
@@ -169,7 +184,7 @@ impl Replayer {
         let emit = |kind: EventKind| {
             let mut event = origin.event(kind);
             event.timestamp = clock.now();
-            self.collector.do_send(event);
+            collector.do_send(event);
         };
         emit(EventKind::SessionConnect);
         emit(EventKind::ClientVersion {
@@ -195,7 +210,7 @@ impl Replayer {
         let mut steps = Vec::new();
         let mut session_open = false;
         if let Some(user) = &user {
-            let manager = self.manager(shell.clone(), clock.clone());
+            let manager = self.manager(shell.clone(), clock.clone(), &collector);
             let session = manager
                 .send(StartSession {
                     origin: origin.clone(),
@@ -207,6 +222,7 @@ impl Replayer {
                     origin: &origin,
                     clock: &clock,
                     session: &session,
+                    collector: &collector,
                 };
                 session_open = self.drive(scenario, &who, &mut steps).await;
             }
@@ -220,10 +236,9 @@ impl Replayer {
         });
         // Everything sent so far is in the collector and shown to the alert actor; what the
         // alert actor raised from it is back in the collector.
-        self.collector.send(Settle).await.ok();
-        self.alerts.send(AlertCount).await.ok();
-        let events = self
-            .collector
+        collector.send(Settle).await.ok();
+        alerts.send(AlertCount).await.ok();
+        let events = collector
             .send(Take(origin.session.clone()))
             .await
             .unwrap_or_default();
@@ -238,7 +253,12 @@ impl Replayer {
     }
 
     /// A session manager for one scenario: its own overlays, the scenario's clock.
-    fn manager(&self, shell: Arc<Shell>, clock: Clock) -> Addr<SessionManager> {
+    fn manager(
+        &self,
+        shell: Arc<Shell>,
+        clock: Clock,
+        collector: &Addr<Collector>,
+    ) -> Addr<SessionManager> {
         let overlays = OverlayStore::new(
             shell.image().clone(),
             Arc::new(shell.host().clone()),
@@ -250,7 +270,7 @@ impl Replayer {
         );
         let deps = SessionDeps {
             shell,
-            sink: self.collector.clone().recipient(),
+            sink: collector.clone().recipient(),
             metrics: self.metrics.clone(),
             panic_on_input: None,
             recordings: None,
@@ -364,7 +384,7 @@ impl Replayer {
             input: format!("scp -t {}", upload.path),
         });
         input.timestamp = who.clock.now();
-        self.collector.do_send(input);
+        who.collector.do_send(input);
         let (event, _) = receive(
             &files,
             &self.uploads,
@@ -378,7 +398,7 @@ impl Replayer {
         if let Some(kind) = event {
             let mut event = who.origin.event(kind);
             event.timestamp = who.clock.now();
-            self.collector.do_send(event);
+            who.collector.do_send(event);
         }
     }
 }
@@ -388,6 +408,7 @@ struct Who<'a> {
     origin: &'a SessionOrigin,
     clock: &'a Clock,
     session: &'a Addr<SessionActor>,
+    collector: &'a Addr<Collector>,
 }
 
 /// Everything the session has written so far.

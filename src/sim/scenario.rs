@@ -338,7 +338,7 @@ impl Scenario {
                 ));
             }
             if let Some(pattern) = &s.expect.matches
-                && let Err(err) = regex::Regex::new(pattern)
+                && let Err(err) = super::patterns::compile(pattern)
             {
                 return Err(invalid(
                     line,
