@@ -163,10 +163,8 @@ impl Node {
         };
         // Alert webhooks: one delivery task per webhook on an arbiter of their own, so a slow
         // webhook never touches the sessions' threads.
-        let (webhooks, webhook_workers) =
-            Dispatcher::build(&config.alert, &data_dir, &metrics).map_err(|err| {
-                AppError::Config(crate::error_chain(&err))
-            })?;
+        let (webhooks, webhook_workers) = Dispatcher::build(&config.alert, &data_dir, &metrics)
+            .map_err(|err| AppError::Config(crate::error_chain(&err)))?;
         let webhook_arbiter = (!webhook_workers.is_empty()).then(|| {
             let arbiter = Arbiter::new();
             for worker in webhook_workers {
@@ -175,8 +173,11 @@ impl Node {
             arbiter
         });
         let alerts = {
-            let (sink, alert_config, metrics) =
-                (sink.clone().recipient(), config.alert.clone(), metrics.clone());
+            let (sink, alert_config, metrics) = (
+                sink.clone().recipient(),
+                config.alert.clone(),
+                metrics.clone(),
+            );
             Supervisor::start(move |_| {
                 AlertActor::with_config(sink, &alert_config, webhooks, metrics)
             })
@@ -347,7 +348,10 @@ impl Node {
                 }
             })?;
             let (tx, rx) = watch::channel(false);
-            (tx, actix_rt::spawn(crate::protocols::http::serve(listener, decoy, rx)))
+            (
+                tx,
+                actix_rt::spawn(crate::protocols::http::serve(listener, decoy, rx)),
+            )
         };
         readiness.http.store(true, Ordering::SeqCst);
         tracing::info!(protocol = "http", addr = %http_addr, lure = config.http.lure.as_str(), "Listener up.");

@@ -49,6 +49,9 @@ const DECOY: SocketAddr =
 /// Most generated hosts (shell + filesystem image, a few MB each) the process keeps.
 const MAX_SHELLS: usize = 64;
 
+/// Generated hosts' shells by (seed, start in Unix seconds).
+type ShellCache = HashMap<(u64, i64), Arc<Shell>>;
+
 /// How a replay runs.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -132,7 +135,7 @@ impl Replayer {
     /// image costs more than replaying most sessions, and it depends only on the seed and
     /// the start, so every replayer of the process shares them (a bounded number).
     fn shell(&self, scenario: &Scenario) -> Arc<Shell> {
-        static SHELLS: OnceLock<Mutex<HashMap<(u64, i64), Arc<Shell>>>> = OnceLock::new();
+        static SHELLS: OnceLock<Mutex<ShellCache>> = OnceLock::new();
         let key = (scenario.seed, scenario.start.timestamp());
         let shells = SHELLS.get_or_init(Mutex::default);
         if let Some(shell) = shells.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {

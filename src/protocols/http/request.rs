@@ -247,16 +247,24 @@ fn parse_request(buf: &[u8], limits: &Limits, server: ServerKind) -> Parsed {
     let Some((method, target, version, newer)) = request_line(line) else {
         return Parsed::Error(ParseError::BadRequest);
     };
-    if newer && server == ServerKind::Nginx {
-        return Parsed::Error(ParseError::VersionNotSupported);
+    // Apache's `HttpProtocolOptions Strict`: single spaces only.
+    if server == ServerKind::Apache && line.windows(2).any(|w| w == b"  ") {
+        return Parsed::Error(ParseError::BadRequest);
     }
     if !method_allowed(&method, server) {
+        return Parsed::Error(ParseError::BadRequest);
+    }
+    // nginx has no `*` resource at all.
+    if server == ServerKind::Nginx && target == b"*" {
         return Parsed::Error(ParseError::BadRequest);
     }
     let target = match normalise_target(target, &method) {
         Some(t) => t,
         None => return Parsed::Error(ParseError::BadRequest),
     };
+    if newer && server == ServerKind::Nginx {
+        return Parsed::Error(ParseError::VersionNotSupported);
+    }
     let mut slots = vec![httparse::EMPTY_HEADER; limits.headers];
     let head_len = match httparse::parse_headers(&buf[line_end + 1..head_end], &mut slots) {
         Ok(httparse::Status::Complete((n, _))) => line_end + 1 + n,

@@ -8,10 +8,15 @@
 /// What produced the body; decides which headers the server adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyKind {
-    /// A file served from disk: `Last-Modified`, `ETag`, `Accept-Ranges`.
+    /// A file served from disk: `Last-Modified`, `ETag`, `Accept-Ranges`. A 304 answer has
+    /// no body; a 206 answer's body is the range.
     Static {
         /// The file's modification time, seconds since the epoch.
         modified: i64,
+        /// The whole file's length (the `ETag` is made of it).
+        length: usize,
+        /// The byte range served (first and last byte), for a 206.
+        range: Option<(usize, usize)>,
     },
     /// A page made by the application (PHP, CGI).
     Dynamic,
@@ -59,8 +64,13 @@ impl Response {
 
     /// A static file.
     pub fn file(content_type: &str, body: impl Into<Vec<u8>>, modified: i64) -> Response {
+        let body = body.into();
         Response {
-            kind: BodyKind::Static { modified },
+            kind: BodyKind::Static {
+                modified,
+                length: body.len(),
+                range: None,
+            },
             ..Response::dynamic(200, content_type, body)
         }
     }

@@ -148,10 +148,14 @@ impl Site {
                 ServerKind::Nginx => self.server.error(400, &x.ectx).into(),
             };
         }
-        if self.server == ServerKind::Nginx && x.req.method == "TRACE" {
-            // nginx refuses TRACE before looking for the resource, and closes.
+        if x.req.method == "TRACE" {
+            // Refused before any resource is looked at: nginx closes after its 405; Ubuntu's
+            // Apache (`TraceEnable Off`) sends 405 with an empty `Allow`.
             let mut response = self.server.error(405, &x.ectx);
-            response.close = true;
+            response.close = self.server == ServerKind::Nginx;
+            if self.server == ServerKind::Apache {
+                response = response.with_header("Allow", "");
+            }
             return response.into();
         }
         if let Some(answer) = probes::answer(self, x) {

@@ -495,3 +495,98 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn trace_star_and_spacing_are_refused_as_each_server_does() {
+    let nginx = site(HttpLure::Nginx, open_limits());
+    let out = text(&nginx, "TRACE /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 405 Not Allowed\r\n"), "{out}");
+    assert!(out.contains("\r\nConnection: close\r\n"), "{out}");
+    let out = text(&nginx, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    let out = text(&nginx, "GET / HTTP/2.0\r\nHost: x\r\n\r\n");
+    assert!(
+        out.starts_with("HTTP/1.1 505 HTTP Version Not Supported\r\n"),
+        "{out}"
+    );
+    let out = text(
+        &nginx,
+        "GET  / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    let out = text(&nginx, "\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 404 Not Found\r\n"), "{out}");
+
+    let apache = site(HttpLure::Apache, open_limits());
+    let out = text(&apache, "TRACE / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("\r\nAllow: \r\n"), "{out}");
+    let out = text(&apache, "GET  / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    assert!(
+        out.contains("Server at 127.0.1.1 Port 80</address>"),
+        "{out}"
+    );
+    let out = text(
+        &apache,
+        "GET / HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    let out = text(&apache, "GET /icons HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        out.contains("<p>The document has moved <a href=\"http://x/icons/\">here</a>.</p>"),
+        "{out}"
+    );
+}
+
+#[test]
+fn static_files_answer_conditions_and_ranges() {
+    for lure in [HttpLure::Nginx, HttpLure::Apache] {
+        let s = site(lure, open_limits());
+        let full = text(&s, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let field = |r: &str, name: &str| {
+            r.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                .unwrap()
+                .to_owned()
+        };
+        let etag = field(&full, "ETag");
+        let modified = field(&full, "Last-Modified");
+        for condition in [
+            format!("If-None-Match: {etag}"),
+            format!("If-Modified-Since: {modified}"),
+        ] {
+            let out = text(
+                &s,
+                &format!("GET / HTTP/1.1\r\nHost: x\r\n{condition}\r\nConnection: close\r\n\r\n"),
+            );
+            assert!(out.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{out}");
+            assert!(
+                out.ends_with("\r\n\r\n") && !out.contains("Content-Length"),
+                "{out}"
+            );
+            assert_eq!(field(&out, "ETag"), etag);
+        }
+        let out = text(
+            &s,
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\nConnection: close\r\n\r\n",
+        );
+        assert!(out.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{out}");
+        assert_eq!(field(&out, "Content-Length"), "10");
+        assert!(
+            field(&out, "Content-Range").starts_with("bytes 0-9/"),
+            "{out}"
+        );
+        assert_eq!(
+            body_of(&out),
+            &full[full.find("\r\n\r\n").unwrap() + 4..][..10]
+        );
+    }
+}
+
+fn body_of(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}

@@ -14,6 +14,13 @@ pub fn answer(site: &Site, x: &Exchange<'_>) -> Option<Answer> {
     match x.req.path.as_str() {
         "/" | "/index.html" => Some(static_file(site, x, "text/html", INDEX)),
         "/icons/ubuntu-logo.png" => Some(static_file(site, x, "image/png", LOGO)),
+        // `/icons/` is Ubuntu's alias of /usr/share/apache2/icons, without `Indexes`.
+        "/icons" => Some(
+            site.server
+                .redirect(301, &format!("{}/icons/", super::base_url(x)), &x.ectx)
+                .into(),
+        ),
+        "/icons/" => Some(site.server.error(403, &x.ectx).into()),
         _ => None,
     }
 }

@@ -43,13 +43,75 @@ pub fn not_found(site: &Site, x: &Exchange<'_>) -> Response {
 pub fn static_file(site: &Site, x: &Exchange<'_>, content_type: &str, body: &[u8]) -> Answer {
     let method = x.req.method.as_str();
     let response = match (method, site.server) {
-        ("GET" | "HEAD", _) | ("POST", ServerKind::Apache) => {
-            Response::file(content_type, body.to_vec(), site.installed)
-        }
+        ("GET" | "HEAD", _) => conditional(site, x, content_type, body),
+        ("POST", ServerKind::Apache) => Response::file(content_type, body.to_vec(), site.installed),
         ("OPTIONS", _) => site.server.options(&x.ectx),
         _ => site.server.method_not_allowed(&x.ectx),
     };
     response.into()
+}
+
+/// A GET or HEAD of a static file with the request's conditions and range: 304 when
+/// `If-None-Match` names the file's `ETag` (or, without it, `If-Modified-Since` is not older
+/// than the file: nginx wants the exact time), 206 for one satisfiable `bytes=` range of a
+/// GET, else the whole file.
+fn conditional(site: &Site, x: &Exchange<'_>, content_type: &str, body: &[u8]) -> Response {
+    let modified = site.installed;
+    let etag = site.server.etag(modified, body.len());
+    let not_modified = match x.req.header("if-none-match") {
+        Some(tags) => String::from_utf8_lossy(tags)
+            .split(',')
+            .any(|t| t.trim() == etag || t.trim() == "*"),
+        None => x
+            .req
+            .header("if-modified-since")
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(&String::from_utf8_lossy(v)).ok())
+            .is_some_and(|since| match site.server {
+                ServerKind::Nginx => since.timestamp() == modified,
+                ServerKind::Apache => since.timestamp() >= modified,
+            }),
+    };
+    let mut response = Response::file(content_type, body.to_vec(), modified);
+    if not_modified {
+        response.status = 304;
+        response.body.clear();
+        response.content_type = None;
+        return response;
+    }
+    if x.req.method == "GET"
+        && let Some((first, last)) = x.req.header("range").and_then(|r| range(r, body.len()))
+    {
+        response.status = 206;
+        response.body = body.get(first..=last).unwrap_or_default().to_vec();
+        response.kind = super::response::BodyKind::Static {
+            modified,
+            length: body.len(),
+            range: Some((first, last)),
+        };
+    }
+    response
+}
+
+/// One `bytes=first-last`, `bytes=first-` or `bytes=-suffix` range within `length` bytes.
+fn range(header: &[u8], length: usize) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(header).ok()?.trim();
+    let spec = text.strip_prefix("bytes=")?;
+    if spec.contains(',') || length == 0 {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let (first, last) = match (first.trim(), last.trim()) {
+        ("", suffix) => {
+            let n: usize = suffix.parse().ok()?;
+            (length.checked_sub(n.min(length))?, length - 1)
+        }
+        (first, "") => (first.parse().ok()?, length - 1),
+        (first, last) => (
+            first.parse().ok()?,
+            last.parse::<usize>().ok()?.min(length - 1),
+        ),
+    };
+    (first <= last && first < length).then_some((first, last))
 }
 
 /// HTML-escapes a value echoed into a page.

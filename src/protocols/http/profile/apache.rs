@@ -201,7 +201,7 @@ pub fn head(response: &Response, ctx: &WriteCtx) -> String {
             clean_value(value)
         ));
     }
-    let vary = response.status == 200
+    let vary = matches!(response.status, 200 | 206)
         && !response.body.is_empty()
         && response.kind != BodyKind::Error
         && compressible(response.content_type.as_deref());
@@ -211,16 +211,22 @@ pub fn head(response: &Response, ctx: &WriteCtx) -> String {
         format!("Content-Length: {}\r\n", response.body.len())
     };
     match response.kind {
-        BodyKind::Static { modified } => {
+        BodyKind::Static {
+            modified,
+            length: full,
+            range,
+        } => {
             out.push_str(&format!(
-                "Last-Modified: {}\r\nETag: \"{:x}-{:x}\"\r\nAccept-Ranges: bytes\r\n",
+                "Last-Modified: {}\r\nETag: {}\r\nAccept-Ranges: bytes\r\n",
                 http_date(chrono::DateTime::from_timestamp(modified, 0).unwrap_or_default()),
-                response.body.len(),
-                modified.saturating_mul(1_000_000),
+                super::ServerKind::Apache.etag(modified, full),
             ));
             out.push_str(&length);
             if vary {
                 out.push_str("Vary: Accept-Encoding\r\n");
+            }
+            if let Some((first, last)) = range {
+                out.push_str(&format!("Content-Range: bytes {first}-{last}/{full}\r\n"));
             }
         }
         _ => {

@@ -233,6 +233,19 @@ impl ServerKind {
     }
 }
 
+impl ServerKind {
+    /// The `ETag` this server gives a file of `length` bytes modified at `modified`: nginx
+    /// `"mtime-length"`, Apache `"length-mtime in microseconds"`, both in hex.
+    pub fn etag(self, modified: i64, length: usize) -> String {
+        match self {
+            ServerKind::Nginx => format!("\"{modified:x}-{length:x}\""),
+            ServerKind::Apache => {
+                format!("\"{length:x}-{:x}\"", modified.saturating_mul(1_000_000))
+            }
+        }
+    }
+}
+
 /// `Sat, 21 Nov 2026 08:23:45 GMT`.
 pub fn http_date(time: DateTime<Utc>) -> String {
     time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()

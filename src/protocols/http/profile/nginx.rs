@@ -110,7 +110,7 @@ pub fn head(response: &Response, ctx: &WriteCtx) -> String {
     if !matches!(response.status, 204 | 304) && !dynamic {
         out.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
     }
-    if let BodyKind::Static { modified } = response.kind {
+    if let BodyKind::Static { modified, .. } = response.kind {
         out.push_str(&format!("Last-Modified: {}\r\n", http_date(time(modified))));
     }
     if let Some(location) = response.header("location") {
@@ -139,12 +139,23 @@ pub fn head(response: &Response, ctx: &WriteCtx) -> String {
             clean_value(value)
         ));
     }
-    if let BodyKind::Static { modified } = response.kind {
+    if let BodyKind::Static {
+        modified,
+        length,
+        range,
+    } = response.kind
+    {
         out.push_str(&format!(
-            "ETag: \"{:x}-{:x}\"\r\nAccept-Ranges: bytes\r\n",
-            modified,
-            response.body.len()
+            "ETag: {}\r\n",
+            super::ServerKind::Nginx.etag(modified, length)
         ));
+        match range {
+            Some((first, last)) => {
+                out.push_str(&format!("Content-Range: bytes {first}-{last}/{length}\r\n"))
+            }
+            None if response.status == 200 => out.push_str("Accept-Ranges: bytes\r\n"),
+            None => {}
+        }
     }
     out.push_str("\r\n");
     out
