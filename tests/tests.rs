@@ -16,6 +16,8 @@ mod honeytokens;
 mod line_editing;
 // The HTTP decoy with a raw TCP client: each lure, probes, malformed requests, limits.
 mod http_decoy;
+// Every lure × every probe path × GET/HEAD/OPTIONS, and malformed requests per lure.
+mod http_lures;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.

@@ -8,6 +8,7 @@ use russh::keys::{HashAlg, PrivateKey};
 use serde::{Deserialize, Serialize};
 
 use crate::events::HoneytokenRef;
+use crate::protocols::ssh::keys::OsEntropy;
 
 /// Characters of an AWS access key id after its `AKIA` prefix (base32).
 const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -200,27 +201,6 @@ pub fn beacon_api(path: &str) -> Secret {
     }
 }
 
-/// The operating system's random source, in the `rand_core` version ssh-key uses.
-struct OsEntropy;
-
-impl ssh_key::rand_core::TryRng for OsEntropy {
-    type Error = std::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(rand::RngCore::next_u32(&mut rand::rngs::OsRng))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(rand::RngCore::next_u64(&mut rand::rngs::OsRng))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, dst);
-        Ok(())
-    }
-}
-
-impl ssh_key::rand_core::TryCryptoRng for OsEntropy {}
 
 #[cfg(test)]
 mod tests {

@@ -74,8 +74,9 @@ impl KeyKind {
 }
 
 /// The operating system's random source, in the `rand_core` version ssh-key uses (0.10, reached
-/// through `russh::keys::ssh_key::rand_core`), fed by rand 0.8's `OsRng`.
-struct OsEntropy;
+/// through `russh::keys::ssh_key::rand_core`), fed by rand 0.8's `OsRng`. Host keys and the
+/// planted SSH key honeytoken are made with it.
+pub(crate) struct OsEntropy;
 
 impl ssh_key::rand_core::TryRng for OsEntropy {
     type Error = std::convert::Infallible;
