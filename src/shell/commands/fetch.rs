@@ -9,8 +9,9 @@
 //! ranges; a name without a dot (but `localhost`) fails to resolve, as on a box whose
 //! resolver knows no such host.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -155,8 +156,53 @@ fn is_script(name: &str) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-/// The made-up contents of `url` saved as `name`: the same bytes for the same URL.
-pub(crate) fn body(url: &str, name: &str) -> Vec<u8> {
+/// Most made-up downloads kept, and their total size: bots fetch the same few URLs over and
+/// over, and making a 600 KB body and its SHA-256 costs more than the rest of the command.
+const MADE_ENTRIES: usize = 256;
+const MADE_BYTES: usize = 64 << 20;
+
+/// Made-up downloads by (URL, script or not), with their SHA-256 in hex.
+type MadeCache = HashMap<(String, bool), (Arc<Vec<u8>>, String)>;
+
+fn made() -> &'static Mutex<MadeCache> {
+    static MADE: OnceLock<Mutex<MadeCache>> = OnceLock::new();
+    MADE.get_or_init(Mutex::default)
+}
+
+/// The made-up contents of `url` saved as `name`: the same bytes for the same URL (shared, not
+/// copied, by every download of it).
+pub(crate) fn body(url: &str, name: &str) -> Arc<Vec<u8>> {
+    let key = (url.to_owned(), is_script(name));
+    if let Some((bytes, _)) = made().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return bytes.clone();
+    }
+    let bytes = Arc::new(make_body(url, key.1));
+    let shasum = hex::encode(digest(&bytes));
+    let mut cache = made().lock().unwrap_or_else(|e| e.into_inner());
+    let held: usize = cache.values().map(|(b, _)| b.len()).sum();
+    if cache.len() >= MADE_ENTRIES || held + bytes.len() > MADE_BYTES {
+        cache.clear();
+    }
+    cache.insert(key, (bytes.clone(), shasum));
+    bytes
+}
+
+/// SHA-256 (hex) of a download's bytes: looked up when they are a made-up body of `url`.
+pub(crate) fn shasum_of(url: &str, bytes: &Arc<Vec<u8>>) -> String {
+    let cache = made().lock().unwrap_or_else(|e| e.into_inner());
+    for script in [false, true] {
+        if let Some((made, shasum)) = cache.get(&(url.to_owned(), script))
+            && Arc::ptr_eq(made, bytes)
+        {
+            return shasum.clone();
+        }
+    }
+    drop(cache);
+    hex::encode(digest(bytes))
+}
+
+/// Makes the contents [`body`] hands out.
+fn make_body(url: &str, script: bool) -> Vec<u8> {
     let seed = digest(url.as_bytes());
     let mut state = u64::from_le_bytes([
         seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7],
@@ -168,7 +214,7 @@ pub(crate) fn body(url: &str, name: &str) -> Vec<u8> {
         state ^= state >> 27;
         state.wrapping_mul(0x2545_f491_4f6c_dd1d)
     };
-    if is_script(name) {
+    if script {
         let lines = 4 + next() % 40;
         let mut text = b"#!/bin/sh\n".to_vec();
         for _ in 0..lines {
@@ -203,11 +249,10 @@ pub(crate) fn save(
     cx: &mut CommandCtx<'_>,
     url: &str,
     path: &str,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
 ) -> Result<String, FsError> {
-    let shasum = hex::encode(digest(&bytes));
-    cx.fs
-        .write_data(path, Data::Bytes(Arc::new(bytes)), 0o666)?;
+    let shasum = shasum_of(url, &bytes);
+    cx.fs.write_data(path, Data::Bytes(bytes), 0o666)?;
     let outfile = absolute(cx, path);
     cx.record(EventKind::FileDownload {
         url: url.to_owned(),
@@ -495,13 +540,13 @@ impl Command for Wget {
                 _ => log.push_str(&dot_rows(size, &speed)),
             }
             if to_stdout {
-                let shasum = hex::encode(digest(&bytes));
+                let shasum = shasum_of(&full, &bytes);
                 cx.record(EventKind::FileDownload {
                     url: full.clone(),
                     outfile: "-".to_owned(),
                     shasum,
                 });
-                saved_to_stdout.push(bytes);
+                saved_to_stdout.push(Vec::clone(&bytes));
                 log.push_str(&format!(
                     "\n{now} ({speed_text}) - written to stdout [{size}/{size}]\n\n"
                 ));

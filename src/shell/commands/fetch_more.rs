@@ -169,12 +169,12 @@ impl Command for Curl {
             cx.record(EventKind::FileDownload {
                 url: full.clone(),
                 outfile: "-".to_owned(),
-                shasum: hex::encode(digest(&bytes)),
+                shasum: super::fetch::shasum_of(&full, &bytes),
             });
             if progress {
                 cx.err(meter(&full, size));
             }
-            cx.out(bytes);
+            cx.out(Vec::clone(&bytes));
             return 0;
         }
         if let Err(err) = save(cx, &full, &path, bytes) {

@@ -203,6 +203,26 @@ fn urls_parse() {
     assert!(Url::parse("http://:80/").is_none());
 }
 
+#[test]
+fn a_url_s_made_up_body_is_made_once_and_its_shasum_is_the_bytes_digest() {
+    let url = "http://198.51.100.23/bins/mirai.arm7";
+    let first = body(url, "mirai.arm7");
+    let again = body(url, "mirai.arm7");
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "shared, not remade");
+    let shasum = super::shasum_of(url, &first);
+    assert_eq!(shasum, hex::encode(super::digest(&first)));
+    // Saved as a script the same URL is text, with its own digest.
+    let script = body(url, "x.sh");
+    assert!(script.starts_with(b"#!/bin/sh\n"));
+    assert_ne!(super::shasum_of(url, &script), shasum);
+    // Bytes that are not a made-up body are hashed as they are.
+    let other = std::sync::Arc::new(b"hello".to_vec());
+    assert_eq!(
+        super::shasum_of(url, &other),
+        hex::encode(super::digest(b"hello"))
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
