@@ -153,7 +153,7 @@ fn a_broken_file_is_named_and_the_good_one_still_replays() {
     let (status, stdout, stderr) = mirage(&["replay", dir.path().to_str().unwrap()], &[]);
     assert_ne!(status, 0, "{stdout}{stderr}");
     assert!(
-        stdout.contains("broken.yaml:5: steps[1]: a step needs `input` or `upload`"),
+        stdout.contains("broken.yaml:5: steps[1]: a step needs `input`, `upload` or `http`"),
         "{stdout}"
     );
     assert!(stdout.contains("PASS  good"), "{stdout}");
@@ -414,4 +414,52 @@ fn two_thousand_sessions_replay_at_once_in_isolation() {
     sessions.sort();
     sessions.dedup();
     assert_eq!(sessions.len(), 2000, "one session each");
+}
+
+#[test]
+fn an_http_scenario_replays_identically_on_the_virtual_clock() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/http/recon-then-ssh.yaml");
+    let scenario = Scenario::load(&file).expect("the scenario loads");
+    let (first, _) = replay(&scenario, false);
+    let (second, _) = replay(&scenario, false);
+    assert_eq!(observed(&first), observed(&second));
+    assert!(first.logged_in);
+    // The three requests answered as a client reads them off the wire; the two lines typed.
+    let statuses: Vec<(usize, i32)> = first
+        .steps
+        .iter()
+        .filter(|s| s.input.is_none())
+        .map(|s| (s.step, s.status))
+        .collect();
+    assert_eq!(statuses, [(0, 200), (1, 200), (4, 404)]);
+    let server = first.steps[0]
+        .headers
+        .iter()
+        .find(|(n, _)| n == "Server")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(server, Some("nginx/1.18.0 (Ubuntu)"));
+    // The requests went through a session actor of protocol HTTP, stamped on the virtual clock
+    // (the .env request half a second after the start), from the attacker's address.
+    let logged: Vec<Value> = first.events.iter().map(cowrie_json).collect();
+    let env = logged
+        .iter()
+        .find(|e| e["eventid"] == "mirage.http.request" && e["path"] == "/.env")
+        .expect("the .env request is recorded");
+    assert_eq!(env["status"], 200);
+    assert_eq!(env["lure"], "nginx");
+    assert_eq!(env["protocol"], "http");
+    assert_eq!(env["src_ip"], "203.0.113.150");
+    assert_eq!(env["timestamp"], "2026-01-05T10:00:00.500000Z");
+    let sessions: std::collections::BTreeSet<&str> = logged
+        .iter()
+        .filter_map(|e| e["session"].as_str())
+        .collect();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "one SSH and one HTTP session: {sessions:?}"
+    );
+    // The HTTP recon came before the SSH login.
+    let position = |id: &str| logged.iter().position(|e| e["eventid"] == id);
+    assert!(position("mirage.http.request") < position("cowrie.login.failed"));
 }

@@ -177,3 +177,70 @@ fn a_wrong_expectation_fails_alike_in_both_modes() {
         }
     }
 }
+
+#[test]
+fn http_scenario_files_pass_over_a_real_connection() {
+    let files = [
+        "http/env-git-secrets-scan.yaml", // HTTP only, honeytoken reads, HEAD
+        "http/wordpress-xmlrpc-bruteforce.yaml", // POST bodies, lockout
+        "http/phpmyadmin-login-run.yaml", // Apache lure, login events
+        "http/recon-then-ssh.yaml",       // HTTP then SSH from one address
+    ]
+    .map(scenario);
+    let reports = over_ssh(&files);
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.report.passed)
+        .map(SshReport::table)
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+const WRONG_HTTP: &str = r#"version: 1
+name: wrong-http
+http_lure: wordpress
+attacker:
+  credentials: []
+steps:
+  - http: {path: /wp-login.php, headers: [[Host, blog.example.net]]}
+    expect: {status: 404, header: {Server: nginx, X-Powered-By: ""}}
+  - http:
+      method: POST
+      path: /wp-login.php
+      headers: [[Host, blog.example.net], [Content-Type, application/x-www-form-urlencoded]]
+      body: log=admin&pwd=hunter2
+    expect: {status: 302, contains: ["Dashboard"]}
+  - http: {path: /.git/config, headers: [[Host, blog.example.net]]}
+    expect: {status: 500, header: {Content-Type: text/html}}
+  - http: {method: BR3W, path: /, headers: [[Host, blog.example.net]]}
+    expect: {status: 0}
+  - http: {path: /nothing-here, headers: [[Host, blog.example.net]]}
+    expect: {status: 200}
+"#;
+
+#[test]
+fn an_http_scenario_gives_the_same_answers_in_both_modes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("wrong-http.yaml");
+    std::fs::write(&file, WRONG_HTTP).expect("write scenario");
+    let reports = over_ssh(std::slice::from_ref(&file));
+    let report = &reports[0].report;
+    assert!(!report.passed);
+    assert_eq!(reports[0].unchecked, 0, "every HTTP check is made over TCP");
+    let local = in_process(&file);
+    // Every expectation is wrong on purpose: each mode's failures show what it got, and they
+    // are the same failures (statuses, headers, bodies of the same pages).
+    assert_eq!(report.failures, local);
+    let what: Vec<&str> = local.iter().map(|f| f.what.as_str()).collect();
+    assert!(what.contains(&"steps[0] (line 7): status"), "{what:?}");
+    assert!(
+        what.contains(&"steps[0] (line 7): header Server"),
+        "{what:?}"
+    );
+    assert!(what.contains(&"steps[4] (line 19): status"), "{what:?}");
+    let server = local
+        .iter()
+        .find(|f| f.what == "steps[0] (line 7): header Server")
+        .expect("a Server failure");
+    assert_eq!(server.got, "Server: Apache/2.4.52 (Ubuntu)");
+}

@@ -86,6 +86,20 @@ pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
                 result.status.to_string(),
             );
         }
+        for (name, want) in &expect.header {
+            let value = result
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str());
+            if !value.is_some_and(|v| v.contains(want.as_str())) {
+                let got = match value {
+                    Some(v) => format!("{name}: {v}"),
+                    None => format!("no {name} header"),
+                };
+                fail(format!("{at}: header {name}"), want.clone(), got);
+            }
+        }
     }
 
     // Only events an expectation names are turned into their JSON log lines.
@@ -193,21 +207,16 @@ pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
 }
 
 impl Replay {
-    /// The result of each scenario step that typed a line or uploaded (by the step's index;
-    /// `None` for a step the replay never reached).
+    /// The result of each scenario step (by the step's index; `None` for a step that has no
+    /// result: an upload alone, or a step the replay never reached).
     fn steps_by_index(&self, scenario: &Scenario) -> Vec<Option<&super::replay::StepResult>> {
-        let mut results = self.steps.iter();
-        scenario
-            .steps
-            .iter()
-            .map(|step| {
-                if step.value.input.is_some() {
-                    results.next()
-                } else {
-                    None
-                }
-            })
-            .collect()
+        let mut results = vec![None; scenario.steps.len()];
+        for result in &self.steps {
+            if let Some(slot) = results.get_mut(result.step) {
+                *slot = Some(result);
+            }
+        }
+        results
     }
 }
 

@@ -231,6 +231,7 @@ pub fn convert(log: &SessionLog, source: &str) -> Result<Converted, Skipped> {
         tags: vec!["cowrie-import".into()],
         seed: 1,
         start,
+        http_lure: crate::config::HttpConfig::default().lure,
         attacker,
         steps: steps
             .into_iter()

@@ -7,6 +7,8 @@
 //!   transport does, into a real [`SessionManager`](crate::actors::session_manager) and
 //!   [`SessionActor`](crate::actors::session::SessionActor), with events collected per
 //!   session and fed to the real alert actor.
+//! - [`http`]: `http` steps in process: requests to the node's HTTP decoy through a session
+//!   actor of protocol HTTP, answers read back off the wire.
 //! - [`expect`]: checking a replay's outputs and events against the scenario.
 //! - [`import`]: Cowrie JSON logs into scenario files (`mirage import cowrie`).
 //! - [`export`]: a recorded session out of the store (`mirage export`).
@@ -18,6 +20,7 @@ pub mod clock;
 pub mod collector;
 pub mod expect;
 pub mod export;
+pub mod http;
 pub mod import;
 pub mod patterns;
 pub mod replay;

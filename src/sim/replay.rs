@@ -5,8 +5,9 @@
 //! checked by the node's real [`AuthPolicy`] (`cowrie.login.failed`/`.success`), a
 //! [`StartSession`] to a real [`SessionManager`], a PTY shell ([`StartShell`] + keystrokes as
 //! [`Input`]) or exec requests ([`Exec`]), uploads through the same receiving code as `scp -t`,
-//! and at the end [`EndSession`] and `cowrie.session.closed`. Events go to a [`Collector`] that
-//! shows them to the real [`AlertActor`].
+//! and at the end [`EndSession`] and `cowrie.session.closed`. Its `http` steps go to the node's
+//! HTTP decoy through a session of protocol HTTP of the same manager ([`super::http`]). Events
+//! go to a [`Collector`] that shows them to the real [`AlertActor`].
 //!
 //! Each scenario gets its own session manager (so its own overlay: replays never see each
 //! other's files) and its own virtual [`Clock`], advanced by each step's delay; with
@@ -26,21 +27,23 @@ use tokio::sync::mpsc;
 
 use super::clock::Clock;
 use super::collector::{Collector, Settle, Take, WatchAlerts};
+use super::http::{HTTP_DECOY, HttpSide};
 use super::scenario::Scenario;
 use crate::actors::alert::{AlertActor, AlertCount};
-use crate::actors::session::{
-    Exec, Files, Input, LastStatus, OUTPUT_BUFFER, PtySize, SessionActor, SessionDeps, StartShell,
-    TransportOutput,
-};
-use crate::actors::session_manager::{EndSession, SessionManager, StartSession};
+use crate::actors::session::{SessionDeps, TransportOutput};
+use crate::actors::session_manager::SessionManager;
 use crate::config::AuthConfig;
-use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
+use crate::events::{Event, Protocol, SessionId, SessionOrigin};
 use crate::host::HostProfile;
 use crate::host::fs::{Limits, OverlayStore, StoreConfig};
 use crate::metrics::Metrics;
+use crate::protocols::http::Latency;
 use crate::protocols::ssh::auth::AuthPolicy;
-use crate::protocols::ssh::uploads::{UploadStore, receive};
+use crate::protocols::ssh::uploads::UploadStore;
 use crate::shell::Shell;
+use ssh::SshSide;
+
+mod ssh;
 
 /// Where replayed sessions say they connected to.
 const DECOY: SocketAddr =
@@ -67,6 +70,8 @@ pub struct ReplayOptions {
 /// What one step did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepResult {
+    /// The index of the scenario step it is the result of.
+    pub step: usize,
     /// The line typed, if the step typed one.
     pub input: Option<String>,
     /// The terminal text it produced (after the typed line, up to the next prompt; `\r\n`
@@ -76,6 +81,9 @@ pub struct StepResult {
     pub status: i32,
     /// Whether the shell had already ended, so the step could not run.
     pub skipped: bool,
+    /// For an `http` step, the response's header fields in the order received (its status
+    /// is `status`, its body `output`).
+    pub headers: Vec<(String, String)>,
 }
 
 /// What a replayed session did.
@@ -112,6 +120,8 @@ pub struct Replayer {
     options: ReplayOptions,
     metrics: Metrics,
     uploads: UploadStore,
+    /// The strategy's HTTP latency, waited after each answer with `real_time`.
+    latency: Latency,
     replays: AtomicU64,
 }
 
@@ -126,6 +136,13 @@ impl Replayer {
             policy: Arc::new(AuthPolicy::from_config(auth)?),
             uploads: UploadStore::new(uploads),
             options,
+            latency: {
+                let strategy = crate::config::StrategyConfig::default();
+                Latency {
+                    min_ms: strategy.http_latency_min_ms,
+                    max_ms: strategy.http_latency_max_ms,
+                }
+            },
             metrics: Metrics::new(),
             replays: AtomicU64::new(0),
         })
@@ -151,6 +168,13 @@ impl Replayer {
         shells.entry(key).or_insert(shell).clone()
     }
 
+    /// The id of the attacker's HTTP session in the n-th replay of a scenario (the same in
+    /// every run).
+    fn http_session_id(scenario: &Scenario, n: u64) -> SessionId {
+        let digest = Sha256::digest(format!("{}\0{}\0{n}\0http", scenario.name, scenario.seed));
+        SessionId(hex::encode(&digest[..6]))
+    }
+
     /// A session id that is the same for the n-th replay of a scenario in every run.
     fn session_id(scenario: &Scenario, n: u64) -> SessionId {
         let digest = Sha256::digest(format!("{}\0{}\0{n}", scenario.name, scenario.seed));
@@ -164,12 +188,16 @@ impl Replayer {
         self.replay_nth(scenario, n).await
     }
 
-    /// Replays `scenario` as the `n`-th replay of a run (which fixes its session id, whatever
+    /// Replays `scenario` as the `n`-th replay of a run (which fixes its session ids, whatever
     /// order concurrent replays finish in).
     ///
-    /// Everything the replay starts — its session manager and session actor, and the
+    /// Everything the replay starts — its session manager and session actors, and the
     /// collector and alert actor that see its events — runs on the calling arbiter, so one
     /// replay never waits on another thread and never sees another replay's events or alerts.
+    ///
+    /// The SSH connection (when the scenario has credentials) is made just before the first
+    /// `input` or `upload` step, or after the last step if there is none; `http` steps before
+    /// it are requests made before the login (a web scan, then SSH).
     pub async fn replay_nth(&self, scenario: &Scenario, n: u64) -> Replay {
         let collector = Collector::default().start();
         let alerts = AlertActor::new(collector.clone().recipient()).start();
@@ -184,70 +212,84 @@ impl Replayer {
             src: SocketAddr::new(attacker.ip, attacker.port),
             dst: DECOY,
         };
-        let emit = |kind: EventKind| {
-            let mut event = origin.event(kind);
-            event.timestamp = clock.now();
-            collector.do_send(event);
+        let http_origin = SessionOrigin {
+            session: Self::http_session_id(scenario, n),
+            protocol: Protocol::Http,
+            dst: HTTP_DECOY,
+            ..origin.clone()
         };
-        emit(EventKind::SessionConnect);
-        emit(EventKind::ClientVersion {
-            version: attacker.client.clone(),
+        let manager = self.manager(shell.clone(), clock.clone(), &collector);
+        let has_http = scenario.steps.iter().any(|s| s.value.http.is_some());
+        let mut http = has_http.then(|| {
+            HttpSide::new(
+                super::http::site(scenario, shell.host()),
+                http_origin.clone(),
+                clock.clone(),
+                collector.clone(),
+            )
         });
-        let mut user = None;
-        for credential in &attacker.credentials {
-            let (username, password) = (credential.username.clone(), credential.password.clone());
-            if self
-                .policy
-                .check_password(attacker.ip, &username, &password)
-            {
-                emit(EventKind::LoginSuccess {
-                    username: username.clone(),
-                    password,
-                });
-                user = Some(username);
-                break;
-            }
-            emit(EventKind::LoginFailed { username, password });
-        }
-
+        let ssh_at = scenario
+            .steps
+            .iter()
+            .position(|s| s.value.input.is_some() || s.value.upload.is_some())
+            .unwrap_or(scenario.steps.len());
+        let wants_ssh = !attacker.credentials.is_empty();
+        let connect =
+            || SshSide::connect(self, scenario, origin.clone(), &clock, &collector, &manager);
+        let mut ssh = None;
         let mut steps = Vec::new();
-        let mut session_open = false;
-        if let Some(user) = &user {
-            let manager = self.manager(shell.clone(), clock.clone(), &collector);
-            let session = manager
-                .send(StartSession {
-                    origin: origin.clone(),
-                    user: user.clone(),
-                })
-                .await;
-            if let Ok(session) = session {
-                let who = Who {
-                    origin: &origin,
-                    clock: &clock,
-                    session: &session,
-                    collector: &collector,
-                };
-                session_open = self.drive(scenario, &who, &mut steps).await;
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let step = &step.value;
+            if index == ssh_at && wants_ssh {
+                ssh = Some(connect().await);
             }
-            manager.do_send(EndSession {
-                session: origin.session.clone(),
-            });
+            let delay = Duration::from_secs_f64(step.delay);
+            clock.advance(delay);
+            if self.options.real_time {
+                tokio::time::sleep(delay).await;
+            }
+            if let (Some(request), Some(side)) = (&step.http, http.as_mut()) {
+                let mut result = side.request(&manager, request).await;
+                result.step = index;
+                if self.options.real_time {
+                    let latency = self.latency.pick(&mut rand::thread_rng());
+                    tokio::time::sleep(latency).await;
+                }
+                steps.push(result);
+            } else if let Some(side) = ssh.as_mut()
+                && let Some(result) = side.step(self, index, step).await
+            {
+                steps.push(result);
+            }
+        }
+        if ssh_at == scenario.steps.len() && wants_ssh {
+            ssh = Some(connect().await);
+        }
+        let (logged_in, session_open) = ssh
+            .as_ref()
+            .map_or((false, false), |s| (s.logged_in, s.shell_open()));
+        if let Some(side) = ssh {
+            side.close(&manager);
+        }
+        if let Some(side) = http {
+            side.close(&manager);
         }
         let duration = clock.since(scenario.start);
-        emit(EventKind::SessionClosed {
-            duration_ms: duration.as_millis().try_into().unwrap_or(u64::MAX),
-        });
         // Everything sent so far is in the collector and shown to the alert actor; what the
         // alert actor raised from it is back in the collector.
         collector.send(Settle).await.ok();
         alerts.send(AlertCount).await.ok();
-        let events = collector
-            .send(Take(origin.session.clone()))
-            .await
-            .unwrap_or_default();
+        let take = |session: &SessionId| collector.send(Take(session.clone()));
+        let ssh_events = take(&origin.session).await.unwrap_or_default();
+        let http_events = take(&http_origin.session).await.unwrap_or_default();
+        let events = merge(ssh_events, http_events);
         Replay {
-            session: origin.session,
-            logged_in: user.is_some(),
+            session: if wants_ssh {
+                origin.session
+            } else {
+                http_origin.session
+            },
+            logged_in,
             steps,
             events,
             session_open,
@@ -283,135 +325,26 @@ impl Replayer {
         let workers = self.options.workers.clone();
         SessionManager::new(workers, deps, overlays).start()
     }
-
-    /// Plays the steps into a started session; returns whether the shell is still open.
-    async fn drive(&self, scenario: &Scenario, who: &Who<'_>, steps: &mut Vec<StepResult>) -> bool {
-        let (clock, session) = (who.clock, who.session);
-        let (out, mut rx) = mpsc::channel(OUTPUT_BUFFER);
-        let pty = scenario.attacker.pty;
-        let mut open = true;
-        if pty {
-            let start = StartShell {
-                out: out.clone(),
-                pty: Some(PtySize {
-                    term: "xterm-256color".into(),
-                    width: scenario.attacker.columns.max(1),
-                    height: 24,
-                }),
-            };
-            if session.send(start).await.is_err() {
-                return false;
-            }
-            drain(&mut rx);
-        }
-        for step in &scenario.steps {
-            let step = &step.value;
-            let delay = Duration::from_secs_f64(step.delay);
-            clock.advance(delay);
-            if self.options.real_time {
-                tokio::time::sleep(delay).await;
-            }
-            if let Some(upload) = &step.upload {
-                self.upload(who, upload).await;
-            }
-            let Some(input) = &step.input else {
-                continue;
-            };
-            if pty && !open {
-                steps.push(StepResult {
-                    input: Some(input.clone()),
-                    output: String::new(),
-                    status: 0,
-                    skipped: true,
-                });
-                continue;
-            }
-            let (output, status) = if pty {
-                let typed = format!("{}\r", input.replace('\n', "\r"));
-                if session.send(Input(typed.into_bytes())).await.is_err() {
-                    open = false;
-                }
-                let items = drain(&mut rx);
-                let (output, exited) = shell_output(&items);
-                if exited.is_some() {
-                    open = false;
-                }
-                let status = match exited {
-                    Some(status) => status as i32,
-                    None => session.send(LastStatus).await.unwrap_or(0),
-                };
-                (output, status)
-            } else {
-                let exec = Exec {
-                    command: input.clone(),
-                    out: out.clone(),
-                    pty: false,
-                };
-                session.send(exec).await.ok();
-                let items = drain(&mut rx);
-                let mut text = Vec::new();
-                let mut status = 0;
-                for item in items {
-                    match item {
-                        TransportOutput::Data(bytes) => text.extend_from_slice(&bytes),
-                        TransportOutput::Exit(s) => status = s as i32,
-                    }
-                }
-                (String::from_utf8_lossy(&text).into_owned(), status)
-            };
-            steps.push(StepResult {
-                input: Some(input.clone()),
-                output,
-                status,
-                skipped: false,
-            });
-        }
-        pty && open
-    }
-
-    /// Receives an uploaded file as `scp -t` does: stored, written, announced.
-    async fn upload(&self, who: &Who<'_>, upload: &super::scenario::Upload) {
-        let Ok(files) = who.session.send(Files).await else {
-            return;
-        };
-        let home = files.home.clone();
-        let path = if upload.path.starts_with('/') {
-            upload.path.clone()
-        } else {
-            format!("{home}/{}", upload.path)
-        };
-        let name = path.rsplit('/').next().unwrap_or("").to_owned();
-        let mode = u32::from_str_radix(&upload.mode, 8).unwrap_or(0o644);
-        // The client runs `scp -t PATH` on an exec channel, which the SSH transport logs.
-        let mut input = who.origin.event(EventKind::CommandInput {
-            input: format!("scp -t {}", upload.path),
-        });
-        input.timestamp = who.clock.now();
-        who.collector.do_send(input);
-        let (event, _) = receive(
-            &files,
-            &self.uploads,
-            &path,
-            &name,
-            upload.content.clone().into_bytes(),
-            mode,
-            "scp",
-        )
-        .await;
-        if let Some(kind) = event {
-            let mut event = who.origin.event(kind);
-            event.timestamp = who.clock.now();
-            who.collector.do_send(event);
-        }
-    }
 }
 
-/// The session a replay drives.
-struct Who<'a> {
-    origin: &'a SessionOrigin,
-    clock: &'a Clock,
-    session: &'a Addr<SessionActor>,
-    collector: &'a Addr<Collector>,
+/// One timeline of two sessions' events: by (virtual) time, each session's in its order.
+fn merge(a: Vec<Event>, b: Vec<Event>) -> Vec<Event> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y.timestamp < x.timestamp => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(event) => out.push(event),
+            None => return out,
+        }
+    }
 }
 
 /// Everything the session has written so far.

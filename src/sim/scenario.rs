@@ -13,6 +13,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use crate::config::HttpLure;
+
+mod http;
+pub use http::HttpStep;
+
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -45,6 +50,10 @@ pub struct Scenario {
     /// When the session starts (virtual time); the host booted some days before.
     #[serde(default = "default_start")]
     pub start: DateTime<Utc>,
+    /// The site the node's HTTP decoy shows to `http` steps (default `nginx`, the node's
+    /// default).
+    #[serde(default = "default_lure", skip_serializing_if = "is_default_lure")]
+    pub http_lure: HttpLure,
     /// Who connects.
     #[serde(default)]
     pub attacker: Attacker,
@@ -54,6 +63,14 @@ pub struct Scenario {
     /// What must hold at the end.
     #[serde(default)]
     pub expect: Expectations,
+}
+
+fn default_lure() -> HttpLure {
+    crate::config::HttpConfig::default().lure
+}
+
+fn is_default_lure(lure: &HttpLure) -> bool {
+    *lure == default_lure()
 }
 
 fn default_seed() -> u64 {
@@ -75,7 +92,8 @@ pub struct Attacker {
     pub port: u16,
     /// SSH client identification string.
     pub client: String,
-    /// Passwords tried, in order, until one is accepted by the node's auth policy.
+    /// Passwords tried, in order, until one is accepted by the node's auth policy. Empty: no
+    /// SSH connection at all (an HTTP-only scenario).
     pub credentials: Vec<Credential>,
     /// Interactive shell on a PTY (`true`) or one exec request per input (`false`).
     pub pty: bool,
@@ -123,6 +141,9 @@ pub struct Step {
     /// A file uploaded with `scp -t` before the next step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<Upload>,
+    /// An HTTP request to the node's decoy (a step of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpStep>,
     /// What this step's output must satisfy.
     #[serde(default, skip_serializing_if = "StepExpect::is_empty")]
     pub expect: StepExpect,
@@ -166,9 +187,13 @@ pub struct StepExpect {
     /// A regular expression the output matches (multi-line mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<String>,
-    /// The exit status of the line (`$?` after it).
+    /// The exit status of the line (`$?` after it); for an `http` step, the HTTP status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
+    /// For an `http` step: response headers (name in any case) that must be present, each
+    /// with a text its value contains (`""`: just present).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub header: BTreeMap<String, String>,
 }
 
 impl StepExpect {
@@ -306,11 +331,16 @@ impl Scenario {
         if self.name.trim().is_empty() {
             return Err(invalid(0, "name".into(), "must not be empty".into()));
         }
-        if self.attacker.credentials.is_empty() {
+        if self.attacker.credentials.is_empty()
+            && self
+                .steps
+                .iter()
+                .any(|s| s.value.input.is_some() || s.value.upload.is_some())
+        {
             return Err(invalid(
                 0,
                 "attacker.credentials".into(),
-                "at least one credential".into(),
+                "at least one credential (`input` and `upload` steps need an SSH login)".into(),
             ));
         }
         if self.steps.len() > MAX_STEPS {
@@ -330,11 +360,29 @@ impl Scenario {
                     format!("{} is not a number of seconds from 0 to 86400", s.delay),
                 ));
             }
-            if s.input.is_none() && s.upload.is_none() {
+            if s.input.is_none() && s.upload.is_none() && s.http.is_none() {
                 return Err(invalid(
                     line,
                     format!("steps[{i}]"),
-                    "a step needs `input` or `upload`".into(),
+                    "a step needs `input`, `upload` or `http`".into(),
+                ));
+            }
+            if let Some(http) = &s.http {
+                if s.input.is_some() || s.upload.is_some() {
+                    return Err(invalid(
+                        line,
+                        format!("steps[{i}].http"),
+                        "an `http` step cannot also have `input` or `upload`".into(),
+                    ));
+                }
+                if let Some((field, message)) = http.problem() {
+                    return Err(invalid(line, format!("steps[{i}].http.{field}"), message));
+                }
+            } else if !s.expect.header.is_empty() {
+                return Err(invalid(
+                    line,
+                    format!("steps[{i}].expect.header"),
+                    "only an `http` step has response headers".into(),
                 ));
             }
             if let Some(pattern) = &s.expect.matches

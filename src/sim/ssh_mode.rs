@@ -7,8 +7,9 @@
 //! in-process replay uses) and with recording off. A russh client then logs in with each
 //! credential in order on one connection, opens a PTY shell (or one exec channel per input
 //! when `pty: false`), types each line with `\r` and reads up to the next prompt, and sends
-//! uploads through an `scp -t` channel as OpenSSH's `scp` does. A subscriber on the node's
-//! event sink keeps the session's events. The observed session becomes a [`Replay`] checked by
+//! uploads through an `scp -t` channel as OpenSSH's `scp` does; `http` steps go as raw
+//! HTTP/1.1 over a fresh TCP connection each to the node's decoy port (its lure the scenario's
+//! `http_lure`). A subscriber on the node's event sink keeps the sessions' events. The observed session becomes a [`Replay`] checked by
 //! the same [`expect::check`], so one file's expectations hold in both modes.
 //!
 //! Some checks cannot be made from outside: `$?` after a PTY line (reading it would mean
@@ -43,6 +44,7 @@ use crate::host::HostProfile;
 use observer::{Closed, Observer, TakeAll};
 
 mod client;
+mod http_client;
 mod observer;
 mod screen;
 
@@ -160,9 +162,18 @@ async fn replay_on_node(
     config.log.enabled = false;
     config.samples.fetch = false;
     config.database = crate::config::DatabaseConfig::default();
+    // The scenario's lure, with the limits the in-process replay uses.
+    config.http = crate::config::HttpConfig {
+        listen: loopback,
+        lure: scenario.http_lure,
+        ..crate::config::HttpConfig::default()
+    };
     if !real_time {
         // A refused password is otherwise held back for seconds, as for a real attacker.
         config.ssh.auth_rejection_time_ms = 0;
+        // Nor is an HTTP answer held back.
+        config.strategy.http_latency_min_ms = 0;
+        config.strategy.http_latency_max_ms = 0;
     }
     // A node that fails half-way must not take the whole run down with it.
     let node = match AssertUnwindSafe(Node::start(config)).catch_unwind().await {
@@ -176,17 +187,24 @@ async fn replay_on_node(
         .send(Subscribe(observer.clone().recipient()))
         .await;
     let driven = match subscribed {
-        Ok(()) => AssertUnwindSafe(client::drive(node.ssh_addr, scenario, real_time))
-            .catch_unwind()
-            .await
-            .map_err(|_| "the SSH replay failed (panic); see the log".to_owned()),
+        Ok(()) => AssertUnwindSafe(client::drive(
+            node.ssh_addr,
+            node.http_addr,
+            scenario,
+            real_time,
+        ))
+        .catch_unwind()
+        .await
+        .map_err(|_| "the SSH replay failed (panic); see the log".to_owned()),
         Err(err) => Err(format!("cannot watch the node's events: {err}")),
     };
-    if driven.is_ok() {
+    if driven.is_ok() && !scenario.attacker.credentials.is_empty() {
         settle(&node, &observer).await;
     }
-    let events = observer.send(TakeAll).await.unwrap_or_default();
+    // Stopping the node ends its HTTP sessions (their closing events) and passes every event
+    // on before it returns.
     node.shutdown().await;
+    let events = sessions_events(observer.send(TakeAll).await.unwrap_or_default());
     let driven = driven?;
     let duration = scenario
         .steps
@@ -194,8 +212,20 @@ async fn replay_on_node(
         .map(|s| Duration::from_secs_f64(s.value.delay))
         .sum();
     let session = events
-        .first()
+        .iter()
+        .find(|e| {
+            let http = e.protocol == crate::events::Protocol::Http;
+            scenario.attacker.credentials.is_empty() == http
+        })
         .map_or_else(|| SessionId(String::new()), |e| e.session.clone());
+    // Per scenario step: whether its `$?` was observed (steps without a result keep their
+    // expectations, which fail as not reached).
+    let mut status_seen = vec![true; scenario.steps.len()];
+    for (result, seen) in driven.steps.iter().zip(&driven.status_seen) {
+        if let Some(slot) = status_seen.get_mut(result.step) {
+            *slot = *seen;
+        }
+    }
     let replay = Replay {
         session,
         logged_in: driven.logged_in,
@@ -204,7 +234,20 @@ async fn replay_on_node(
         session_open: driven.session_open,
         duration,
     };
-    Ok((replay, driven.status_seen))
+    Ok((replay, status_seen))
+}
+
+/// The events of the sessions the scenario made (those with a connect event), in arrival order.
+fn sessions_events(events: Vec<crate::events::Event>) -> Vec<crate::events::Event> {
+    let sessions: Vec<SessionId> = events
+        .iter()
+        .filter(|e| matches!(e.kind, crate::events::EventKind::SessionConnect))
+        .map(|e| e.session.clone())
+        .collect();
+    events
+        .into_iter()
+        .filter(|e| sessions.contains(&e.session))
+        .collect()
 }
 
 /// A fresh data directory holding the run's host keys and the scenario's host profile.
@@ -260,18 +303,13 @@ fn unique_dir(what: &str) -> PathBuf {
 }
 
 /// `scenario` without the expectations SSH cannot observe, and how many were left out: the
-/// `status` of PTY lines whose `$?` was not seen (`status_seen`, per step result) and event
+/// `status` of PTY lines whose `$?` was not seen (`status_seen`, per scenario step) and event
 /// address fields.
 fn checkable(scenario: &Scenario, status_seen: &[bool]) -> (Scenario, usize) {
     let mut out = scenario.clone();
     let mut unchecked = 0;
-    let mut seen = status_seen.iter();
-    for step in &mut out.steps {
-        if step.value.input.is_none() {
-            continue;
-        }
-        // Steps past the last result keep their expectations: they fail as not reached.
-        if seen.next() == Some(&false) && step.value.expect.status.take().is_some() {
+    for (step, seen) in out.steps.iter_mut().zip(status_seen) {
+        if !*seen && step.value.expect.status.take().is_some() {
             unchecked += 1;
         }
     }

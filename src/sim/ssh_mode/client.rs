@@ -1,6 +1,7 @@
-//! The russh client side of an SSH replay: log in with each credential on one connection,
-//! then a PTY shell (lines typed, read up to the next prompt), exec channels, and `scp -t`
-//! uploads, as OpenSSH's clients do.
+//! The client side of an SSH replay: log in with each credential on one connection, then a
+//! PTY shell (lines typed, read up to the next prompt), exec channels, and `scp -t` uploads,
+//! as OpenSSH's clients do; `http` steps go to the node's HTTP decoy
+//! ([`super::http_client`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ const MAX_STEP_BYTES: usize = 16 << 20;
 pub(super) struct Driven {
     /// Whether a credential was accepted.
     pub(super) logged_in: bool,
-    /// Each step that typed a line, in order.
+    /// Each step that typed a line or made a request, in order.
     pub(super) steps: Vec<StepResult>,
     /// Per step result: whether its status is the one the node reported.
     pub(super) status_seen: Vec<bool>,
@@ -46,9 +47,13 @@ impl client::Handler for Client {
     }
 }
 
-/// Connects, logs in and plays the steps; disconnects at the end.
+/// Plays the steps: `http` steps as requests to the node's decoy at `http_addr`, the others
+/// on an SSH connection to `ssh_addr`, made (when the scenario has credentials) just before
+/// the first `input` or `upload` step, or after the last step if there is none, as the
+/// in-process replay does. Disconnects at the end.
 pub(super) async fn drive(
-    addr: std::net::SocketAddr,
+    ssh_addr: std::net::SocketAddr,
+    http_addr: std::net::SocketAddr,
     scenario: &Scenario,
     real_time: bool,
 ) -> Driven {
@@ -59,20 +64,105 @@ pub(super) async fn drive(
         session_open: false,
     };
     let attacker = &scenario.attacker;
+    let ssh_at = scenario
+        .steps
+        .iter()
+        .position(|s| s.value.input.is_some() || s.value.upload.is_some())
+        .unwrap_or(scenario.steps.len());
+    let wants_ssh = !attacker.credentials.is_empty();
+    let mut session = None;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let step = &step.value;
+        if index == ssh_at && wants_ssh {
+            session = connect(ssh_addr, scenario).await;
+        }
+        if real_time {
+            tokio::time::sleep(Duration::from_secs_f64(step.delay)).await;
+        }
+        if let Some(request) = &step.http {
+            let answer = super::http_client::request(http_addr, request).await;
+            driven.steps.push(StepResult {
+                step: index,
+                input: None,
+                output: String::from_utf8_lossy(&answer.body).into_owned(),
+                status: i32::from(answer.status),
+                skipped: false,
+                headers: answer.headers,
+            });
+            driven.status_seen.push(true);
+            continue;
+        }
+        let Some(session) = session.as_mut().filter(|s| s.logged_in) else {
+            continue;
+        };
+        if let Some(upload) = &step.upload {
+            session.upload(upload).await;
+        }
+        let Some(input) = &step.input else {
+            continue;
+        };
+        let (mut result, seen) = if !attacker.pty {
+            let (output, status) = session.exec(input).await;
+            let result = StepResult {
+                step: index,
+                input: Some(input.clone()),
+                output,
+                status: status.map_or(0, |s| s as i32),
+                skipped: false,
+                headers: Vec::new(),
+            };
+            (result, status.is_some())
+        } else if session.open {
+            session.type_line(input).await
+        } else {
+            let result = StepResult {
+                step: index,
+                input: Some(input.clone()),
+                output: String::new(),
+                status: 0,
+                skipped: true,
+                headers: Vec::new(),
+            };
+            (result, true)
+        };
+        result.step = index;
+        driven.steps.push(result);
+        driven.status_seen.push(seen);
+    }
+    if ssh_at == scenario.steps.len() && wants_ssh {
+        session = connect(ssh_addr, scenario).await;
+    }
+    if let Some(session) = session {
+        driven.logged_in = session.logged_in;
+        driven.session_open = attacker.pty && session.open;
+        session
+            .handle
+            .disconnect(Disconnect::ByApplication, "", "en")
+            .await
+            .ok();
+    }
+    driven
+}
+
+/// Connects and tries each credential in order on the one connection; once one is accepted,
+/// opens the PTY shell (with `pty`). `None` if the connection could not be made.
+async fn connect(addr: std::net::SocketAddr, scenario: &Scenario) -> Option<Session> {
+    let attacker = &scenario.attacker;
     let config = Arc::new(client::Config {
         client_id: russh::SshId::Standard(attacker.client.clone().into()),
         ..client::Config::default()
     });
     let connected = tokio::time::timeout(STEP_TIMEOUT, client::connect(config, addr, Client)).await;
     let Ok(Ok(mut handle)) = connected else {
-        return driven;
+        return None;
     };
+    let mut logged_in = false;
     for credential in &attacker.credentials {
         let user = credential.username.clone();
         let attempt = handle.authenticate_password(user, credential.password.clone());
         match tokio::time::timeout(STEP_TIMEOUT, attempt).await {
             Ok(Ok(result)) if result.success() => {
-                driven.logged_in = true;
+                logged_in = true;
                 break;
             }
             Ok(Ok(_)) => {}
@@ -80,64 +170,26 @@ pub(super) async fn drive(
             _ => break,
         }
     }
-    if driven.logged_in {
-        let mut session = Session {
-            handle: &handle,
-            shell: None,
-            open: false,
-        };
-        if attacker.pty {
-            session.open_shell(attacker.columns.max(1)).await;
-        }
-        for step in &scenario.steps {
-            let step = &step.value;
-            if real_time {
-                tokio::time::sleep(Duration::from_secs_f64(step.delay)).await;
-            }
-            if let Some(upload) = &step.upload {
-                session.upload(upload).await;
-            }
-            let Some(input) = &step.input else {
-                continue;
-            };
-            let (result, seen) = if !attacker.pty {
-                let (output, status) = session.exec(input).await;
-                let result = StepResult {
-                    input: Some(input.clone()),
-                    output,
-                    status: status.map_or(0, |s| s as i32),
-                    skipped: false,
-                };
-                (result, status.is_some())
-            } else if session.open {
-                session.type_line(input).await
-            } else {
-                let result = StepResult {
-                    input: Some(input.clone()),
-                    output: String::new(),
-                    status: 0,
-                    skipped: true,
-                };
-                (result, true)
-            };
-            driven.steps.push(result);
-            driven.status_seen.push(seen);
-        }
-        driven.session_open = attacker.pty && session.open;
+    let mut session = Session {
+        handle,
+        shell: None,
+        open: false,
+        logged_in,
+    };
+    if logged_in && attacker.pty {
+        session.open_shell(attacker.columns.max(1)).await;
     }
-    handle
-        .disconnect(Disconnect::ByApplication, "", "en")
-        .await
-        .ok();
-    driven
+    Some(session)
 }
 
-/// A logged-in connection and its PTY shell, if one was opened.
-struct Session<'a> {
-    handle: &'a client::Handle<Client>,
+/// A connection and its PTY shell, if one was opened.
+struct Session {
+    handle: client::Handle<Client>,
     shell: Option<russh::Channel<client::Msg>>,
     /// Whether the PTY shell is open.
     open: bool,
+    /// Whether a credential was accepted.
+    logged_in: bool,
 }
 
 /// What a channel delivered while reading.
@@ -150,7 +202,7 @@ enum Read {
     Ended,
 }
 
-impl Session<'_> {
+impl Session {
     /// Opens the PTY shell and reads up to its first prompt.
     async fn open_shell(&mut self, columns: u32) {
         let Ok(channel) = self.handle.channel_open_session().await else {
@@ -194,10 +246,12 @@ impl Session<'_> {
         let output = step_output(&screen, exited.is_some());
         let status = exited.flatten();
         let result = StepResult {
+            step: 0,
             input: Some(input.to_owned()),
             output,
             status: status.map_or(0, |s| s as i32),
             skipped: false,
+            headers: Vec::new(),
         };
         (result, status.is_some())
     }

@@ -73,7 +73,7 @@ expect:
 fn unobservable_checks_are_left_out_and_counted() {
     let scenario = scenario(PTY_STATUS);
     // The first line's `$?` was not seen; the second ended the shell, so its status was.
-    let (checkable, unchecked) = checkable(&scenario, &[false, true]);
+    let (checkable, unchecked) = checkable(&scenario, &[false, true, true]);
     assert_eq!(unchecked, 2, "one PTY status, one address field");
     assert_eq!(checkable.steps[0].value.expect.status, None);
     assert_eq!(checkable.steps[2].value.expect.status, Some(3));
