@@ -170,6 +170,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("alert.rules.login_success", SettingKind::Text),
     setting("alert.rules.download", SettingKind::Text),
     setting("alert.rules.session_crash", SettingKind::Text),
+    setting("alert.rules.reflex", SettingKind::Text),
     setting("strategy.http_latency_min_ms", SettingKind::Integer),
     setting("strategy.http_latency_max_ms", SettingKind::Integer),
     setting("honeytokens.enabled", SettingKind::Bool),

@@ -292,6 +292,17 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         accessed_from: Option<IpAddr>,
     },
+    /// A Layer 0 reflex started acting on the session's address: the first refused request
+    /// of a rate-limit episode, or the moment a login lockout began. Once per episode, not
+    /// per refused request.
+    Reflex {
+        /// Which reflex: `http_rate_limit`, `http_login_lockout`.
+        rule: String,
+        /// What the node does to the address, for operators (`503`, `lockout 1200s`).
+        action: String,
+        /// Why, for operators (`over 60 requests per minute`).
+        detail: String,
+    },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
@@ -398,6 +409,7 @@ impl EventKind {
             EventKind::HttpRequest(_) => "mirage.http.request",
             EventKind::HoneytokenAccessed { .. } => "mirage.honeytoken.accessed",
             EventKind::HoneytokenUsed { .. } => "mirage.honeytoken.used",
+            EventKind::Reflex { .. } => "mirage.reflex",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

@@ -608,3 +608,140 @@ async fn an_alert_still_in_flight_at_shutdown_is_dead_lettered() {
     assert_eq!(entries[0].alert.rule, "login_success");
     assert_eq!(receiver.hangs_ended.load(Ordering::SeqCst), 0);
 }
+
+/// Sends one HTTP/1.1 request with `Connection: close` and returns the status it got.
+fn decoy_request(addr: SocketAddr, method: &str, path: &str, form: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: decoy.example\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).ok();
+    let text = String::from_utf8_lossy(&out);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits (bounded) until the JSON log holds at least `n` events matching `pred`; returns all.
+fn wait_for_count(
+    node: &NodeProcess,
+    n: usize,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let events = node.log_events();
+        let seen = events.iter().filter(|e| pred(e)).count();
+        if seen >= n {
+            return events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{seen} of {n} events in the JSON log: {events:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflexes_are_one_event_and_one_alert_per_episode() {
+    let receiver = Receiver::start(Answer::Status(200)).await;
+    let node = NodeProcess::start(&[
+        ("MIRAGE_ALERT_WEBHOOK_URL", &receiver.url()),
+        ("MIRAGE_ALERT_WEBHOOK_MIN_SEVERITY", "info"),
+        ("MIRAGE_HTTP_LURE", "wordpress"),
+        ("MIRAGE_HTTP_LOGIN_MAX_FAILURES", "3"),
+        ("MIRAGE_HTTP_LOGIN_LOCKOUT_SECS", "600"),
+        ("MIRAGE_HTTP_RATE_LIMIT_PER_MINUTE", "10"),
+        ("MIRAGE_HONEYTOKENS_ENABLED", "false"),
+    ]);
+    let (logins, gets) = (6, 30);
+    let statuses = tokio::task::block_in_place(|| {
+        // Brute force: the third failure locks the address out; three more while locked.
+        let mut statuses: Vec<u16> = (0..logins)
+            .map(|n| {
+                let form = format!("log=admin&pwd=guess{n}");
+                decoy_request(node.http, "POST", "/wp-login.php", &form)
+            })
+            .collect();
+        // Then a flood, far past the rate (the logins counted against it too).
+        statuses.extend((0..gets).map(|_| decoy_request(node.http, "GET", "/", "")));
+        statuses
+    });
+    assert!(statuses[..logins].iter().all(|&s| s == 200), "{statuses:?}");
+    // WordPress runs on Apache, whose mod_evasive answers 403 past the rate.
+    let refused = statuses.iter().filter(|&&s| s == 403).count();
+    assert!(refused >= gets - 10, "{statuses:?}");
+    // Every request is in the log before the reflexes are counted.
+    let events = tokio::task::block_in_place(|| {
+        wait_for_count(&node, logins + gets, |e| {
+            e["eventid"] == "mirage.http.request"
+        })
+    });
+    let reflexes: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["eventid"] == "mirage.reflex")
+        .collect();
+    assert_eq!(reflexes.len(), 2, "one per episode: {reflexes:#?}");
+    let lockout = reflexes
+        .iter()
+        .find(|e| e["rule"] == "http_login_lockout")
+        .expect("the lockout's reflex");
+    assert_eq!(lockout["action"], "lockout 600s");
+    assert_eq!(lockout["detail"], "3 failed logins within 600s");
+    assert_eq!(lockout["protocol"], "http");
+    assert_eq!(lockout["src_ip"], "127.0.0.1");
+    let rate = reflexes
+        .iter()
+        .find(|e| e["rule"] == "http_rate_limit")
+        .expect("the rate limit's reflex");
+    assert_eq!(rate["action"], "403");
+    assert_eq!(rate["detail"], "over 10 requests per minute");
+    // Recorded in the client's HTTP session, like its requests.
+    let sessions: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e["eventid"] == "mirage.http.request")
+        .map(|e| e["session"].as_str().unwrap())
+        .collect();
+    assert!(sessions.contains(rate["session"].as_str().unwrap()));
+    assert!(sessions.contains(lockout["session"].as_str().unwrap()));
+
+    // One `reflex` alert each, at the default severity, in the log and at the webhook.
+    let got = receiver.wait_for(2).await;
+    let bodies: Vec<serde_json::Value> = got.iter().map(Received::json).collect();
+    assert_eq!(bodies.len(), 2, "{bodies:#?}");
+    assert!(
+        bodies.iter().all(|b| b["rule"] == "reflex"
+            && b["severity"] == "info"
+            && b["src_ip"] == "127.0.0.1"),
+        "{bodies:#?}"
+    );
+    let mut named: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["details"]["reflex"].as_str().unwrap())
+        .collect();
+    named.sort_unstable();
+    assert_eq!(named, ["http_login_lockout", "http_rate_limit"]);
+    let events = tokio::task::block_in_place(|| {
+        wait_for_count(&node, 2, |e| {
+            e["eventid"] == "mirage.alert" && e["rule"] == "reflex"
+        })
+    });
+    let logged = events
+        .iter()
+        .find(|e| e["eventid"] == "mirage.alert" && e["details"]["reflex"] == "http_rate_limit")
+        .unwrap();
+    assert_eq!(logged["severity"], "info");
+    wait_for_metric(&node, "mirage_webhook_sent_total{sink=\"json0\"} 2").await;
+    assert_eq!(receiver.requests().len(), 2);
+}

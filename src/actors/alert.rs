@@ -3,10 +3,10 @@
 //!
 //! It subscribes to the event sink and sees every event. The [`rules`] (configured in
 //! `[alert.rules]`) decide which events call for an alert and how severe it is: a honeytoken
-//! used, a login accepted, a file captured, a session crashed. [`dedup`] keeps one alert per
-//! rule and key per window. A raised alert goes back to the sink as a `mirage.alert` event and
-//! to the webhook [`Dispatcher`] with a non-blocking `try_send`: the actor never waits on a
-//! webhook, so a slow or dead one never slows a session.
+//! used, a login accepted, a file captured, a session crashed, a reflex began acting on an
+//! address. [`dedup`] keeps one alert per rule and key per window. A raised alert goes back to
+//! the sink as a `mirage.alert` event and to the webhook [`Dispatcher`] with a non-blocking
+//! `try_send`: the actor never waits on a webhook, so a slow or dead one never slows a session.
 
 use std::time::Duration;
 

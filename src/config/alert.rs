@@ -139,6 +139,9 @@ pub struct AlertRules {
     pub download: RuleLevel,
     /// A session's actor failed and was restarted (`mirage.session.restarted`).
     pub session_crash: RuleLevel,
+    /// A Layer 0 reflex began acting on an address: the decoy's rate limit or login lockout
+    /// (`mirage.reflex`), once per episode.
+    pub reflex: RuleLevel,
 }
 
 impl Default for AlertRules {
@@ -148,6 +151,7 @@ impl Default for AlertRules {
             login_success: RuleLevel::Info,
             download: RuleLevel::Warning,
             session_crash: RuleLevel::Warning,
+            reflex: RuleLevel::Info,
         }
     }
 }

@@ -201,7 +201,6 @@ pub fn beacon_api(path: &str) -> Secret {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,7 @@
 //! | `cowrie.session.closed` | `duration` (string, seconds with one decimal), `duration_ms` (integer) | `Connection lost after {duration} seconds` |
 //! | `mirage.session.restarted` | `reason` | `Session restarted from its last checkpoint: {reason}` |
 //! | `mirage.alert` | `severity` (`info`/`warning`/`critical`), `rule` | the alert's own text |
+//! | `mirage.reflex` | `rule` (`http_rate_limit`, `http_login_lockout`), `action` (`503`, `lockout 1200s`), `detail` | `Reflex {rule} acting on {src_ip}: {action} ({detail})` |
 //!
 //! Where Cowrie versions differ we follow Cowrie 2.x, which existing dashboards were built on,
 //! and add the 3.x field beside it: `cowrie.session.closed` has 2.x's string `duration` *and*

@@ -11,7 +11,7 @@ use crate::events::{Event, EventKind, Severity};
 /// An alert a rule calls for, before deduplication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// The rule's name (`token_use`, `login_success`, `download`, `session_crash`).
+    /// The rule's name (`token_use`, `login_success`, `download`, `session_crash`, `reflex`).
     pub rule: &'static str,
     /// Its severity from the configuration.
     pub severity: Severity,
@@ -126,6 +126,23 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
             pairs(&[("reason", reason.clone())]),
             session.to_string(),
         ),
+        EventKind::Reflex {
+            rule,
+            action,
+            detail,
+        } => (
+            "reflex",
+            rules.reflex,
+            // Our own words, not the attacker's: no quoting needed.
+            format!("reflex {rule} began acting on {ip} (session {session}): {action} ({detail})"),
+            pairs(&[
+                ("reflex", rule.clone()),
+                ("action", action.clone()),
+                ("detail", detail.clone()),
+                ("address", ip.to_string()),
+            ]),
+            format!("{rule}|{ip}"),
+        ),
         _ => return None,
     };
     Some(Candidate {
@@ -220,5 +237,50 @@ mod tests {
         );
         assert_eq!(alert.key, "ab");
         assert_eq!(evaluate(&rules, &event(EventKind::SessionConnect)), None);
+    }
+
+    fn reflex(rule: &str) -> Event {
+        event(EventKind::Reflex {
+            rule: rule.into(),
+            action: "lockout 1200s".into(),
+            detail: "5 failed logins within 1200s".into(),
+        })
+    }
+
+    #[test]
+    fn a_reflex_is_an_info_alert_keyed_by_reflex_and_address() {
+        let alert = evaluate(&AlertRules::default(), &reflex("http_login_lockout")).unwrap();
+        assert_eq!((alert.rule, alert.severity), ("reflex", Severity::Info));
+        for part in [
+            "http_login_lockout",
+            "198.51.100.20",
+            "session bbbbbbbbbbbb",
+            "lockout 1200s",
+        ] {
+            assert!(alert.message.contains(part), "{part}: {}", alert.message);
+        }
+        assert_eq!(alert.details["reflex"], "http_login_lockout");
+        assert_eq!(alert.details["action"], "lockout 1200s");
+        assert_eq!(alert.details["detail"], "5 failed logins within 1200s");
+        assert_eq!(alert.details["address"], "198.51.100.20");
+        assert_eq!(alert.key, "http_login_lockout|198.51.100.20");
+        // Two reflexes on one address are two keys: neither hides the other.
+        let rate = evaluate(&AlertRules::default(), &reflex("http_rate_limit")).unwrap();
+        assert_ne!(rate.key, alert.key);
+    }
+
+    #[test]
+    fn the_reflex_rule_takes_its_severity_from_config() {
+        let rules = AlertRules {
+            reflex: RuleLevel::Warning,
+            ..AlertRules::default()
+        };
+        let alert = evaluate(&rules, &reflex("http_rate_limit")).unwrap();
+        assert_eq!(alert.severity, Severity::Warning);
+        let off = AlertRules {
+            reflex: RuleLevel::Off,
+            ..AlertRules::default()
+        };
+        assert_eq!(evaluate(&off, &reflex("http_rate_limit")), None);
     }
 }

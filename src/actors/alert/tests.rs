@@ -166,3 +166,50 @@ async fn a_full_webhook_queue_drops_and_counts_without_waiting() {
     assert_eq!(entries[0].reason, "shutdown");
     assert_eq!(entries[0].alert.rule, "session_crash");
 }
+
+#[actix::test]
+async fn one_reflex_alert_per_reflex_and_address_within_the_window() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Collector(events.clone()).start();
+    let metrics = Metrics::new();
+    let actor = AlertActor::with_config(
+        sink.recipient(),
+        &AlertConfig::default(),
+        Dispatcher::default(),
+        metrics.clone(),
+    )
+    .start();
+    let reflex = |session: &str, src: &str, rule: &str| {
+        let mut o = origin(session, src);
+        o.protocol = Protocol::Http;
+        o.event(EventKind::Reflex {
+            rule: rule.into(),
+            action: "503".into(),
+            detail: "over 3 requests per minute".into(),
+        })
+    };
+    for event in [
+        reflex("aaaaaaaaaaa1", "198.51.100.1:4000", "http_rate_limit"),
+        // The same reflex on the same address again (a new session): deduplicated.
+        reflex("aaaaaaaaaaa2", "198.51.100.1:4001", "http_rate_limit"),
+        // Another reflex on that address, and the first on another address: alerts.
+        reflex("aaaaaaaaaaa2", "198.51.100.1:4001", "http_login_lockout"),
+        reflex("aaaaaaaaaaa3", "198.51.100.2:4000", "http_rate_limit"),
+    ] {
+        actor.send(event).await.unwrap();
+    }
+    let raised = alerts(&events);
+    assert!(
+        raised
+            .iter()
+            .all(|(rule, severity, _)| rule == "reflex" && *severity == Severity::Info),
+        "{raised:?}"
+    );
+    let sessions: Vec<&str> = raised.iter().map(|(_, _, s)| s.as_str()).collect();
+    assert_eq!(sessions, ["aaaaaaaaaaa1", "aaaaaaaaaaa2", "aaaaaaaaaaa3"]);
+    let text = metrics.render();
+    assert!(
+        text.contains("mirage_alerts_deduplicated_total{rule=\"reflex\"} 1"),
+        "{text}"
+    );
+}

@@ -177,6 +177,16 @@ pub fn cowrie_json(event: &Event) -> Value {
                 token.token, token.kind, token.placement
             )
         }
+        EventKind::Reflex {
+            rule,
+            action,
+            detail,
+        } => {
+            field("rule", json!(rule));
+            field("action", json!(action));
+            field("detail", json!(detail));
+            format!("Reflex {rule} acting on {src_ip}: {action} ({detail})")
+        }
         EventKind::LogClosed {
             ttylog,
             size,

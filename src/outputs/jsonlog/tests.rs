@@ -239,6 +239,20 @@ fn mirage_only_kinds() {
     assert_eq!(v["severity"], "critical");
     assert_eq!(v["rule"], "session_crash");
     assert_eq!(v["message"], "session 0123456789ab crashed");
+
+    let v = json_of(EventKind::Reflex {
+        rule: "http_login_lockout".into(),
+        action: "lockout 1200s".into(),
+        detail: "5 failed logins within 1200s".into(),
+    });
+    assert_eq!(v["eventid"], "mirage.reflex");
+    assert_eq!(v["rule"], "http_login_lockout");
+    assert_eq!(v["action"], "lockout 1200s");
+    assert_eq!(v["detail"], "5 failed logins within 1200s");
+    assert_eq!(
+        v["message"],
+        "Reflex http_login_lockout acting on 203.0.113.7: lockout 1200s (5 failed logins within 1200s)"
+    );
 }
 
 #[test]
@@ -380,6 +394,11 @@ fn kind() -> impl Strategy<Value = EventKind> {
             how,
             accessed_by: Some(crate::events::SessionId("0123456789ab".into())),
             accessed_from: Some("203.0.113.9".parse().unwrap()),
+        }),
+        (text(), text(), text()).prop_map(|(rule, action, detail)| EventKind::Reflex {
+            rule,
+            action,
+            detail
         }),
     ]
 }
@@ -524,6 +543,11 @@ proptest! {
                 prop_assert_eq!(&s("how"), how);
                 prop_assert_eq!(s("accessed_by"), "0123456789ab");
                 prop_assert_eq!(s("accessed_from"), "203.0.113.9");
+            }
+            EventKind::Reflex { rule, action, detail } => {
+                prop_assert_eq!(&s("rule"), rule);
+                prop_assert_eq!(&s("action"), action);
+                prop_assert_eq!(&s("detail"), detail);
             }
         }
     }

@@ -6,6 +6,12 @@
 //! `login_max_failures` of them lock the address out for `login_lockout_secs`, as WordPress's
 //! Limit Login Attempts does.
 //!
+//! These are the decoy's Layer 0 reflexes. Each reports when it starts acting on an address,
+//! once per episode ([`ReflexHit`], the `mirage.reflex` event): a rate-limit episode starts
+//! with the first refused request and lasts until the address's bucket has drained empty (it
+//! stayed under the rate for as long as a full burst takes to drain, a minute at most); a
+//! lockout episode starts with the failure that locks the address out.
+//!
 //! The state lives in `<data_dir>/http/limits.json`, written atomically (a temporary file
 //! renamed over it) at most once per [`Limiter::save_if_dirty`] call and at shutdown, so an
 //! attacker who is limited stays limited when the node restarts. It holds at most
@@ -19,8 +25,70 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventKind;
+
 /// Most addresses remembered.
 pub const MAX_ADDRESSES: usize = 10_000;
+
+/// The reflex rule name of the per-address request rate limit.
+pub const HTTP_RATE_LIMIT: &str = "http_rate_limit";
+/// The reflex rule name of the login lockout.
+pub const HTTP_LOGIN_LOCKOUT: &str = "http_login_lockout";
+
+/// A reflex that began acting on an address: what the `mirage.reflex` event reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReflexHit {
+    /// [`HTTP_RATE_LIMIT`] or [`HTTP_LOGIN_LOCKOUT`].
+    pub rule: &'static str,
+    /// What the node does to the address (`503`, `lockout 1200s`).
+    pub action: String,
+    /// Why (`over 60 requests per minute`).
+    pub detail: String,
+}
+
+impl ReflexHit {
+    /// The rate limit began refusing an address, answering `status`.
+    pub fn rate_limit(status: u16, config: &LimitConfig) -> ReflexHit {
+        ReflexHit {
+            rule: HTTP_RATE_LIMIT,
+            action: status.to_string(),
+            detail: format!("over {} requests per minute", config.per_minute),
+        }
+    }
+
+    /// A lockout of `secs` seconds began.
+    pub fn lockout(secs: u64, config: &LimitConfig) -> ReflexHit {
+        ReflexHit {
+            rule: HTTP_LOGIN_LOCKOUT,
+            action: format!("lockout {secs}s"),
+            detail: format!(
+                "{} failed logins within {}s",
+                config.max_failures, config.lockout_secs
+            ),
+        }
+    }
+
+    /// The event that records it.
+    pub fn into_event(self) -> EventKind {
+        EventKind::Reflex {
+            rule: self.rule.to_owned(),
+            action: self.action,
+            detail: self.detail,
+        }
+    }
+}
+
+/// How a request fares against the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Within the rate.
+    Allowed,
+    /// Over the rate: refuse it.
+    Refused {
+        /// The first refusal of an episode: the moment to report the reflex.
+        first: bool,
+    },
+}
 
 /// The limits' settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +111,10 @@ struct Address {
     failures: Vec<i64>,
     /// Locked out until then (seconds since the epoch); 0: not locked.
     locked_until: i64,
+    /// A rate-limit episode is under way (requests were refused and the bucket has not
+    /// drained empty since). Kept across restarts, so a restart starts no new episode.
+    #[serde(default)]
+    limiting: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -84,24 +156,36 @@ impl Limiter {
         out
     }
 
-    /// Counts a request from `ip`; `false` if it is over the rate and must be refused.
-    pub fn allow_request(&self, ip: IpAddr, now: DateTime<Utc>) -> bool {
+    /// The settings.
+    pub fn config(&self) -> &LimitConfig {
+        &self.config
+    }
+
+    /// Counts a request from `ip` against the rate: allowed, or refused (and whether this
+    /// refusal starts an episode).
+    pub fn admit(&self, ip: IpAddr, now: DateTime<Utc>) -> Admission {
         let rate = self.config.per_minute;
         if rate == 0 {
-            return true;
+            return Admission::Allowed;
         }
         let now_ms = now.timestamp_millis();
         self.with(|state| {
             let entry = entry(state, ip, now.timestamp());
             let elapsed = (now_ms - entry.last_ms).max(0) as f64;
             let drained = f64::from(rate) * elapsed / 60_000.0;
-            let excess = (entry.excess - drained).max(0.0) + 1.0;
-            if excess > f64::from(rate) {
-                return false;
+            let level = (entry.excess - drained).max(0.0);
+            if level + 1.0 > f64::from(rate) {
+                let first = !entry.limiting;
+                entry.limiting = true;
+                return Admission::Refused { first };
             }
-            entry.excess = excess;
+            if level <= 0.0 {
+                // Drained empty: the address kept under the rate, the episode is over.
+                entry.limiting = false;
+            }
+            entry.excess = level + 1.0;
             entry.last_ms = now_ms;
-            true
+            Admission::Allowed
         })
     }
 
@@ -238,11 +322,78 @@ mod tests {
             },
             None,
         );
-        assert!((0..3).all(|_| limiter.allow_request(IP, at(1000))));
-        assert!(!limiter.allow_request(IP, at(1000)));
+        assert!((0..3).all(|_| limiter.admit(IP, at(1000)) == Admission::Allowed));
+        assert_eq!(
+            limiter.admit(IP, at(1000)),
+            Admission::Refused { first: true }
+        );
         // 20 s drains one request.
-        assert!(limiter.allow_request(IP, at(1020)));
-        assert!(!limiter.allow_request(IP, at(1020)));
+        assert_eq!(limiter.admit(IP, at(1020)), Admission::Allowed);
+        assert_eq!(
+            limiter.admit(IP, at(1020)),
+            Admission::Refused { first: false }
+        );
+    }
+
+    #[test]
+    fn a_rate_episode_is_reported_once_and_ends_when_the_bucket_drains() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("limits.json");
+        let config = LimitConfig {
+            per_minute: 2,
+            max_failures: 0,
+            lockout_secs: 60,
+        };
+        let limiter = Limiter::open(config, Some(path.clone()));
+        let firsts = |limiter: &Limiter, secs: i64, n: usize| {
+            (0..n)
+                .filter(|_| limiter.admit(IP, at(secs)) == Admission::Refused { first: true })
+                .count()
+        };
+        // A flood: two allowed, then one episode however long it lasts, even with a few
+        // requests let through as the bucket drains.
+        assert_eq!(firsts(&limiter, 1000, 50), 1);
+        assert_eq!(limiter.admit(IP, at(1030)), Admission::Allowed);
+        assert_eq!(firsts(&limiter, 1030, 50), 0);
+        // The episode survives a restart.
+        limiter.save_if_dirty();
+        let limiter = Limiter::open(config, Some(path));
+        assert_eq!(firsts(&limiter, 1031, 5), 0);
+        // Quiet until the bucket is empty: the next flood is a new episode.
+        assert_eq!(limiter.admit(IP, at(1200)), Admission::Allowed);
+        assert_eq!(firsts(&limiter, 1200, 10), 1);
+        // Another address has its own episode.
+        let other: IpAddr = "198.51.100.4".parse().unwrap();
+        assert!((0..2).all(|_| limiter.admit(other, at(1200)) == Admission::Allowed));
+        assert_eq!(
+            limiter.admit(other, at(1200)),
+            Admission::Refused { first: true }
+        );
+    }
+
+    #[test]
+    fn hits_say_what_the_node_does_and_why() {
+        let config = LimitConfig {
+            per_minute: 60,
+            max_failures: 5,
+            lockout_secs: 1200,
+        };
+        assert_eq!(
+            ReflexHit::rate_limit(503, &config).into_event(),
+            EventKind::Reflex {
+                rule: "http_rate_limit".into(),
+                action: "503".into(),
+                detail: "over 60 requests per minute".into(),
+            }
+        );
+        assert_eq!(
+            ReflexHit::lockout(1200, &config).into_event(),
+            EventKind::Reflex {
+                rule: "http_login_lockout".into(),
+                action: "lockout 1200s".into(),
+                detail: "5 failed logins within 1200s".into(),
+            }
+        );
     }
 
     #[test]

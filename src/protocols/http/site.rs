@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::limits::Limiter;
+use super::limits::{Admission, Limiter, ReflexHit};
 use super::lures;
 use super::probes;
 use super::profile::{ErrorCtx, ServerKind};
@@ -30,6 +30,8 @@ pub struct Answer {
     pub login: Option<(String, String)>,
     /// A planted token that was served, and how it was fetched.
     pub token: Option<(HoneytokenRef, String)>,
+    /// A reflex (rate limit, lockout) that began acting on the client with this request.
+    pub reflex: Option<ReflexHit>,
 }
 
 impl From<Response> for Answer {
@@ -133,8 +135,15 @@ impl Site {
 
     /// Answers one request.
     pub fn answer(&self, x: &Exchange<'_>) -> Answer {
-        if !self.limiter.allow_request(x.ip, x.now) {
-            return self.rate_limited(x).into();
+        if let Admission::Refused { first } = self.limiter.admit(x.ip, x.now) {
+            let response = self.rate_limited(x);
+            let reflex =
+                first.then(|| ReflexHit::rate_limit(response.status, self.limiter.config()));
+            return Answer {
+                response,
+                reflex,
+                ..Answer::default()
+            };
         }
         if x.req.path == "*" {
             // `OPTIONS *`: Apache lists its methods; nginx has no such resource.

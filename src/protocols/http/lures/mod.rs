@@ -4,6 +4,7 @@
 //! not found). Pages made by an application (PHP) take any method, as mod_php and php-fpm do;
 //! static files follow the server's rules ([`static_file`]).
 
+use super::limits::ReflexHit;
 use super::profile::ServerKind;
 use super::response::Response;
 use super::site::{Answer, Exchange, Site};
@@ -162,15 +163,19 @@ pub enum LoginOutcome {
 }
 
 /// Records a failed login from `x`'s address (every lure's logins fail) and says whether the
-/// address is now locked out.
-pub fn fail_login(site: &Site, x: &Exchange<'_>) -> LoginOutcome {
+/// address is now locked out, with the reflex to report when this failure began the lockout.
+pub fn fail_login(site: &Site, x: &Exchange<'_>) -> (LoginOutcome, Option<ReflexHit>) {
     if let Some(left) = site.limiter.locked(x.ip, x.now) {
-        return LoginOutcome::Locked(left);
+        return (LoginOutcome::Locked(left), None);
     }
     if let Some(left) = site.limiter.fail_login(x.ip, x.now) {
-        return LoginOutcome::Locked(left);
+        let hit = ReflexHit::lockout(left, site.limiter.config());
+        return (LoginOutcome::Locked(left), Some(hit));
     }
-    LoginOutcome::Failed(site.limiter.retries_left(x.ip, x.now))
+    (
+        LoginOutcome::Failed(site.limiter.retries_left(x.ip, x.now)),
+        None,
+    )
 }
 
 /// Minutes, rounded up, for lockout messages.

@@ -72,7 +72,8 @@ fn login(site: &Site, x: &Exchange<'_>) -> Answer {
     }
     let user = user.unwrap_or_default();
     let pass = x.req.form_field("pma_password").unwrap_or_default();
-    // Counted for the node's limits; phpMyAdmin itself never locks anyone out.
+    // Counted for the node's limits; phpMyAdmin itself never locks anyone out, so no reflex
+    // acts here and none is reported.
     let _ = site.limiter.fail_login(x.ip, x.now);
     let error = format!(
         "<div class=\"alert alert-danger\" role=\"alert\"><img src=\"themes/dot.gif\" title=\"\" alt=\"\" class=\"icon ic_s_error\"> mysqli::real_connect(): (HY000/1045): Access denied for user '{}'@'localhost' (using password: {})</div>\n<div class=\"alert alert-danger\" role=\"alert\"><img src=\"themes/dot.gif\" title=\"\" alt=\"\" class=\"icon ic_s_error\"> Cannot log in to the MySQL server</div>",
@@ -83,5 +84,6 @@ fn login(site: &Site, x: &Exchange<'_>) -> Answer {
         response: page(&error, &user),
         login: Some((user, pass)),
         token: None,
+        reflex: None,
     }
 }

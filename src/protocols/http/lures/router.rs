@@ -51,7 +51,8 @@ fn page(error: &str, user: &str) -> Response {
 fn login(site: &Site, x: &Exchange<'_>) -> Answer {
     let user = x.req.form_field("username").unwrap_or_default();
     let pass = x.req.form_field("password").unwrap_or_default();
-    let error = match fail_login(site, x) {
+    let (outcome, reflex) = fail_login(site, x);
+    let error = match outcome {
         LoginOutcome::Locked(secs) => format!(
             "You have exceeded the maximum number of login attempts, please try again after {} minutes.",
             minutes(secs)
@@ -62,5 +63,6 @@ fn login(site: &Site, x: &Exchange<'_>) -> Answer {
         response: page(&error, &user),
         login: Some((user, pass)),
         token: None,
+        reflex,
     }
 }

@@ -60,7 +60,8 @@ fn page(status: u16, error: &str, user: &str) -> Response {
 fn login(site: &Site, x: &Exchange<'_>) -> Answer {
     let user = x.req.form_field("_user").unwrap_or_default();
     let pass = x.req.form_field("_pass").unwrap_or_default();
-    let error = match fail_login(site, x) {
+    let (outcome, reflex) = fail_login(site, x);
+    let error = match outcome {
         LoginOutcome::Locked(_) => "Too many failed login attempts. Try again later.",
         LoginOutcome::Failed(_) => "Login failed.",
     };
@@ -68,5 +69,6 @@ fn login(site: &Site, x: &Exchange<'_>) -> Answer {
         response: page(401, error, &user),
         login: Some((user, pass)),
         token: None,
+        reflex,
     }
 }

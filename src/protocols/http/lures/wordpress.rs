@@ -165,9 +165,11 @@ fn login(site: &Site, x: &Exchange<'_>, base: &str) -> Answer {
             response: login_page(base, &errors.join("<br />\n"), &user, &redirect),
             login: (!user.is_empty()).then_some((user, pass)),
             token: None,
+            reflex: None,
         };
     }
-    let error = match fail_login(site, x) {
+    let (outcome, reflex) = fail_login(site, x);
+    let error = match outcome {
         LoginOutcome::Locked(secs) => format!(
             "<strong>Error</strong>: Too many failed login attempts. Please try again in {} minutes.",
             minutes(secs)
@@ -195,6 +197,7 @@ fn login(site: &Site, x: &Exchange<'_>, base: &str) -> Answer {
         response: login_page(base, &error, &user, &redirect),
         login,
         token: None,
+        reflex,
     }
 }
 
@@ -360,7 +363,8 @@ fn xmlrpc(site: &Site, x: &Exchange<'_>) -> Answer {
         ))
         .into();
     };
-    let message = match fail_login(site, x) {
+    let (outcome, reflex) = fail_login(site, x);
+    let message = match outcome {
         LoginOutcome::Locked(secs) => format!(
             "&lt;strong&gt;Error&lt;/strong&gt;: Too many failed login attempts. Please try again in {} minutes.",
             minutes(secs)
@@ -382,6 +386,7 @@ fn xmlrpc(site: &Site, x: &Exchange<'_>) -> Answer {
         response,
         login: Some(login),
         token: None,
+        reflex,
     }
 }
 
