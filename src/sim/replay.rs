@@ -32,7 +32,8 @@ use super::scenario::Scenario;
 use crate::actors::alert::{AlertActor, AlertCount};
 use crate::actors::session::{SessionDeps, TransportOutput};
 use crate::actors::session_manager::SessionManager;
-use crate::config::AuthConfig;
+use crate::config::{AlertConfig, AuthConfig};
+use crate::outputs::webhook::Dispatcher;
 use crate::events::{Event, Protocol, SessionId, SessionOrigin};
 use crate::host::HostProfile;
 use crate::host::fs::{Limits, OverlayStore, StoreConfig};
@@ -200,7 +201,15 @@ impl Replayer {
     /// it are requests made before the login (a web scan, then SSH).
     pub async fn replay_nth(&self, scenario: &Scenario, n: u64) -> Replay {
         let collector = Collector::default().start();
-        let alerts = AlertActor::new(collector.clone().recipient()).start();
+        // The node's default rules; the replayer's one metrics registry (making one per
+        // replay cost more than most replays).
+        let alerts = AlertActor::with_config(
+            collector.clone().recipient(),
+            &AlertConfig::default(),
+            Dispatcher::default(),
+            self.metrics.clone(),
+        )
+        .start();
         collector.do_send(WatchAlerts(alerts.clone()));
         let clock = Clock::virtual_at(scenario.start);
         let shell = self.shell(scenario);
