@@ -379,6 +379,9 @@ impl<'a> Fs<'a> {
     /// The account database as `/etc/passwd` and `/etc/group` say now (parsed again only
     /// after the session changed them).
     pub fn accounts(&self) -> Arc<Accounts> {
+        if let Some(unchanged) = self.overlay.unchanged_etc_accounts() {
+            return unchanged;
+        }
         let root = Cred::root();
         let find = |path: &str| match self.walk_as(&root, path, true) {
             Ok(Walk::Found { path, node }) => Some((path, node)),

@@ -21,7 +21,7 @@ use crate::host::HostProfile;
 pub struct Image {
     root: Arc<Node>,
     next_ino: u64,
-    accounts: Accounts,
+    accounts: Arc<Accounts>,
     /// Files planted after the build whose reads are watched (honeytokens), by the address
     /// of their contents.
     planted: Arc<Planted>,
@@ -63,7 +63,7 @@ impl Image {
         Image {
             root: Arc::new(b.root),
             next_ino: b.next_ino,
-            accounts,
+            accounts: Arc::new(accounts),
             planted: Arc::default(),
         }
     }
@@ -81,7 +81,7 @@ impl Image {
         let mut b = Builder {
             root,
             next_ino: self.next_ino,
-            accounts: self.accounts.clone(),
+            accounts: Accounts::clone(&self.accounts),
             fallback: FALLBACK_IDS,
         };
         let mut planted = Planted::clone(&self.planted);
@@ -119,6 +119,11 @@ impl Image {
     /// The accounts the image was built with (`/etc/passwd`, `/etc/group`).
     pub fn accounts(&self) -> &Accounts {
         &self.accounts
+    }
+
+    /// The same accounts, shared: every overlay starts from them without a copy.
+    pub fn shared_accounts(&self) -> Arc<Accounts> {
+        self.accounts.clone()
     }
 }
 

@@ -73,6 +73,9 @@ pub struct Overlay {
     /// The image's accounts and the `/etc/passwd` and `/etc/group` nodes they were parsed
     /// from: while the session has not changed those files, no need to parse them again.
     base_accounts: (Arc<Accounts>, Option<Arc<Node>>, Option<Arc<Node>>),
+    /// The image's `/etc`: while the overlay's `/etc` is still this node, nothing in it
+    /// changed, so the accounts are the image's without walking to the files.
+    base_etc: Option<Arc<Node>>,
 }
 
 impl Overlay {
@@ -91,11 +94,18 @@ impl Overlay {
             usage: Usage::default(),
             next_ino: image.next_ino(),
             base_accounts: (
-                Arc::new(image.accounts().clone()),
+                image.shared_accounts(),
                 file("/etc/passwd"),
                 file("/etc/group"),
             ),
+            base_etc: file("/etc"),
         }
+    }
+
+    /// The image's parsed accounts if nothing under `/etc` changed (one lookup, no walk).
+    pub(crate) fn unchanged_etc_accounts(&self) -> Option<Arc<Accounts>> {
+        let etc = self.root.dir()?.get("etc")?;
+        Arc::ptr_eq(etc, self.base_etc.as_ref()?).then(|| self.base_accounts.0.clone())
     }
 
     /// The image's parsed accounts if `passwd` and `group` are still the image's nodes.
