@@ -114,7 +114,7 @@ pub struct Node {
     readiness: Arc<Readiness>,
     ssh_shutdown: watch::Sender<bool>,
     ssh_task: tokio::task::JoinHandle<()>,
-    ssh_runtime: tokio::runtime::Runtime,
+    ssh_runtime: SshRuntime,
     http_shutdown: watch::Sender<bool>,
     http_task: tokio::task::JoinHandle<()>,
     admin: ServerHandle,
@@ -126,6 +126,14 @@ pub struct Node {
 impl Node {
     /// Starts every actor and listener. Must run inside an actix `System`.
     pub async fn start(config: Config) -> Result<Node, AppError> {
+        // Every listener binds before any actor or runtime starts, so a taken port is a clean
+        // error and nothing is left half-started.
+        let std_listener = bind("ssh", config.ssh.listen)?;
+        let ssh_addr = local_addr("ssh", config.ssh.listen, &std_listener)?;
+        let http_listener = bind("http", config.http.listen)?;
+        let http_addr = local_addr("http", config.http.listen, &http_listener)?;
+        let admin_listener = bind("admin", config.admin.listen)?;
+        let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
         let data_dir = config.data_dir.clone();
         create_dir(&data_dir)?;
         let node_id = node_id(&data_dir)?;
@@ -264,18 +272,18 @@ impl Node {
             Duration::from_millis(config.ssh.auth_rejection_time_ms),
             ssh_profile,
         ));
-        let std_listener = bind("ssh", config.ssh.listen)?;
-        let ssh_addr = local_addr("ssh", config.ssh.listen, &std_listener)?;
-        let ssh_runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("mirage-ssh")
-            .enable_all()
-            .build()
-            .map_err(|source| AppError::Bind {
-                listener: "ssh",
-                addr: ssh_addr,
-                source,
-            })?;
+        let ssh_runtime = SshRuntime(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("mirage-ssh")
+                .enable_all()
+                .build()
+                .map_err(|source| AppError::Bind {
+                    listener: "ssh",
+                    addr: ssh_addr,
+                    source,
+                })?,
+        ));
         let (ssh_shutdown, shutdown_rx) = watch::channel(false);
         let deps = Arc::new(SshDeps {
             node: node_id.clone(),
@@ -306,8 +314,6 @@ impl Node {
         tracing::info!(protocol = "ssh", addr = %ssh_addr, "Listener up.");
 
         // HTTP decoy: our own HTTP/1.x front (see `protocols::http`), not actix-web.
-        let http_listener = bind("http", config.http.listen)?;
-        let http_addr = local_addr("http", config.http.listen, &http_listener)?;
         let (http_shutdown, http_task) = {
             let limiter = Arc::new(crate::protocols::http::limits::Limiter::open(
                 crate::protocols::http::limits::LimitConfig {
@@ -364,8 +370,6 @@ impl Node {
             token: config.admin.token.clone(),
             correlation: correlation.clone(),
         };
-        let admin_listener = bind("admin", config.admin.listen)?;
-        let admin_addr = local_addr("admin", config.admin.listen, &admin_listener)?;
         let admin_timing = HttpTiming {
             metrics: metrics.clone(),
             listener: "admin",
@@ -459,7 +463,7 @@ impl Node {
                 tracing::error!("The webhook delivery thread failed.");
             }
         }
-        self.ssh_runtime.shutdown_background();
+        drop(self.ssh_runtime);
         if pending > 0 {
             tracing::warn!(
                 pending,
@@ -510,6 +514,27 @@ fn node_id(data_dir: &Path) -> Result<String, AppError> {
     std::fs::write(&path, format!("{id}\n"))
         .map_err(|source| AppError::DataDir { path, source })?;
     Ok(id)
+}
+
+/// The SSH decoy's runtime. Dropping a tokio runtime inside the actix system's async context
+/// panics, so it is always shut down in the background: at shutdown, or when `Node::start`
+/// fails after building it.
+struct SshRuntime(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for SshRuntime {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime is only taken on drop")
+    }
+}
+
+impl Drop for SshRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn bind(listener: &'static str, addr: SocketAddr) -> Result<std::net::TcpListener, AppError> {

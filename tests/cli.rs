@@ -85,6 +85,34 @@ fn run_refuses_bad_configuration_with_a_clear_error() {
 }
 
 #[test]
+fn a_taken_port_is_a_clear_error_not_a_panic() {
+    let data = tempfile::tempdir().unwrap();
+    for (listener, key) in [
+        ("ssh", "MIRAGE_SSH_LISTEN"),
+        ("http", "MIRAGE_HTTP_LISTEN"),
+        ("admin", "MIRAGE_ADMIN_LISTEN"),
+    ] {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap().to_string();
+        let mut env = vec![
+            ("MIRAGE_DATA_DIR", data.path().to_str().unwrap()),
+            ("MIRAGE_SSH_LISTEN", "127.0.0.1:0"),
+            ("MIRAGE_HTTP_LISTEN", "127.0.0.1:0"),
+            ("MIRAGE_ADMIN_LISTEN", "127.0.0.1:0"),
+        ];
+        env.retain(|(k, _)| *k != key);
+        env.push((key, &addr));
+        let (code, _, err) = mirage(&["run"], &env);
+        assert_eq!(code, 1, "{listener}: {err}");
+        assert!(
+            err.contains(&format!("cannot listen on {addr} ({listener})")),
+            "{listener}: {err}"
+        );
+        assert!(!err.contains("Panic"), "{listener}: {err}");
+    }
+}
+
+#[test]
 fn migrate_creates_the_sqlite_schema() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
