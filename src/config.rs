@@ -171,6 +171,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("alert.rules.download", SettingKind::Text),
     setting("alert.rules.session_crash", SettingKind::Text),
     setting("alert.rules.reflex", SettingKind::Text),
+    setting("alert.rules.new_attacker_class", SettingKind::Text),
     setting("strategy.http_latency_min_ms", SettingKind::Integer),
     setting("strategy.http_latency_max_ms", SettingKind::Integer),
     setting("honeytokens.enabled", SettingKind::Bool),

@@ -303,6 +303,16 @@ pub enum EventKind {
         /// Why, for operators (`over 60 requests per minute`).
         detail: String,
     },
+    /// The session's attacker class changed (or became known): what the classifier now says
+    /// the session is, from its input so far. Once per change, not per line.
+    Classification {
+        /// The class (`malware_dropper`, `credential_hijack`, …; see [`crate::models::Class`]).
+        class: String,
+        /// What decided it: the labelling rule (`R5`), or the model's name.
+        rule: String,
+        /// Which classifier: `rules` (the R1–R8 labeller).
+        source: String,
+    },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
@@ -410,6 +420,7 @@ impl EventKind {
             EventKind::HoneytokenAccessed { .. } => "mirage.honeytoken.accessed",
             EventKind::HoneytokenUsed { .. } => "mirage.honeytoken.used",
             EventKind::Reflex { .. } => "mirage.reflex",
+            EventKind::Classification { .. } => "mirage.classification",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

@@ -17,6 +17,9 @@
 //! [`actors::correlation::CorrelationActor`] sees every event, turns the use of a planted
 //! secret into `mirage.honeytoken.used`, and links sessions into attacker records.
 //!
+//! [`models`] labels each session with an attacker class from what it typed (rules R1–R8);
+//! the session actor emits `mirage.classification` whenever the class changes.
+//!
 //! [`sim`] replays recorded attacks (`scenarios/*.yaml`) through the same session manager and
 //! session actors in virtual time ([`sim::clock::Clock`]), and checks what the node answered.
 //!
@@ -31,6 +34,7 @@ pub mod events;
 pub mod honeytokens;
 pub mod host;
 pub mod metrics;
+pub mod models;
 pub mod outputs;
 pub mod protocols;
 pub mod shell;

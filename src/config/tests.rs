@@ -94,6 +94,7 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_ALERT_RULES_DOWNLOAD", "critical"),
         ("MIRAGE_ALERT_RULES_SESSION_CRASH", "info"),
         ("MIRAGE_ALERT_RULES_REFLEX", "warning"),
+        ("MIRAGE_ALERT_RULES_NEW_ATTACKER_CLASS", "critical"),
         ("MIRAGE_HONEYTOKENS_ENABLED", "false"),
         ("MIRAGE_HONEYTOKENS_BEACON_HOST", "files.example.net"),
         ("MIRAGE_HONEYTOKENS_LINK_MAX_IPS", "7"),
@@ -161,6 +162,7 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.alert.rules.download, RuleLevel::Critical);
     assert_eq!(c.alert.rules.session_crash, RuleLevel::Info);
     assert_eq!(c.alert.rules.reflex, RuleLevel::Warning);
+    assert_eq!(c.alert.rules.new_attacker_class, RuleLevel::Critical);
     assert!(!c.honeytokens.enabled);
     assert_eq!(c.honeytokens.beacon_host, "files.example.net");
     assert_eq!(c.honeytokens.link_max_ips, 7);

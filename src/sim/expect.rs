@@ -190,11 +190,14 @@ pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
         );
     }
     if let Some(want) = &scenario.expect.class {
-        fail(
-            "expect.class".into(),
-            want.clone(),
-            "no classifier on this node yet".into(),
-        );
+        let got = replay.class();
+        if got != Some(want.as_str()) {
+            fail(
+                "expect.class".into(),
+                want.clone(),
+                got.unwrap_or("no mirage.classification event").to_owned(),
+            );
+        }
     }
     if let Some(want) = scenario.expect.prediction_accuracy {
         fail(
@@ -207,6 +210,15 @@ pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
 }
 
 impl Replay {
+    /// The class the node settled on: the `class` of the replay's last
+    /// `mirage.classification` event; `None` when the session was never classified.
+    pub fn class(&self) -> Option<&str> {
+        self.events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::Classification { class, .. } => Some(class.as_str()),
+            _ => None,
+        })
+    }
+
     /// The result of each scenario step (by the step's index; `None` for a step that has no
     /// result: an upload alone, or a step the replay never reached).
     fn steps_by_index(&self, scenario: &Scenario) -> Vec<Option<&super::replay::StepResult>> {

@@ -30,7 +30,7 @@ pub struct ScenarioReport {
     pub events: usize,
     /// Alerts raised.
     pub alerts: usize,
-    /// The class the classifier concluded (none yet).
+    /// The class the classifier concluded (the last `mirage.classification`), if any.
     pub class: Option<String>,
     /// Top-1 prediction accuracy (none yet).
     pub prediction_accuracy: Option<f64>,
@@ -56,7 +56,7 @@ impl ScenarioReport {
             commands: replay.commands(),
             events: replay.events.len(),
             alerts,
-            class: None,
+            class: replay.class().map(str::to_owned),
             prediction_accuracy: None,
             virtual_secs: replay.duration.as_secs_f64(),
         }

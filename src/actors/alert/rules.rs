@@ -11,7 +11,8 @@ use crate::events::{Event, EventKind, Severity};
 /// An alert a rule calls for, before deduplication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// The rule's name (`token_use`, `login_success`, `download`, `session_crash`, `reflex`).
+    /// The rule's name (`token_use`, `login_success`, `download`, `session_crash`, `reflex`,
+    /// `new_attacker_class`).
     pub rule: &'static str,
     /// Its severity from the configuration.
     pub severity: Severity,
@@ -143,6 +144,21 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
             ]),
             format!("{rule}|{ip}"),
         ),
+        EventKind::Classification {
+            class,
+            rule,
+            source,
+        } => (
+            "new_attacker_class",
+            rules.new_attacker_class,
+            format!("session {session} from {ip} was classified as {class:?} ({source} {rule:?})"),
+            pairs(&[
+                ("class", class.clone()),
+                ("rule", rule.clone()),
+                ("source", source.clone()),
+            ]),
+            class.clone(),
+        ),
         _ => return None,
     };
     Some(Candidate {
@@ -267,6 +283,48 @@ mod tests {
         // Two reflexes on one address are two keys: neither hides the other.
         let rate = evaluate(&AlertRules::default(), &reflex("http_rate_limit")).unwrap();
         assert_ne!(rate.key, alert.key);
+    }
+
+    fn classified(session: &str, class: &str) -> Event {
+        let mut e = event(EventKind::Classification {
+            class: class.into(),
+            rule: "R5".into(),
+            source: "rules".into(),
+        });
+        e.session = SessionId(session.into());
+        e
+    }
+
+    #[test]
+    fn a_classification_is_an_info_alert_keyed_by_class_alone() {
+        let first = classified("aaaaaaaaaaaa", "malware_dropper");
+        let alert = evaluate(&AlertRules::default(), &first).unwrap();
+        assert_eq!(
+            (alert.rule, alert.severity),
+            ("new_attacker_class", Severity::Info)
+        );
+        for part in ["malware_dropper", "session aaaaaaaaaaaa", "198.51.100.20"] {
+            assert!(alert.message.contains(part), "{part}: {}", alert.message);
+        }
+        assert_eq!(alert.details["class"], "malware_dropper");
+        assert_eq!(alert.details["rule"], "R5");
+        assert_eq!(alert.details["source"], "rules");
+        // Another session of the same class is the same alert; another class is not.
+        let again = evaluate(
+            &AlertRules::default(),
+            &classified("cccccccccccc", "malware_dropper"),
+        );
+        assert_eq!(again.unwrap().key, alert.key);
+        let other = evaluate(
+            &AlertRules::default(),
+            &classified("cccccccccccc", "cryptominer"),
+        );
+        assert_ne!(other.unwrap().key, alert.key);
+        let off = AlertRules {
+            new_attacker_class: RuleLevel::Off,
+            ..AlertRules::default()
+        };
+        assert_eq!(evaluate(&off, &first), None);
     }
 
     #[test]

@@ -187,6 +187,16 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("detail", json!(detail));
             format!("Reflex {rule} acting on {src_ip}: {action} ({detail})")
         }
+        EventKind::Classification {
+            class,
+            rule,
+            source,
+        } => {
+            field("class", json!(class));
+            field("rule", json!(rule));
+            field("source", json!(source));
+            format!("Session classified as {class} ({source} {rule})")
+        }
         EventKind::LogClosed {
             ttylog,
             size,

@@ -253,6 +253,20 @@ fn mirage_only_kinds() {
         v["message"],
         "Reflex http_login_lockout acting on 203.0.113.7: lockout 1200s (5 failed logins within 1200s)"
     );
+
+    let v = json_of(EventKind::Classification {
+        class: "malware_dropper".into(),
+        rule: "R5".into(),
+        source: "rules".into(),
+    });
+    assert_eq!(v["eventid"], "mirage.classification");
+    assert_eq!(v["class"], "malware_dropper");
+    assert_eq!(v["rule"], "R5");
+    assert_eq!(v["source"], "rules");
+    assert_eq!(
+        v["message"],
+        "Session classified as malware_dropper (rules R5)"
+    );
 }
 
 #[test]
@@ -399,6 +413,11 @@ fn kind() -> impl Strategy<Value = EventKind> {
             rule,
             action,
             detail
+        }),
+        (text(), text(), text()).prop_map(|(class, rule, source)| EventKind::Classification {
+            class,
+            rule,
+            source
         }),
     ]
 }
@@ -548,6 +567,11 @@ proptest! {
                 prop_assert_eq!(&s("rule"), rule);
                 prop_assert_eq!(&s("action"), action);
                 prop_assert_eq!(&s("detail"), detail);
+            }
+            EventKind::Classification { class, rule, source } => {
+                prop_assert_eq!(&s("class"), class);
+                prop_assert_eq!(&s("rule"), rule);
+                prop_assert_eq!(&s("source"), source);
             }
         }
     }
