@@ -80,25 +80,51 @@ impl From<Class> for Label {
 /// The label of a session from its input lines, each with its time in seconds since the
 /// session started (`None` when unknown). The first rule that fires wins.
 pub fn label(lines: &[(Option<f64>, &str)]) -> Label {
-    let session = Session::new(lines);
-    let class = if session.iot_probe() {
-        Class::IotBotnetProbe
-    } else if session.ssh_key() {
-        Class::SshKeyPersistence
-    } else if session.miner() {
-        Class::Cryptominer
-    } else if session.human(lines) {
-        Class::InteractiveHuman
-    } else if session.dropper() {
-        Class::MalwareDropper
-    } else if session.password_change() {
-        Class::CredentialHijack
-    } else if session.recon_only() {
-        Class::ReconFingerprint
-    } else {
-        Class::Other
-    };
-    class.into()
+    let mut labeller = Labeller::default();
+    for (at, line) in lines {
+        labeller.push(*at, line);
+    }
+    labeller.label()
+}
+
+/// A session's input taken line by line, each line split once, so a live session can be
+/// labelled again after every line without splitting what it typed before.
+#[derive(Debug, Clone, Default)]
+pub struct Labeller {
+    session: Session,
+    /// Each line's time in seconds since the session started (`None` when unknown).
+    times: Vec<Option<f64>>,
+}
+
+impl Labeller {
+    /// Takes the next input line, typed `at` seconds after the session started.
+    pub fn push(&mut self, at: Option<f64>, line: &str) {
+        self.times.push(at);
+        self.session.push(line);
+    }
+
+    /// The label of the input so far: the first rule that fires wins.
+    pub fn label(&self) -> Label {
+        let session = &self.session;
+        let class = if session.iot_probe() {
+            Class::IotBotnetProbe
+        } else if session.ssh_key() {
+            Class::SshKeyPersistence
+        } else if session.miner() {
+            Class::Cryptominer
+        } else if session.human(&self.times) {
+            Class::InteractiveHuman
+        } else if session.dropper() {
+            Class::MalwareDropper
+        } else if session.password_change() {
+            Class::CredentialHijack
+        } else if session.recon_only() {
+            Class::ReconFingerprint
+        } else {
+            Class::Other
+        };
+        class.into()
+    }
 }
 
 /// Programs that only look around or tidy up (R7).
@@ -218,37 +244,38 @@ const TEMPLATES: &[&str] = &[
 ];
 
 /// One session's input, split once for all the rules.
+#[derive(Debug, Clone, Default)]
 struct Session {
     /// The whole input, lines joined by newlines.
     text: String,
     /// Every pipeline stage, in order, with the index of its command.
     stages: Vec<(usize, Stage)>,
+    /// How many commands the input held so far.
+    commands: usize,
 }
 
 impl Session {
-    fn new(lines: &[(Option<f64>, &str)]) -> Session {
-        let mut text = String::new();
-        let mut stages = Vec::new();
-        let mut command = 0;
-        for (_, line) in lines {
-            text.push_str(line);
-            text.push('\n');
-            for c in split(line) {
-                // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.
-                let piped_script = c.stages.windows(2).find_map(|pair| {
-                    (matches!(pair[0].program(), "echo" | "printf")
-                        && matches!(pair[1].program(), "sh" | "bash"))
-                    .then(|| pair[0].args().join(" "))
-                });
-                stages.extend(c.stages.into_iter().map(|s| (command, s)));
-                command += 1;
-                for inner in piped_script.as_deref().map(split).unwrap_or_default() {
-                    stages.extend(inner.stages.into_iter().map(|s| (command, s)));
-                    command += 1;
-                }
+    fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+        for c in split(line) {
+            // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.
+            let piped_script = c.stages.windows(2).find_map(|pair| {
+                (matches!(pair[0].program(), "echo" | "printf")
+                    && matches!(pair[1].program(), "sh" | "bash"))
+                .then(|| pair[0].args().join(" "))
+            });
+            let command = self.commands;
+            self.stages
+                .extend(c.stages.into_iter().map(|s| (command, s)));
+            self.commands += 1;
+            for inner in piped_script.as_deref().map(split).unwrap_or_default() {
+                let command = self.commands;
+                self.stages
+                    .extend(inner.stages.into_iter().map(|s| (command, s)));
+                self.commands += 1;
             }
         }
-        Session { text, stages }
     }
 
     fn programs(&self) -> impl Iterator<Item = &str> {
@@ -292,8 +319,8 @@ impl Session {
     }
 
     /// R4: timing that looks like typing, and a person's choice of programs.
-    fn human(&self, lines: &[(Option<f64>, &str)]) -> bool {
-        let Some(times) = lines.iter().map(|(t, _)| *t).collect::<Option<Vec<f64>>>() else {
+    fn human(&self, times: &[Option<f64>]) -> bool {
+        let Some(times) = times.iter().copied().collect::<Option<Vec<f64>>>() else {
             return false;
         };
         if times.len() < 3 || TEMPLATES.iter().any(|t| self.text.contains(t)) {

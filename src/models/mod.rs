@@ -7,4 +7,4 @@
 pub mod commands;
 pub mod labels;
 
-pub use labels::{Class, Label, label};
+pub use labels::{Class, Label, Labeller, label};

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::events::EventKind;
-use crate::models::{Label, label};
+use crate::models::{Label, Labeller};
 
 /// Most input lines a session's class is decided from; later lines leave it as it is.
 pub const MAX_LINES: usize = 1000;
@@ -15,7 +15,9 @@ pub const MAX_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub(super) struct Classifier {
     started: DateTime<Utc>,
-    lines: Vec<(Option<f64>, String)>,
+    /// The input so far, split as it came.
+    labeller: Labeller,
+    lines: usize,
     bytes: usize,
     current: Option<Label>,
 }
@@ -25,7 +27,8 @@ impl Classifier {
     pub(super) fn new(started: DateTime<Utc>) -> Classifier {
         Classifier {
             started,
-            lines: Vec::new(),
+            labeller: Labeller::default(),
+            lines: 0,
             bytes: 0,
             current: None,
         }
@@ -36,7 +39,7 @@ impl Classifier {
     /// lines, and lines beyond [`MAX_LINES`] or [`MAX_BYTES`], change nothing.
     pub(super) fn observe(&mut self, at: DateTime<Utc>, line: &str) -> Option<EventKind> {
         if line.trim().is_empty()
-            || self.lines.len() >= MAX_LINES
+            || self.lines >= MAX_LINES
             || self.bytes.saturating_add(line.len()) > MAX_BYTES
         {
             return None;
@@ -44,11 +47,10 @@ impl Classifier {
         let seconds = (at - self.started)
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
-        self.lines.push((Some(seconds), line.to_owned()));
+        self.labeller.push(Some(seconds), line);
+        self.lines += 1;
         self.bytes += line.len();
-        let lines: Vec<(Option<f64>, &str)> =
-            self.lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
-        let now = label(&lines);
+        let now = self.labeller.label();
         if self.current.is_some_and(|before| before.class == now.class) {
             return None;
         }
@@ -104,6 +106,6 @@ mod tests {
         assert_eq!(c.observe(start, "wget http://198.51.100.9/x"), None);
         let mut c = Classifier::new(start);
         assert_eq!(c.observe(start, &"x".repeat(MAX_BYTES + 1)), None);
-        assert_eq!(c.lines.len(), 0);
+        assert_eq!(c.lines, 0);
     }
 }
