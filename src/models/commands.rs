@@ -9,52 +9,78 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
     /// The stage's text, trimmed, as typed.
-    pub text: String,
+    text: String,
     /// Its words with quotes and backslashes removed.
-    pub words: Vec<String>,
+    words: Vec<String>,
+    /// Where the program's name is: word index and byte range in that word (found once,
+    /// when the stage is made; the labels ask for it many times per line).
+    program: Option<(usize, usize, usize)>,
 }
 
 impl Stage {
+    /// A stage of `text` made of `words`.
+    pub fn new(text: String, words: Vec<String>) -> Stage {
+        let program = find_program(&words);
+        Stage {
+            text,
+            words,
+            program,
+        }
+    }
+
+    /// The stage's text, trimmed, as typed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Its words with quotes and backslashes removed.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// The program the stage runs: the first word that is not a variable assignment, without
     /// its directory (`/bin/busybox` → `busybox`); `sudo`, `nohup` and `busybox <applet>` give
     /// way to the program they run. Empty when the stage has none.
     pub fn program(&self) -> &str {
-        self.program_at().map_or("", |(_, name)| name)
+        self.program
+            .and_then(|(i, start, end)| self.words.get(i)?.get(start..end))
+            .unwrap_or("")
     }
 
     /// The words after the program.
     pub fn args(&self) -> &[String] {
-        let at = self.program_at().map_or(self.words.len(), |(i, _)| i + 1);
+        let at = self.program.map_or(self.words.len(), |(i, ..)| i + 1);
         self.words.get(at..).unwrap_or_default()
     }
+}
 
-    fn program_at(&self) -> Option<(usize, &str)> {
-        let mut words = self
-            .words
-            .iter()
-            .map(|w| w.trim_start_matches(['(', '{', '!']))
-            .enumerate()
-            .filter(|(_, w)| !w.is_empty() && !is_redirection(w))
-            .skip_while(|(_, w)| is_assignment(w))
-            .peekable();
-        let mut after_wrapper = false;
-        while let Some((i, word)) = words.next() {
-            if after_wrapper && word.starts_with('-') {
-                continue; // `sudo -S id`
-            }
-            let name = word.rsplit('/').next().unwrap_or(word);
-            let wrapper = matches!(name, "sudo" | "nohup" | "exec" | "command" | "time")
-                || (name == "busybox"
-                    && words.peek().is_some_and(|(_, applet)| {
-                        applet.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-                    }));
-            if !wrapper {
-                return Some((i, name));
-            }
-            after_wrapper = true;
+/// Where the program's name is in `words` (see [`Stage::program`]).
+fn find_program(words: &[String]) -> Option<(usize, usize, usize)> {
+    let mut candidates = words
+        .iter()
+        .map(|w| (w.len(), w.trim_start_matches(['(', '{', '!'])))
+        .enumerate()
+        .filter(|(_, (_, w))| !w.is_empty() && !is_redirection(w))
+        .skip_while(|(_, (_, w))| is_assignment(w))
+        .peekable();
+    let mut after_wrapper = false;
+    while let Some((i, (full, word))) = candidates.next() {
+        if after_wrapper && word.starts_with('-') {
+            continue; // `sudo -S id`
         }
-        None
+        let name = word.rsplit('/').next().unwrap_or(word);
+        let wrapper = matches!(name, "sudo" | "nohup" | "exec" | "command" | "time")
+            || (name == "busybox"
+                && candidates.peek().is_some_and(|(_, (_, applet))| {
+                    applet.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                }));
+        if !wrapper {
+            // `name` ends the word: it is the word's last `name.len()` bytes.
+            return Some((i, full - name.len(), full));
+        }
+        after_wrapper = true;
     }
+    None
 }
 
 /// One command: the stages of a pipeline or `&&`/`||` list.
@@ -108,10 +134,7 @@ pub fn split(line: &str) -> Vec<Command> {
                 words.push(std::mem::take(word));
                 *in_word = false;
             }
-            let stage = Stage {
-                text: text.trim().to_owned(),
-                words: std::mem::take(words),
-            };
+            let stage = Stage::new(text.trim().to_owned(), std::mem::take(words));
             text.clear();
             stage
         };

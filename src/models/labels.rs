@@ -299,15 +299,15 @@ impl Session {
             || busybox_key(t)
             || ["enable", "system", "shell", "sh"]
                 .iter()
-                .all(|unit| self.stages.iter().any(|(_, s)| s.text == *unit))
+                .all(|unit| self.stages.iter().any(|(_, s)| s.text() == *unit))
     }
 
     /// R2.
     fn ssh_key(&self) -> bool {
         self.text.contains("mdrfckr")
             || self.stages.iter().any(|(_, s)| {
-                s.text.contains("authorized_keys")
-                    && (s.text.contains('>')
+                s.text().contains("authorized_keys")
+                    && (s.text().contains('>')
                         || matches!(s.program(), "tee" | "cp" | "mv" | "chattr" | "scp"))
             })
     }
@@ -349,8 +349,8 @@ impl Session {
         // A program typed again with other arguments.
         let mut first_seen: HashMap<&str, &str> = HashMap::new();
         let retyped = self.stages.iter().any(|(_, s)| {
-            let text = first_seen.entry(s.program()).or_insert(&s.text);
-            *text != s.text
+            let text = first_seen.entry(s.program()).or_insert(s.text());
+            *text != s.text()
         });
         console || retyped
     }
