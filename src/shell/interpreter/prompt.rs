@@ -4,6 +4,10 @@
 //! `PS1='x> '` changes it. Command substitutions in `PS1` are not run: the prompt is drawn
 //! outside any command line and must stay cheap and side-effect free.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::host::HostProfile;
 use crate::shell::parser::{self, ParamOp, Part};
 use crate::shell::state::ShellState;
@@ -17,12 +21,37 @@ const MAX_DEPTH: usize = 8;
 /// Ubuntu's `PS1` from `~/.bashrc` (root's, and users' without a colour terminal).
 pub const DEFAULT_PS1: &str = r"${debian_chroot:+($debian_chroot)}\u@\h:\w\$ ";
 
+/// How many decoded prompts one thread keeps parsed (one per user, host and directory in use).
+const MAX_PARSED: usize = 64;
+
+thread_local! {
+    /// Decoded prompts already parsed: a prompt is drawn at least once per line, and parsing
+    /// it again each time was a few per cent of a replay.
+    static PARSED: RefCell<HashMap<String, Rc<Vec<Part>>>> = RefCell::new(HashMap::new());
+}
+
+/// The decoded prompt's words, parsed once per thread (`None` if it does not parse).
+fn parts_of(decoded: &str) -> Option<Rc<Vec<Part>>> {
+    if let Some(parts) = PARSED.with(|cache| cache.borrow().get(decoded).cloned()) {
+        return Some(parts);
+    }
+    let parts = Rc::new(parser::heredoc_parts(decoded).ok()?);
+    PARSED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= MAX_PARSED {
+            cache.clear();
+        }
+        cache.insert(decoded.to_owned(), parts.clone());
+    });
+    Some(parts)
+}
+
 /// `PS1` decoded for `state` on `host`.
 pub(super) fn render(ps1: &str, host: &HostProfile, state: &ShellState) -> String {
     let decoded = decode(ps1, host, state);
-    let text = match parser::heredoc_parts(&decoded) {
-        Ok(parts) => expand(&parts, state, 0),
-        Err(_) => decoded.replace(['\\'], ""),
+    let text = match parts_of(&decoded) {
+        Some(parts) => expand(&parts, state, 0),
+        None => decoded.replace(['\\'], ""),
     };
     let mut text = text;
     if text.len() > MAX_PROMPT {
