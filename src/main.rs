@@ -75,6 +75,31 @@ enum Command {
     /// Check or show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Evaluate the models on a corpus (JSON lines of recorded sessions): next-command
+    /// prediction (pooled, novel, per class) and classification. The command model comes from
+    /// `--models DIR/markov.json`, or is trained on the fly from `--train FILE`; with
+    /// `--holdout F` it is trained on the older part of each source of `--corpus` and judged on
+    /// the newest share F.
+    Evaluate {
+        /// The corpus to evaluate on.
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Folder holding the trained models (markov.json).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Train the command model from this corpus instead of loading one.
+        #[arg(long, conflicts_with = "models")]
+        train: Option<PathBuf>,
+        /// Hold out the newest share of each source of the corpus and train on the rest.
+        #[arg(long, conflicts_with_all = ["models", "train"])]
+        holdout: Option<f64>,
+        /// Longest context of a model trained here, in commands.
+        #[arg(long, default_value_t = 5)]
+        order: usize,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +187,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::Ok(())
             })
         }
+        Command::Evaluate {
+            corpus,
+            models,
+            train,
+            holdout,
+            order,
+            json,
+        } => evaluate(
+            &corpus,
+            models.as_deref(),
+            train.as_deref(),
+            holdout,
+            order,
+            json,
+        ),
         Command::Config(ConfigCommand::Check { file }) => {
             Config::load(Some(&file), std::iter::empty())?;
             println!("{}: ok", file.display());
@@ -294,4 +334,52 @@ fn init_tracing() {
             "Panic: {payload}"
         );
     }));
+}
+
+/// `mirage evaluate`: loads or trains the command model, then prints the report.
+fn evaluate(
+    corpus: &std::path::Path,
+    models: Option<&std::path::Path>,
+    train: Option<&std::path::Path>,
+    holdout: Option<f64>,
+    order: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    use mirage::models::{evaluate as eval, markov::Markov};
+    let read = |path: &std::path::Path| -> anyhow::Result<Vec<eval::Session>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        eval::read_corpus(&text).with_context(|| format!("bad corpus {}", path.display()))
+    };
+    let sessions = read(corpus)?;
+    let (model, sessions) = match (models, train, holdout) {
+        (Some(dir), _, _) => {
+            let path = dir.join("markov.json");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            (
+                Markov::from_json(&text)
+                    .with_context(|| format!("bad model {}", path.display()))?,
+                sessions,
+            )
+        }
+        (None, Some(train), _) => (eval::train(&read(train)?, order), sessions),
+        (None, None, Some(fraction)) => {
+            let (older, newest) = eval::holdout(sessions, fraction);
+            (eval::train(&older, order), newest)
+        }
+        (None, None, None) => anyhow::bail!(
+            "no model: give --models DIR (with markov.json), --train FILE or --holdout FRACTION"
+        ),
+    };
+    let report = eval::evaluate(&model, &sessions);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).context("cannot render the report")?
+        );
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(())
 }

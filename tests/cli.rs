@@ -130,3 +130,48 @@ fn migrate_creates_the_sqlite_schema() {
         0
     );
 }
+
+#[test]
+fn evaluate_prints_the_contract_json_and_fails_clearly_without_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let line = |day: u32, input: &str, label: &str| {
+        format!(
+            "{{\"source\": \"s\", \"start\": \"2020-01-{day:02}T00:00:00Z\", \"commands\": \
+             [{{\"t\": 0, \"input\": \"{input}\"}}], \"label\": \"{label}\"}}\n"
+        )
+    };
+    let text = [
+        line(1, "uname -a; w; free -m", "recon_fingerprint"),
+        line(2, "uname -a; w; free -m", "recon_fingerprint"),
+        line(3, "uname -a; w; free -m", "recon_fingerprint"),
+        line(4, "uname -a; w; free -m", "recon_fingerprint"),
+        line(5, "uname -a; w; free -m", "recon_fingerprint"),
+    ]
+    .concat();
+    std::fs::write(&corpus, text).unwrap();
+    let path = corpus.to_str().unwrap();
+
+    let (code, out, err) = mirage(
+        &["evaluate", "--corpus", path, "--holdout", "0.2", "--json"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(report["prediction"]["pooled"]["n"], 3);
+    assert_eq!(report["prediction"]["pooled"]["top1"], 1.0);
+    assert_eq!(report["prediction"]["novel"]["n"], 0);
+    assert_eq!(
+        report["prediction"]["per_class"]["recon_fingerprint"]["n"],
+        3
+    );
+    assert_eq!(report["classification"]["at_end"], 1.0);
+
+    let (code, out, _) = mirage(&["evaluate", "--corpus", path, "--train", path], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("pooled") && out.contains("macro-F1"), "{out}");
+
+    let (code, _, err) = mirage(&["evaluate", "--corpus", path], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--models") && err.contains("--train"), "{err}");
+}

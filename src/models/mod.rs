@@ -5,6 +5,9 @@
 //! models will sit beside it and use the same classes.
 
 pub mod commands;
+pub mod evaluate;
 pub mod labels;
+pub mod markov;
+pub mod normalize;
 
 pub use labels::{Class, Label, Labeller, label};
