@@ -190,6 +190,21 @@ pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Sends `bytes` as they are (closing the sending side after them) and returns everything the
+/// server answered: for exact-bytes tests of the HTTP decoy.
+pub fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).ok();
+    let mut out = Vec::new();
+    // A reset after the response is fine: what arrived is what we check.
+    stream.read_to_end(&mut out).ok();
+    out
+}
+
 /// A minimal HTTP/1.1 request; returns (status, head, body).
 pub fn http_request(
     addr: SocketAddr,

@@ -2,23 +2,13 @@
 //! for each lure, each probe path, HEAD/OPTIONS and malformed requests; events in the JSON log;
 //! rate limits and lockouts that outlive a restart.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::SocketAddr;
 
-use crate::common::NodeProcess;
+use crate::common::{NodeProcess, raw_exchange};
 
 /// Sends `raw`, closes the sending side, returns everything the decoy answered.
 fn raw(addr: SocketAddr, raw: &[u8]) -> String {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    stream.write_all(raw).unwrap();
-    stream.shutdown(Shutdown::Write).ok();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).ok();
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&raw_exchange(addr, raw)).into_owned()
 }
 
 fn get(addr: SocketAddr, path: &str) -> String {

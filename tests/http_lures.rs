@@ -2,11 +2,9 @@
 //! binary: each answer carries its lure's web server, HEAD matches GET without a body, the
 //! token files are served everywhere, nothing names Mirage, and the node keeps serving.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::SocketAddr;
 
-use crate::common::NodeProcess;
+use crate::common::{NodeProcess, raw_exchange};
 
 /// The lures and the web server each imitates.
 const LURES: &[(&str, &str)] = &[
@@ -33,18 +31,6 @@ const PROBES: &[&str] = &[
 
 /// Words that would give the honeypot away.
 const TELLS: &[&str] = &["mirage", "actix", "rust", "panicked", "tokio", "httparse"];
-
-fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    stream.write_all(request).unwrap();
-    stream.shutdown(Shutdown::Write).ok();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).ok();
-    out
-}
 
 struct Answer {
     status: u16,
@@ -77,7 +63,7 @@ impl Answer {
 }
 
 fn request(addr: SocketAddr, method: &str, path: &str) -> Answer {
-    Answer::parse(&exchange(
+    Answer::parse(&raw_exchange(
         addr,
         format!(
             "{method} {path} HTTP/1.1\r\nHost: 203.0.113.10\r\nUser-Agent: Mozilla/5.0 zgrab/0.x\r\nConnection: close\r\n\r\n"
@@ -204,7 +190,7 @@ fn every_lure_survives_malformed_requests_with_its_server_s_errors() {
     for &(lure, server) in LURES {
         let node = NodeProcess::start(&[("MIRAGE_HTTP_LURE", lure)]);
         for (what, bytes) in &cases {
-            let answer = Answer::parse(&exchange(node.http, bytes));
+            let answer = Answer::parse(&raw_exchange(node.http, bytes));
             if !answer.head.is_empty() && answer.head.starts_with("HTTP/") {
                 assert!(
                     (400..600).contains(&answer.status) || answer.status == 200,

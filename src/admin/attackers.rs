@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::AdminState;
 use crate::actors::correlation::{
-    Attacker, AttackerOfSession, GetAttacker, ListAttackers, SessionRecord,
+    Attacker, AttackerOfSession, CorrelationActor, GetAttacker, ListAttackers, SessionRecord,
 };
 use crate::events::SessionId;
 
@@ -100,20 +100,7 @@ async fn one(
     state: web::Data<AdminState>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if !super::authorized(&req, &state.token) {
-        return unauthorized();
-    }
-    let Some(correlation) = &state.correlation else {
-        return detail(None);
-    };
-    match correlation
-        .send(GetAttacker(id.into_inner()))
-        .timeout(QUERY_TIMEOUT)
-        .await
-    {
-        Ok(attacker) => detail(attacker),
-        Err(_) => unavailable(),
-    }
+    lookup(&req, &state, GetAttacker(id.into_inner())).await
 }
 
 async fn of_session(
@@ -121,17 +108,22 @@ async fn of_session(
     state: web::Data<AdminState>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if !super::authorized(&req, &state.token) {
+    lookup(&req, &state, AttackerOfSession(SessionId(id.into_inner()))).await
+}
+
+/// Asks the correlation actor for one attacker and answers with its detail (404 if none).
+async fn lookup<M>(req: &HttpRequest, state: &AdminState, query: M) -> HttpResponse
+where
+    M: actix::Message<Result = Option<Attacker>> + Send + 'static,
+    CorrelationActor: actix::Handler<M>,
+{
+    if !super::authorized(req, &state.token) {
         return unauthorized();
     }
     let Some(correlation) = &state.correlation else {
         return detail(None);
     };
-    match correlation
-        .send(AttackerOfSession(SessionId(id.into_inner())))
-        .timeout(QUERY_TIMEOUT)
-        .await
-    {
+    match correlation.send(query).timeout(QUERY_TIMEOUT).await {
         Ok(attacker) => detail(attacker),
         Err(_) => unavailable(),
     }
