@@ -21,7 +21,7 @@ use tokio::sync::watch;
 use crate::actors::alert::AlertActor;
 use crate::actors::correlation::CorrelationActor;
 use crate::actors::sample_fetcher::SampleFetcher;
-use crate::actors::session::{Recordings, SessionDeps};
+use crate::actors::session::{Recordings, Reflexes, SessionDeps};
 use crate::actors::session_manager::SessionManager;
 use crate::actors::sink::{EventSink, Flush, Subscribe};
 use crate::admin::{AdminState, Readiness};
@@ -84,9 +84,23 @@ pub enum AppError {
     /// The sample fetcher's HTTP client could not be built.
     #[error("sample fetcher: {0}")]
     Samples(String),
+    /// The trained models could not be loaded.
+    #[error("models")]
+    Models(#[from] crate::models::bundle::LoadError),
     /// The signal handlers could not be installed.
     #[error("signal handling")]
     Signals(#[source] std::io::Error),
+}
+
+/// The trained models in `dir`, with a warning when there are none.
+fn load_models(dir: &Path) -> Result<crate::models::ModelHandle, AppError> {
+    let models = crate::models::Models::load(dir)?;
+    if models.present().is_empty() {
+        tracing::warn!(dir = %dir.display(), "No trained models: classification by rules only, no prediction.");
+    } else {
+        tracing::info!(dir = %dir.display(), version = models.version(), models = ?models.present(), "Models loaded.");
+    }
+    Ok(crate::models::ModelHandle::new(models))
 }
 
 /// A running node.
@@ -121,6 +135,8 @@ pub struct Node {
     arbiters: Vec<Arbiter>,
     /// Runs the webhook delivery tasks; stopped last, so alerts still waiting are dead-lettered.
     webhook_arbiter: Option<Arbiter>,
+    /// The Layer 0 reflexes, whose buckets are saved at shutdown (`None`: off).
+    reflex: Option<Arc<Reflexes>>,
 }
 
 impl Node {
@@ -138,6 +154,19 @@ impl Node {
         create_dir(&data_dir)?;
         let node_id = node_id(&data_dir)?;
         let mut host = HostProfile::load_or_create(&data_dir)?;
+        let models = load_models(&config.models.dir)?;
+        // Layer 0 reflexes; their token buckets outlive restarts in `reflex/buckets.json`.
+        let reflex = config
+            .reflex
+            .load_rules()
+            .map_err(|err| AppError::Config(format!("reflex.rules: {err}")))?
+            .map(|rules| {
+                let path = data_dir.join("reflex").join("buckets.json");
+                Arc::new(Reflexes::new(rules, Some(path)))
+            });
+        if let Some(reflex) = &reflex {
+            Reflexes::save_periodically(reflex.clone());
+        }
         // The SSH decoy's OpenSSH release, installed on the fake host so `ssh -V` and the
         // package list agree with the banner.
         let ssh_profile = SshProfile::select(&config.ssh.profile, &host.distro)
@@ -259,6 +288,8 @@ impl Node {
                 }),
                 samples,
                 clock: Clock::System,
+                models: models.clone(),
+                reflex: reflex.clone(),
             };
             Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };
@@ -369,6 +400,10 @@ impl Node {
             store: store.clone(),
             token: config.admin.token.clone(),
             correlation: correlation.clone(),
+            models: crate::admin::ModelsState {
+                handle: models.clone(),
+                dir: config.models.dir.clone(),
+            },
         };
         let admin_timing = HttpTiming {
             metrics: metrics.clone(),
@@ -416,6 +451,7 @@ impl Node {
             admin: admin_handle,
             arbiters,
             webhook_arbiter,
+            reflex,
         })
     }
 
@@ -454,6 +490,9 @@ impl Node {
         self.admin.stop(true).await;
         for arbiter in &self.arbiters {
             arbiter.stop();
+        }
+        if let Some(reflex) = &self.reflex {
+            reflex.save_if_dirty();
         }
         // Alerts queued or in flight go to the dead-letter file as their tasks are dropped;
         // wait for that (it is a few file appends) so none is lost at exit.

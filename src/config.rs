@@ -28,6 +28,12 @@ pub use honeytokens::*;
 // Alert rules and webhooks (`[alert]`).
 mod alert;
 pub use alert::*;
+// Trained models (`[models]`).
+mod models;
+pub use models::*;
+// Layer 0 reflex rules (`[reflex]`).
+mod reflex;
+pub use reflex::*;
 
 use crate::protocols::ssh::auth::UserDb;
 use crate::protocols::ssh::profile::{AUTO, SshProfile, UnknownProfile};
@@ -64,6 +70,10 @@ pub struct Config {
     pub strategy: StrategyConfig,
     /// Honeytokens planted in the fake filesystem and the HTTP lures; attacker records.
     pub honeytokens: HoneytokensConfig,
+    /// Trained models the sessions run.
+    pub models: ModelsConfig,
+    /// Layer 0 reflexes: rules that act on sessions inline.
+    pub reflex: ReflexConfig,
 }
 
 impl Default for Config {
@@ -83,6 +93,8 @@ impl Default for Config {
             alert: AlertConfig::default(),
             strategy: StrategyConfig::default(),
             honeytokens: HoneytokensConfig::default(),
+            models: ModelsConfig::default(),
+            reflex: ReflexConfig::default(),
         }
     }
 }
@@ -177,6 +189,9 @@ pub const SETTINGS: &[Setting] = &[
     setting("honeytokens.enabled", SettingKind::Bool),
     setting("honeytokens.beacon_host", SettingKind::Text),
     setting("honeytokens.link_max_ips", SettingKind::Integer),
+    setting("models.dir", SettingKind::Text),
+    setting("reflex.enabled", SettingKind::Bool),
+    setting("reflex.rules", SettingKind::Text),
 ];
 
 /// Keys that only a config file can set: arrays of tables have no environment form.
@@ -359,6 +374,7 @@ impl Config {
             });
         }
         self.alert.validate()?;
+        self.reflex.validate()?;
         if self.log.max_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 key: "log.max_bytes",

@@ -292,13 +292,14 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         accessed_from: Option<IpAddr>,
     },
-    /// A Layer 0 reflex started acting on the session's address: the first refused request
-    /// of a rate-limit episode, or the moment a login lockout began. Once per episode, not
-    /// per refused request.
+    /// A Layer 0 reflex acted on the session. The HTTP decoy's limits report once per
+    /// episode (the first refused request of a rate-limit episode, the moment a login lockout
+    /// began); a reflex rule ([`crate::models::reflex`]) reports every action it takes.
     Reflex {
-        /// Which reflex: `http_rate_limit`, `http_login_lockout`.
+        /// Which reflex: `http_rate_limit`, `http_login_lockout`, or a reflex rule's name.
         rule: String,
-        /// What the node does to the address, for operators (`503`, `lockout 1200s`).
+        /// What the node does, for operators (`503`, `lockout 1200s`, `latency 523ms`,
+        /// `canned output`, `drop`, `alert warning`, `tag flood`).
         action: String,
         /// Why, for operators (`over 60 requests per minute`).
         detail: String,
@@ -310,14 +311,42 @@ pub enum EventKind {
         class: String,
         /// What decided it: the labelling rule (`R5`), or the model's name.
         rule: String,
-        /// Which classifier: `rules` (the R1–R8 labeller).
+        /// Which classifier: `rules` (the R1–R8 labeller) or `tree` (the trained model).
         source: String,
+        /// How sure the trained model is, 0…1 (its leaves' share of the class); absent for
+        /// the rules.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence: Option<f64>,
+    },
+    /// Layer 1 scored its standing guess at a command: what it predicted would come next,
+    /// what came (both normalized, see [`crate::models::normalize`]) and whether it hit. One
+    /// per command typed while a next-command model is loaded.
+    Prediction {
+        /// The guesses made before the command came, most likely first (at most three).
+        predicted: Vec<PredictedCommand>,
+        /// The command that came, normalized.
+        actual: String,
+        /// Whether the first guess was it.
+        hit_top1: bool,
+        /// Whether one of the guesses was it.
+        hit_top3: bool,
+        /// The version of the model set that guessed.
+        model: String,
     },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
         duration_ms: u64,
     },
+}
+
+/// One guess of a [`EventKind::Prediction`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PredictedCommand {
+    /// The normalized command guessed.
+    pub command: String,
+    /// Its probability among the model's candidates, rounded to four decimals.
+    pub probability: f64,
 }
 
 /// The client's KEXINIT name-lists and their HASSH (see salesforce/hassh).
@@ -421,6 +450,7 @@ impl EventKind {
             EventKind::HoneytokenUsed { .. } => "mirage.honeytoken.used",
             EventKind::Reflex { .. } => "mirage.reflex",
             EventKind::Classification { .. } => "mirage.classification",
+            EventKind::Prediction { .. } => "mirage.prediction",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

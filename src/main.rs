@@ -100,6 +100,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train every model (next-command predictor, attack-phase HMM, classifier) and write a
+    /// versioned model set (manifest.json with the held-out evaluation report, one file per
+    /// model) that nodes load from `models.dir`.
+    Train {
+        /// What to learn from: a corpus file (`--corpus`) or the node's event store.
+        #[arg(long, value_enum)]
+        from: TrainSource,
+        /// The corpus (JSON lines of recorded sessions) for `--from corpus`.
+        #[arg(long, required_if_eq("from", "corpus"))]
+        corpus: Option<PathBuf>,
+        /// TOML configuration naming the store for `--from store`.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Folder the model set is written to.
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+        /// Newest share of each source held out for the report in the manifest (0: none).
+        #[arg(long, default_value_t = 0.2)]
+        holdout: f64,
+        /// Longest context of the command model, in commands.
+        #[arg(long, default_value_t = 5)]
+        order: usize,
+    },
+}
+
+/// Where `mirage train` learns from.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum TrainSource {
+    /// A corpus file in the shared training data's format.
+    Corpus,
+    /// The sessions in the node's event store (SQLite or PostgreSQL, from the configuration).
+    Store,
 }
 
 #[derive(Subcommand)]
@@ -202,6 +234,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             order,
             json,
         ),
+        Command::Train {
+            from,
+            corpus,
+            config,
+            out,
+            holdout,
+            order,
+        } => train(
+            from,
+            corpus.as_deref(),
+            config.as_deref(),
+            &out,
+            holdout,
+            order,
+        ),
         Command::Config(ConfigCommand::Check { file }) => {
             Config::load(Some(&file), std::iter::empty())?;
             println!("{}: ok", file.display());
@@ -227,6 +274,12 @@ fn replay(
 ) -> anyhow::Result<()> {
     use mirage::sim::{report, runner, scenario, ssh_mode};
     let config = load(config)?;
+    // The sessions run the models a node with this configuration would load.
+    let models = mirage::models::Models::load(&config.models.dir)?;
+    let options = &mirage::sim::runner::RunOptions {
+        models: mirage::models::ModelHandle::new(models),
+        ..options.clone()
+    };
     let files = scenario::collect(paths)?;
     anyhow::ensure!(!files.is_empty(), "no scenario files in {paths:?}");
     let bar = indicatif::ProgressBar::new(files.len() as u64);
@@ -336,7 +389,15 @@ fn init_tracing() {
     }));
 }
 
-/// `mirage evaluate`: loads or trains the command model, then prints the report.
+/// Reads a corpus file.
+fn read_corpus(path: &std::path::Path) -> anyhow::Result<Vec<mirage::models::evaluate::Session>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    mirage::models::evaluate::read_corpus(&text)
+        .with_context(|| format!("bad corpus {}", path.display()))
+}
+
+/// `mirage evaluate`: loads or trains the model set, then prints the report.
 fn evaluate(
     corpus: &std::path::Path,
     models: Option<&std::path::Path>,
@@ -345,34 +406,32 @@ fn evaluate(
     order: usize,
     json: bool,
 ) -> anyhow::Result<()> {
-    use mirage::models::{evaluate as eval, markov::Markov};
-    let read = |path: &std::path::Path| -> anyhow::Result<Vec<eval::Session>> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        eval::read_corpus(&text).with_context(|| format!("bad corpus {}", path.display()))
+    use mirage::models::{Models, evaluate as eval, train as fit};
+    let sessions = read_corpus(corpus)?;
+    let options = fit::TrainOptions {
+        order,
+        ..fit::TrainOptions::default()
     };
-    let sessions = read(corpus)?;
-    let (model, sessions) = match (models, train, holdout) {
+    let (models, sessions) = match (models, train, holdout) {
         (Some(dir), _, _) => {
-            let path = dir.join("markov.json");
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            (
-                Markov::from_json(&text)
-                    .with_context(|| format!("bad model {}", path.display()))?,
-                sessions,
-            )
+            let models = Models::load(dir)?;
+            anyhow::ensure!(
+                !models.present().is_empty(),
+                "no models in {}: train them with `mirage train`",
+                dir.display()
+            );
+            (models, sessions)
         }
-        (None, Some(train), _) => (eval::train(&read(train)?, order), sessions),
+        (None, Some(train), _) => (fit::train_models(&read_corpus(train)?, &options), sessions),
         (None, None, Some(fraction)) => {
             let (older, newest) = eval::holdout(sessions, fraction);
-            (eval::train(&older, order), newest)
+            (fit::train_models(&older, &options), newest)
         }
         (None, None, None) => anyhow::bail!(
-            "no model: give --models DIR (with markov.json), --train FILE or --holdout FRACTION"
+            "no model: give --models DIR (written by mirage train), --train FILE or --holdout FRACTION"
         ),
     };
-    let report = eval::evaluate(&model, &sessions);
+    let report = eval::evaluate_models(&models, &sessions);
     if json {
         println!(
             "{}",
@@ -380,6 +439,55 @@ fn evaluate(
         );
     } else {
         print!("{}", report.table());
+    }
+    Ok(())
+}
+
+/// `mirage train`: trains every model from a corpus or the store and writes the set.
+fn train(
+    from: TrainSource,
+    corpus: Option<&std::path::Path>,
+    config: Option<&std::path::Path>,
+    out: &std::path::Path,
+    holdout: f64,
+    order: usize,
+) -> anyhow::Result<()> {
+    use mirage::models::{evaluate as eval, train as fit};
+    anyhow::ensure!(
+        (0.0..1.0).contains(&holdout),
+        "--holdout must be at least 0 and below 1"
+    );
+    let (sessions, source) = match from {
+        TrainSource::Corpus => {
+            let path = corpus.context("--from corpus needs --corpus FILE")?;
+            (read_corpus(path)?, format!("corpus:{}", path.display()))
+        }
+        TrainSource::Store => {
+            let config = load(config)?;
+            let (lines, backend) = mirage::store::corpus::stored_corpus_blocking(&config)
+                .context("cannot read the event store")?;
+            let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+            (eval::read_corpus(&text)?, format!("store:{backend}"))
+        }
+    };
+    anyhow::ensure!(
+        !sessions.is_empty(),
+        "no sessions with commands to train on"
+    );
+    let options = fit::TrainOptions { order, holdout };
+    let (mut models, report) = fit::train_release(sessions, &options, &source, chrono::Utc::now());
+    models
+        .save(out)
+        .with_context(|| format!("cannot write the models to {}", out.display()))?;
+    println!(
+        "models {} written to {} ({}; {})",
+        models.version(),
+        out.display(),
+        models.present().join(", "),
+        models.manifest.trained_from
+    );
+    if let Some(report) = report {
+        print!("held-out evaluation:\n{}", report.table());
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 //! in one test process without mixing their numbers.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 
 /// Every metric the node exports.
@@ -50,6 +50,13 @@ pub struct Metrics {
     pub webhook_retries_total: IntCounterVec,
     /// Alerts dropped because the sink's queue was full, by sink.
     pub webhook_dropped_total: IntCounterVec,
+    /// Next-command predictions scored, by result: `top1` (the first guess was right), `top3`
+    /// (the second or third was), `miss`. Each command counts once.
+    pub predictions_total: IntCounterVec,
+    /// Running share of scored commands the first guess predicted, since start.
+    pub prediction_top1_ratio: Gauge,
+    /// Running share of scored commands one of the three guesses predicted, since start.
+    pub prediction_top3_ratio: Gauge,
 }
 
 impl Metrics {
@@ -182,6 +189,24 @@ impl Metrics {
                 &["sink"],
             )
             .expect("valid metric"),
+            predictions_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_predictions_total",
+                    "Next-command predictions scored, by result (top1, top3, miss).",
+                ),
+                &["result"],
+            )
+            .expect("valid metric"),
+            prediction_top1_ratio: Gauge::new(
+                "mirage_prediction_top1_ratio",
+                "Share of commands the first next-command guess predicted, since start.",
+            )
+            .expect("valid metric"),
+            prediction_top3_ratio: Gauge::new(
+                "mirage_prediction_top3_ratio",
+                "Share of commands one of the three next-command guesses predicted, since start.",
+            )
+            .expect("valid metric"),
             registry,
         };
         // Invariant: every name above is distinct, so registration cannot collide.
@@ -235,6 +260,15 @@ impl Metrics {
                 .register(Box::new(alert_metric.clone()))
                 .expect("unique metric");
         }
+        registry
+            .register(Box::new(metrics.predictions_total.clone()))
+            .expect("unique metric");
+        registry
+            .register(Box::new(metrics.prediction_top1_ratio.clone()))
+            .expect("unique metric");
+        registry
+            .register(Box::new(metrics.prediction_top3_ratio.clone()))
+            .expect("unique metric");
         // Label sets that should show as 0 before anything happens.
         for protocol in ["ssh", "http"] {
             metrics.sessions_active.with_label_values(&[protocol]);
@@ -244,7 +278,26 @@ impl Metrics {
             metrics.logins_total.with_label_values(&[result]);
         }
         metrics.actor_restarts_total.with_label_values(&["session"]);
+        for result in ["top1", "top3", "miss"] {
+            metrics.predictions_total.with_label_values(&[result]);
+        }
         metrics
+    }
+
+    /// Counts one scored prediction in `mirage_predictions_total` and updates the running
+    /// top-1 and top-3 ratios.
+    pub fn record_prediction(&self, hit_top1: bool, hit_top3: bool) {
+        let result = match (hit_top1, hit_top3) {
+            (true, _) => "top1",
+            (false, true) => "top3",
+            (false, false) => "miss",
+        };
+        self.predictions_total.with_label_values(&[result]).inc();
+        let count = |result: &str| self.predictions_total.with_label_values(&[result]).get();
+        let (top1, top3, miss) = (count("top1"), count("top3"), count("miss"));
+        let total = (top1 + top3 + miss).max(1) as f64;
+        self.prediction_top1_ratio.set(top1 as f64 / total);
+        self.prediction_top3_ratio.set((top1 + top3) as f64 / total);
     }
 
     /// The Prometheus text exposition of every metric.
@@ -284,8 +337,28 @@ mod tests {
             "mirage_events_spooled",
             "mirage_actor_restarts_total",
             "mirage_command_seconds_bucket",
+            "mirage_predictions_total{result=\"miss\"} 0",
         ] {
             assert!(text.contains(name), "missing {name} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn prediction_ratios_are_running_shares_of_every_scored_command() {
+        let m = Metrics::new();
+        m.record_prediction(true, true);
+        m.record_prediction(false, true);
+        m.record_prediction(false, false);
+        m.record_prediction(true, true);
+        let text = m.render();
+        for line in [
+            "mirage_predictions_total{result=\"top1\"} 2",
+            "mirage_predictions_total{result=\"top3\"} 1",
+            "mirage_predictions_total{result=\"miss\"} 1",
+            "mirage_prediction_top1_ratio 0.5",
+            "mirage_prediction_top3_ratio 0.75",
+        ] {
+            assert!(text.contains(line), "missing {line} in\n{text}");
         }
     }
 }

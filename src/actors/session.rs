@@ -30,6 +30,8 @@ mod classify;
 mod editor_host;
 mod http;
 mod input;
+mod predict;
+mod reflex;
 mod status;
 
 use editor_host::SessionHost;
@@ -37,6 +39,8 @@ pub use http::HttpExchange;
 pub use input::{EndOfInput, Input};
 
 pub use status::LastStatus;
+
+pub use reflex::Reflexes;
 
 use crate::actors::sample_fetcher::FetchSample;
 use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
@@ -86,6 +90,10 @@ pub struct SessionDeps {
     pub samples: Option<Recipient<FetchSample>>,
     /// The time: the machine's on a live node, virtual in a replay.
     pub clock: Clock,
+    /// The node's trained models; each session takes the current set when it starts.
+    pub models: crate::models::ModelHandle,
+    /// The node's Layer 0 reflexes (`None`: off).
+    pub reflex: Option<Arc<Reflexes>>,
 }
 
 /// Where and how big session recordings are.
@@ -137,6 +145,10 @@ pub struct SessionActor {
     recording: Option<ActiveRecording>,
     /// The session's input so far and its attacker class (kept across restarts).
     classifier: classify::Classifier,
+    /// The session's commands so far and its guesses at the next (kept across restarts).
+    predictor: predict::Predictor,
+    /// The session's reflex tags, jitter and output pacer (kept across restarts).
+    reflex: reflex::SessionReflex,
 }
 
 impl SessionActor {
@@ -149,7 +161,9 @@ impl SessionActor {
         checkpoint: ShellState,
         fs: SharedOverlay,
     ) -> SessionActor {
+        let reflex = reflex::SessionReflex::new(&origin.session.0);
         SessionActor {
+            reflex,
             origin,
             manager,
             state: checkpoint.clone(),
@@ -160,7 +174,8 @@ impl SessionActor {
             pty: false,
             columns: 80,
             recording: None,
-            classifier: classify::Classifier::new(deps.clock.now()),
+            classifier: classify::Classifier::new(deps.clock.now(), &deps.models),
+            predictor: predict::Predictor::new(deps.models.current()),
             deps,
         }
     }
@@ -171,7 +186,14 @@ impl SessionActor {
         self.deps.sink.do_send(event);
     }
 
-    fn send(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
+    /// Sends `item` to `out` through the reflex pacer (latency, tarpit).
+    fn send(&mut self, out: &Output, item: TransportOutput, ctx: &mut Context<Self>) {
+        if let Some(item) = self.reflex_pace(out, item, ctx) {
+            self.send_now(out, item, ctx);
+        }
+    }
+
+    fn send_now(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
         if let (TransportOutput::Data(bytes), Some(rec), Some(shell)) =
             (&item, self.recording.as_mut(), self.shell_out.as_ref())
             && (shell.same_channel(out))
@@ -256,8 +278,13 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
-        if let Some(classification) = self.classifier.observe(self.deps.clock.now(), line) {
-            self.emit(classification);
+        self.classify_line(line, ctx);
+        for prediction in self.predictor.observe(line, &self.deps.metrics) {
+            self.emit(prediction);
+        }
+        // Layer 0: a reflex may answer the line instead of the shell, or end the session.
+        if let Some(answer) = self.reflex_line(line, interactive) {
+            return Some(answer);
         }
         let terminal = self.terminal();
         self.state.clock = self.deps.clock.pinned();
@@ -273,10 +300,10 @@ impl SessionActor {
         let (result, tokens_read) = crate::honeytokens::watch_reads(&planted, || {
             Self::run_guarded(&self.deps, &self.fs, terminal, state, line)
         });
-        for token in tokens_read {
+        for token in &tokens_read {
             // Not `self.emit`: `state` may still borrow `self.state`.
             let mut event = self.origin.event(EventKind::HoneytokenAccessed {
-                token,
+                token: token.clone(),
                 how: line.to_owned(),
             });
             event.timestamp = self.deps.clock.now();
@@ -292,6 +319,7 @@ impl SessionActor {
                     outcome.output.extend_from_slice(&end.output);
                     outcome.status = end.status;
                 }
+                self.reflex_after(&tokens_read, &mut outcome);
                 for command in &outcome.unknown_commands {
                     self.emit(EventKind::CommandFailed {
                         input: command.clone(),

@@ -61,12 +61,6 @@ struct Detail<'a> {
     sessions: Vec<SessionView<'a>>,
 }
 
-fn unauthorized() -> HttpResponse {
-    HttpResponse::Unauthorized()
-        .insert_header(("WWW-Authenticate", "Bearer"))
-        .body("unauthorized\n")
-}
-
 fn unavailable() -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .json(serde_json::json!({"error": "attacker records unavailable"}))
@@ -84,7 +78,7 @@ fn detail(attacker: Option<Attacker>) -> HttpResponse {
 
 async fn list(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
     if !super::authorized(&req, &state.token) {
-        return unauthorized();
+        return super::unauthorized();
     }
     let Some(correlation) = &state.correlation else {
         return HttpResponse::Ok().json(Vec::<Attacker>::new());
@@ -118,7 +112,7 @@ where
     CorrelationActor: actix::Handler<M>,
 {
     if !super::authorized(req, &state.token) {
-        return unauthorized();
+        return super::unauthorized();
     }
     let Some(correlation) = &state.correlation else {
         return detail(None);

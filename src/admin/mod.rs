@@ -1,4 +1,5 @@
-//! The operator's admin listener: `/healthz`, `/readyz`, `/metrics`.
+//! The operator's admin listener: `/healthz`, `/readyz`, `/metrics`, attacker records
+//! (`/api/attackers…`) and the trained models (`/api/models`).
 //!
 //! It binds to loopback by default; any other address requires `admin.token`, which then guards
 //! every path except the two health checks (orchestrators probe those without credentials).
@@ -11,6 +12,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 mod attackers;
+mod models;
+
+pub use models::ModelsState;
 
 use crate::metrics::Metrics;
 use crate::store::EventStore;
@@ -48,6 +52,8 @@ pub struct AdminState {
     pub token: String,
     /// Attacker records (`None`: honeytokens and records off).
     pub correlation: Option<actix::Addr<crate::actors::correlation::CorrelationActor>>,
+    /// The trained models and where they are reloaded from.
+    pub models: ModelsState,
 }
 
 /// Registers the admin routes (used by the server and by tests).
@@ -56,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics));
     attackers::configure(cfg);
+    models::configure(cfg);
 }
 
 /// Liveness: the process serves requests.
@@ -102,13 +109,18 @@ async fn readyz(state: web::Data<AdminState>) -> HttpResponse {
 /// Prometheus text format.
 async fn metrics(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
     if !authorized(&req, &state.token) {
-        return HttpResponse::Unauthorized()
-            .insert_header(("WWW-Authenticate", "Bearer"))
-            .body("unauthorized\n");
+        return unauthorized();
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())
+}
+
+/// The answer to a request without the admin token.
+pub(crate) fn unauthorized() -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header(("WWW-Authenticate", "Bearer"))
+        .body("unauthorized\n")
 }
 
 /// Whether the request carries the admin token (always true when no token is set).

@@ -98,6 +98,9 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_HONEYTOKENS_ENABLED", "false"),
         ("MIRAGE_HONEYTOKENS_BEACON_HOST", "files.example.net"),
         ("MIRAGE_HONEYTOKENS_LINK_MAX_IPS", "7"),
+        ("MIRAGE_REFLEX_ENABLED", "false"),
+        ("MIRAGE_REFLEX_RULES", "/etc/mirage/reflex.toml"),
+        ("MIRAGE_MODELS_DIR", "/var/lib/mirage/models"),
     ]);
     assert_eq!(
         vars.len(),
@@ -106,6 +109,7 @@ fn every_setting_is_overridable_from_the_environment() {
     );
     let c = Config::load(None, vars).unwrap();
     assert_eq!(c.data_dir, PathBuf::from("/srv/mirage"));
+    assert_eq!(c.models.dir, PathBuf::from("/var/lib/mirage/models"));
     assert_eq!(c.ssh.listen.to_string(), "127.0.0.1:22");
     assert_eq!(c.ssh.auth_rejection_time_ms, 5);
     assert_eq!(c.ssh.profile, "openssh_9.2p1_debian");
@@ -166,6 +170,8 @@ fn every_setting_is_overridable_from_the_environment() {
     assert!(!c.honeytokens.enabled);
     assert_eq!(c.honeytokens.beacon_host, "files.example.net");
     assert_eq!(c.honeytokens.link_max_ips, 7);
+    assert!(!c.reflex.enabled);
+    assert_eq!(c.reflex.rules, PathBuf::from("/etc/mirage/reflex.toml"));
 }
 
 #[test]

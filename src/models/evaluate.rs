@@ -1,7 +1,8 @@
 //! `mirage evaluate`: how well the models do on a corpus of recorded sessions (the JSON-lines
 //! format of the training data), in the views of the evaluation contract: next-command
-//! prediction pooled, on novel sessions and per class, and classification by the rule
-//! labeller after three commands and at the end.
+//! prediction pooled, on novel sessions and per class, and classification after three
+//! commands and at the end: by the trained classifier, with the rule labeller beside it as
+//! the baseline and a confusion matrix (by the rules alone when the set has no classifier).
 //!
 //! Command *i* of a session is predicted from commands 0…*i*−1, where commands are input lines
 //! split on `;` and newlines outside quotes. A session is *novel* when its normalized command
@@ -12,10 +13,16 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::classifier::{
+    CLASSES, ClassifierModel, Example, TrainParams, class_named, features_after,
+};
 use super::commands::split;
+use super::features::Protocol;
+use super::hmm::{PhaseFilter, PhaseModel, argmax};
 use super::labels::label;
-use super::markov::Markov;
+use super::markov::{Login, Markov, SessionContext};
 use super::normalize::{Normalized, normalize_line};
+use super::phases::tag;
 
 /// One input line of a corpus session.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +49,18 @@ pub struct Session {
     /// Its class, when labelled.
     #[serde(default)]
     pub label: Option<String>,
+    /// The user name it logged in with, when known.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password it logged in with, when known.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The SSH client's version string, when known.
+    #[serde(default)]
+    pub client_version: Option<String>,
+    /// How it authenticated (`password`, `none`, …), when known.
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 impl Session {
@@ -51,6 +70,23 @@ impl Session {
             .iter()
             .flat_map(|line| normalize_line(&line.input))
             .collect()
+    }
+
+    /// Its normalized commands, each with the time of its input line.
+    pub fn timed(&self) -> Vec<(Option<f64>, Normalized)> {
+        self.commands
+            .iter()
+            .flat_map(|line| normalize_line(&line.input).into_iter().map(|n| (line.t, n)))
+            .collect()
+    }
+
+    /// What its login tells the command model before the first command.
+    pub fn login(&self) -> Login {
+        Login {
+            client: self.client_version.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+        }
     }
 }
 
@@ -79,6 +115,22 @@ pub fn read_corpus(text: &str) -> Result<Vec<Session>, CorpusError> {
         .collect()
 }
 
+/// The report for a whole model set, as `mirage evaluate --models` and `mirage train` make it:
+/// exactly the models a node would load. A set without a command model predicts nothing.
+pub fn evaluate_models(models: &super::bundle::Models, sessions: &[Session]) -> Report {
+    let empty;
+    let markov = match &models.markov {
+        Some(markov) => markov,
+        None => {
+            empty = Markov::new(1);
+            &empty
+        }
+    };
+    let mut report = evaluate(markov, sessions);
+    report.classification = classify(models.classifier.as_ref(), sessions);
+    report
+}
+
 /// Splits sessions into (older, newest): the newest `fraction` of each source by start time
 /// are held out, as the sealed evaluation set is.
 pub fn holdout(sessions: Vec<Session>, fraction: f64) -> (Vec<Session>, Vec<Session>) {
@@ -102,8 +154,85 @@ pub fn holdout(sessions: Vec<Session>, fraction: f64) -> (Vec<Session>, Vec<Sess
 
 /// A trained command model of `order` from these sessions.
 pub fn train(sessions: &[Session], order: usize) -> Markov {
+    train_recent(sessions, order, RECENCY)
+}
+
+/// How much more the newest session of a source counts than its oldest when training the
+/// command model ([`train_recent`]): campaigns change their scripts over time, and the
+/// sessions to predict are newer than all of them.
+pub const RECENCY: u32 = 9;
+
+/// The phase model trained supervised from these sessions (programs seen at least
+/// [`PHASE_MIN_COUNT`] times are symbols; add-0.1 smoothing).
+pub fn train_phases(sessions: &[Session]) -> PhaseModel {
     let sequences: Vec<Vec<Normalized>> = sessions.iter().map(Session::normalized).collect();
-    Markov::trained(order, sequences.iter().map(Vec::as_slice))
+    PhaseModel::supervised(sequences.iter().map(Vec::as_slice), PHASE_MIN_COUNT, 0.1)
+}
+
+/// Fewest times a program must occur in training to be its own phase-model symbol.
+pub const PHASE_MIN_COUNT: u32 = 3;
+
+/// How the phase model does on sessions: its filtered phase against the tagger's, and how
+/// well it explains the programs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PhaseReport {
+    /// Share of commands whose most likely filtered phase is the tagger's.
+    pub accuracy: f64,
+    /// Share of commands whose phase the model foresaw (most likely phase one step ahead,
+    /// before the command came) as the tagger's.
+    pub next_accuracy: f64,
+    /// Mean log-likelihood of a command's program under the model (nats per command).
+    pub log_likelihood: f64,
+    /// Commands judged.
+    pub n: usize,
+    /// Commands per tagged phase.
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// The phase model judged on `sessions`.
+pub fn evaluate_phases(model: &PhaseModel, sessions: &[Session]) -> PhaseReport {
+    let (mut hits, mut next_hits, mut n, mut ll) = (0usize, 0usize, 0usize, 0.0);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for session in sessions {
+        let sequence = session.normalized();
+        let mut filter = PhaseFilter::new();
+        let symbols: Vec<usize> = sequence.iter().map(|c| model.observe(c)).collect();
+        ll += model.log_likelihood(&symbols);
+        for command in &sequence {
+            let truth = tag(command);
+            next_hits += usize::from(argmax(&filter.predict(model)) == truth.index());
+            hits += usize::from(argmax(&filter.step(model, command)) == truth.index());
+            n += 1;
+            *counts.entry(truth.as_str().to_owned()).or_default() += 1;
+        }
+    }
+    let share = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+    PhaseReport {
+        accuracy: share(hits as f64),
+        next_accuracy: share(next_hits as f64),
+        log_likelihood: share(ll),
+        n,
+        counts,
+    }
+}
+
+/// A trained command model of `order` in which, within each source, the newest sessions
+/// count up to `1 + recency` times as much as the oldest.
+pub fn train_recent(sessions: &[Session], order: usize, recency: u32) -> Markov {
+    let mut by_source: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
+    for session in sessions {
+        by_source.entry(&session.source).or_default().push(session);
+    }
+    let mut model = Markov::new(order);
+    for group in by_source.values_mut() {
+        group.sort_by(|a, b| a.start.cmp(&b.start));
+        let n = group.len().max(1) as f64;
+        for (i, session) in group.iter().enumerate() {
+            let weight = 1 + (f64::from(recency) * i as f64 / n).floor() as u32;
+            model.train_weighted(&session.login(), &session.normalized(), weight);
+        }
+    }
+    model
 }
 
 /// Accuracy of one view of the prediction.
@@ -137,10 +266,14 @@ pub struct PredictionReport {
     pub novel: Accuracy,
     /// Per labelled class.
     pub per_class: BTreeMap<String, ClassAccuracy>,
+    /// The phase model, when the model set has one ([`evaluate_phases`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phases: Option<PhaseReport>,
 }
 
-/// The rule labeller against the corpus labels.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Session classification against the corpus labels: the trained classifier's numbers when
+/// the model set has one (`source: tree`), else the rule labeller's (`source: rules`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationReport {
     /// Accuracy from the first three commands.
     pub after_3: f64,
@@ -148,6 +281,41 @@ pub struct ClassificationReport {
     pub at_end: f64,
     /// Macro-F1 of the whole-session labels over the classes present.
     pub macro_f1: f64,
+    /// Macro-F1 of the labels from the first three commands.
+    #[serde(default)]
+    pub macro_f1_after_3: f64,
+    /// Which classifier the numbers above are of: `tree` (a trained model) or `rules`.
+    #[serde(default)]
+    pub source: String,
+    /// Labelled sessions judged.
+    #[serde(default)]
+    pub n: usize,
+    /// The rule labeller on the same sessions, as the baseline (when `source` is `tree`).
+    #[serde(default)]
+    pub rules: Option<ClassScores>,
+    /// Whole-session confusion matrix of `source`.
+    #[serde(default)]
+    pub confusion: Confusion,
+}
+
+/// Accuracy after three commands, at the end, and macro-F1 of one classifier.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassScores {
+    /// Accuracy from the first three commands.
+    pub after_3: f64,
+    /// Accuracy from the whole session.
+    pub at_end: f64,
+    /// Macro-F1 of the whole-session labels.
+    pub macro_f1: f64,
+}
+
+/// A confusion matrix: `matrix[truth][predicted]` session counts, both indexing `classes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Confusion {
+    /// The classes, in row and column order.
+    pub classes: Vec<String>,
+    /// Counts, rows the corpus label, columns the prediction.
+    pub matrix: Vec<Vec<usize>>,
 }
 
 /// The evaluation report (`mirage evaluate --json`).
@@ -190,11 +358,13 @@ pub fn evaluate(model: &Markov, sessions: &[Session]) -> Report {
     let (mut pooled, mut novel) = (Tally::default(), Tally::default());
     let mut per_class: BTreeMap<String, Tally> = BTreeMap::new();
     for session in sessions {
-        let sequence = session.normalized();
+        let timed = session.timed();
+        let sequence: Vec<Normalized> = timed.iter().map(|(_, n)| n.clone()).collect();
         let is_novel = !model.seen(&sequence);
-        for i in 0..sequence.len() {
-            let predicted = model.predict(&sequence[..i], 3);
-            let actual = &sequence[i];
+        let mut context = SessionContext::new(&session.login());
+        for (at, actual) in &timed {
+            let predicted = model.predict_in(&context, 3);
+            context.push(actual, *at);
             let top1 = predicted.first().is_some_and(|p| p.token == actual.token);
             let top3 = predicted.iter().any(|p| p.token == actual.token);
             let program = predicted
@@ -234,15 +404,19 @@ pub fn evaluate(model: &Markov, sessions: &[Session]) -> Report {
                     )
                 })
                 .collect(),
+            phases: None,
         },
-        classification: classify(sessions),
+        classification: classify(None, sessions),
     }
 }
 
+/// `(truth, predicted)` class names of the labelled sessions, from their first three commands
+/// and from all of them.
+type Judged = (Vec<(String, String)>, Vec<(String, String)>);
+
 /// The rule labeller on the first three commands and on all, against the corpus labels.
-fn classify(sessions: &[Session]) -> ClassificationReport {
-    let (mut early_hits, mut end_hits, mut n) = (0usize, 0usize, 0usize);
-    let mut pairs: Vec<(String, String)> = Vec::new();
+fn judge_rules(sessions: &[Session]) -> Judged {
+    let (mut early, mut end) = (Vec::new(), Vec::new());
     for session in sessions {
         let Some(truth) = &session.label else {
             continue;
@@ -257,7 +431,7 @@ fn classify(sessions: &[Session]) -> ClassificationReport {
             })
             .take(3)
             .collect();
-        let early = label(
+        let first3 = label(
             &first3
                 .iter()
                 .map(|(t, s)| (*t, s.as_str()))
@@ -268,17 +442,126 @@ fn classify(sessions: &[Session]) -> ClassificationReport {
             .iter()
             .map(|l| (l.t, l.input.as_str()))
             .collect();
-        let end = label(&all).class.as_str().to_owned();
-        n += 1;
-        early_hits += usize::from(early.class.as_str() == truth);
-        end_hits += usize::from(&end == truth);
-        pairs.push((truth.clone(), end));
+        early.push((truth.clone(), first3.class.as_str().to_owned()));
+        end.push((truth.clone(), label(&all).class.as_str().to_owned()));
     }
-    let share = |x: usize| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+    (early, end)
+}
+
+/// A trained classifier on the first three commands and on all, against the corpus labels.
+fn judge_model(model: &ClassifierModel, sessions: &[Session]) -> Judged {
+    let (mut early, mut end) = (Vec::new(), Vec::new());
+    for session in sessions {
+        let Some(truth) = &session.label else {
+            continue;
+        };
+        let (lines, protocol) = classifier_input(session);
+        let at = |commands| {
+            let features = features_after(&lines, &protocol, commands);
+            model
+                .predict(&features.vector(None))
+                .class
+                .as_str()
+                .to_owned()
+        };
+        early.push((truth.clone(), at(Some(3))));
+        end.push((truth.clone(), at(None)));
+    }
+    (early, end)
+}
+
+/// A corpus session's lines and login as the classifier takes them.
+pub fn classifier_input(session: &Session) -> (Vec<(Option<f64>, String)>, Protocol) {
+    let lines = session
+        .commands
+        .iter()
+        .map(|l| (l.t, l.input.clone()))
+        .collect();
+    let protocol = Protocol {
+        client_version: session.client_version.clone(),
+        auth: session.auth.clone(),
+        username: session.username.clone(),
+    };
+    (lines, protocol)
+}
+
+/// Training examples for the classifier: each session's lines and login, labelled with its
+/// corpus label (or, without one, the rules' label of the whole session).
+pub fn classifier_examples(sessions: &[Session]) -> Vec<Example> {
+    sessions
+        .iter()
+        .filter(|s| !s.commands.is_empty())
+        .map(|session| {
+            let (lines, protocol) = classifier_input(session);
+            let class = session
+                .label
+                .as_deref()
+                .and_then(class_named)
+                .unwrap_or_else(|| {
+                    let all: Vec<(Option<f64>, &str)> =
+                        lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
+                    label(&all).class
+                });
+            Example {
+                lines,
+                protocol,
+                class,
+            }
+        })
+        .collect()
+}
+
+/// The classifier trained on `sessions` with `params`, or `None` when there is nothing to
+/// learn from.
+pub fn train_classifier(sessions: &[Session], params: &TrainParams) -> Option<ClassifierModel> {
+    ClassifierModel::train(&classifier_examples(sessions), params).ok()
+}
+
+fn scores((early, end): &Judged) -> ClassScores {
+    let accuracy = |pairs: &[(String, String)]| {
+        let hits = pairs.iter().filter(|(t, p)| t == p).count();
+        if pairs.is_empty() {
+            0.0
+        } else {
+            hits as f64 / pairs.len() as f64
+        }
+    };
+    ClassScores {
+        after_3: accuracy(early),
+        at_end: accuracy(end),
+        macro_f1: macro_f1(end),
+    }
+}
+
+fn confusion(pairs: &[(String, String)]) -> Confusion {
+    let classes: Vec<String> = CLASSES.iter().map(|c| c.as_str().to_owned()).collect();
+    let index = |name: &str| classes.iter().position(|c| c == name);
+    let mut matrix = vec![vec![0; classes.len()]; classes.len()];
+    for (truth, predicted) in pairs {
+        if let (Some(t), Some(p)) = (index(truth), index(predicted)) {
+            matrix[t][p] += 1;
+        }
+    }
+    Confusion { classes, matrix }
+}
+
+/// Classification by `model` (or by the rules without one) on the labelled sessions.
+fn classify(model: Option<&ClassifierModel>, sessions: &[Session]) -> ClassificationReport {
+    let rules = judge_rules(sessions);
+    let (judged, source, baseline) = match model {
+        Some(model) => (judge_model(model, sessions), "tree", Some(scores(&rules))),
+        None => (rules, "rules", None),
+    };
+    let main = scores(&judged);
     ClassificationReport {
-        after_3: share(early_hits),
-        at_end: share(end_hits),
-        macro_f1: macro_f1(&pairs),
+        after_3: main.after_3,
+        at_end: main.at_end,
+        macro_f1: main.macro_f1,
+        macro_f1_after_3: macro_f1(&judged.0),
+        source: source.to_owned(),
+        n: judged.1.len(),
+        rules: baseline,
+        confusion: confusion(&judged.1),
     }
 }
 
@@ -337,12 +620,62 @@ impl Report {
             )
             .ok();
         }
-        let c = &self.classification;
-        writeln!(out, "\nclassification (rule labeller)").ok();
-        writeln!(out, "{:<24} {:>7.3}", "after 3 commands", c.after_3).ok();
-        writeln!(out, "{:<24} {:>7.3}", "at end", c.at_end).ok();
-        writeln!(out, "{:<24} {:>7.3}", "macro-F1", c.macro_f1).ok();
+        if let Some(phases) = &p.phases {
+            writeln!(
+                out,
+                "phases (HMM vs tagger)   filtered {:.3}  next {:.3}  log-lik/cmd {:.3}  n {}",
+                phases.accuracy, phases.next_accuracy, phases.log_likelihood, phases.n
+            )
+            .ok();
+        }
+        self.classification.table(&mut out);
         out
+    }
+}
+
+impl ClassificationReport {
+    /// The classification part of the readable report: the scores of `source` and of the
+    /// rules, then the whole-session confusion matrix.
+    fn table(&self, out: &mut String) {
+        let c = self;
+        writeln!(
+            out,
+            "\nclassification ({} sessions){:>14} {:>8}",
+            c.n, c.source, "rules"
+        )
+        .ok();
+        let rules = c.rules.as_ref();
+        for (name, value, baseline) in [
+            ("after 3 commands", c.after_3, rules.map(|r| r.after_3)),
+            ("at end", c.at_end, rules.map(|r| r.at_end)),
+            ("macro-F1", c.macro_f1, rules.map(|r| r.macro_f1)),
+        ] {
+            let baseline = baseline.map_or("-".to_owned(), |b| format!("{b:.3}"));
+            writeln!(out, "{name:<24} {value:>7.3} {baseline:>8}").ok();
+        }
+        let m = &c.confusion;
+        if m.matrix.iter().flatten().all(|n| *n == 0) {
+            return;
+        }
+        writeln!(
+            out,
+            "\nconfusion at end (rows: label, columns: {})",
+            c.source
+        )
+        .ok();
+        let short = |name: &str| name.chars().take(6).collect::<String>();
+        write!(out, "{:<20}", "").ok();
+        for class in &m.classes {
+            write!(out, " {:>6}", short(class)).ok();
+        }
+        writeln!(out).ok();
+        for (class, row) in m.classes.iter().zip(&m.matrix) {
+            write!(out, "{class:<20}").ok();
+            for n in row {
+                write!(out, " {n:>6}").ok();
+            }
+            writeln!(out).ok();
+        }
     }
 }
 
@@ -390,9 +723,76 @@ mod tests {
     }
 
     #[test]
+    fn the_phase_report_judges_the_filter_against_the_tagger() {
+        let sessions = read_corpus(CORPUS).expect("corpus");
+        let model = train_phases(&sessions);
+        let report = evaluate_phases(&model, &sessions);
+        // uname, w, free | uname, w, free | uname, wget | uname, w, free: 11 commands, the
+        // wget the only one that is not recon.
+        assert_eq!(report.n, 11);
+        assert_eq!(report.counts["recon"], 10);
+        assert_eq!(report.counts["download_execute"], 1);
+        assert!(report.accuracy >= 10.0 / 11.0, "{report:?}");
+        assert!(report.log_likelihood < 0.0, "{report:?}");
+        let mut full = evaluate(&train(&sessions, 3), &sessions);
+        full.prediction.phases = Some(report);
+        assert!(full.table().contains("phases"));
+        let json = serde_json::to_value(&full).expect("json");
+        assert!(json["prediction"]["phases"]["accuracy"].is_number());
+    }
+
+    #[test]
+    fn newer_sessions_count_more() {
+        // The same login and start, two endings: the newer one wins once recency counts.
+        let corpus = r#"
+{"source": "a", "start": "2020-01-01T00:00:00Z", "commands": [{"t": 0, "input": "uname; w"}]}
+{"source": "a", "start": "2020-01-02T00:00:00Z", "commands": [{"t": 0, "input": "uname; w"}]}
+{"source": "a", "start": "2020-01-03T00:00:00Z", "commands": [{"t": 0, "input": "uname; id"}]}
+"#;
+        let sessions = read_corpus(corpus).expect("corpus");
+        let after_uname = normalize_line("uname");
+        let flat = train_recent(&sessions, 3, 0);
+        assert_eq!(flat.predict(&after_uname, 1)[0].token, "w");
+        let recent = train_recent(&sessions, 3, 9);
+        assert_eq!(recent.predict(&after_uname, 1)[0].token, "id");
+    }
+
+    #[test]
     fn a_bad_line_is_named_by_number() {
         let err = read_corpus("{\"commands\": []}\nnot json\n").expect_err("bad line");
         assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn classification_reports_the_model_beside_the_rules_with_a_confusion_matrix() {
+        let sessions = read_corpus(CORPUS).expect("corpus");
+        // Trained on recon sessions only, the trees know no dropper…
+        let recon: Vec<Session> = sessions[..2].to_vec();
+        let model = train_classifier(&recon, &TrainParams::default()).expect("a model");
+        let models = super::super::bundle::Models {
+            classifier: Some(model),
+            ..Default::default()
+        };
+        let report = evaluate_models(&models, &sessions).classification;
+        assert_eq!((report.source.as_str(), report.n), ("tree", 4));
+        // …but the dropper's `wget` fired R5, which rules recon out: all four are right.
+        assert_eq!((report.after_3, report.at_end), (1.0, 1.0));
+        assert_eq!(report.rules.as_ref().map(|r| r.at_end), Some(1.0));
+        let m = &report.confusion;
+        let at = |name: &str| m.classes.iter().position(|c| c == name).unwrap();
+        let (recon, dropper) = (at("recon_fingerprint"), at("malware_dropper"));
+        assert_eq!(m.matrix[recon][recon], 3);
+        assert_eq!(m.matrix[dropper][dropper], 1);
+        assert_eq!(m.matrix.iter().flatten().sum::<usize>(), 4);
+        let table = Report {
+            classification: report,
+            ..Report::default()
+        }
+        .table();
+        assert!(table.contains("confusion at end"), "{table}");
+        // Without a classifier the rules are the numbers, and there is no baseline row.
+        let rules = evaluate_models(&Default::default(), &sessions).classification;
+        assert_eq!((rules.source.as_str(), rules.rules), ("rules", None));
     }
 
     #[test]

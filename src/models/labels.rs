@@ -128,7 +128,7 @@ impl Labeller {
 }
 
 /// Programs that only look around or tidy up (R7).
-const DISCOVERY: &[&str] = &[
+pub(crate) const DISCOVERY: &[&str] = &[
     "uname",
     "cat",
     "free",
@@ -208,13 +208,13 @@ const DISCOVERY: &[&str] = &[
 ];
 
 /// Programs people use to find their way around (R4).
-const CONSOLE: &[&str] = &[
+pub(crate) const CONSOLE: &[&str] = &[
     "ls", "cd", "pwd", "exit", "clear", "vi", "vim", "nano", "apt-get", "apt", "yum", "htop",
     "man", "less", "more", "logout", "history", "su", "sudo", "passwd",
 ];
 
 /// Mentions of crypto-miners (R3), lowercase.
-const MINERS: &[&str] = &[
+pub(crate) const MINERS: &[&str] = &[
     "xmrig",
     "minerd",
     "miner",
@@ -232,7 +232,7 @@ const MINERS: &[&str] = &[
 /// Fragments of the bots' scripted templates (the fingerprinting, history-wiping and
 /// Outlaw recon campaigns): a session holding one is not a person typing (R4), however its
 /// timing looks.
-const TEMPLATES: &[&str] = &[
+pub(crate) const TEMPLATES: &[&str] = &[
     "python -V",
     "iptables -L -n",
     "/lib/libdl.so",
@@ -401,7 +401,7 @@ impl Session {
 }
 
 /// `busybox` followed by a word of 3 to 12 capital letters (Mirai's marker, `busybox ECCHI`).
-fn busybox_key(text: &str) -> bool {
+pub(crate) fn busybox_key(text: &str) -> bool {
     text.match_indices("busybox ").any(|(at, found)| {
         let rest = text.get(at + found.len()..).unwrap_or_default();
         let key: String = rest.chars().take_while(char::is_ascii_uppercase).collect();

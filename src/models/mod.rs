@@ -4,10 +4,20 @@
 //! every session's class, as the node emits it in `mirage.classification` events. Trained
 //! models will sit beside it and use the same classes.
 
+pub mod bundle;
+pub mod classifier;
 pub mod commands;
+pub mod context;
 pub mod evaluate;
+pub mod features;
+pub mod hmm;
 pub mod labels;
 pub mod markov;
 pub mod normalize;
+pub mod phases;
+pub mod recorded;
+pub mod reflex;
+pub mod train;
 
+pub use bundle::{ModelHandle, Models};
 pub use labels::{Class, Label, Labeller, label};

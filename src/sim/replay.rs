@@ -66,6 +66,8 @@ pub struct ReplayOptions {
     pub workers: Vec<ArbiterHandle>,
     /// Where uploaded files are stored (content-addressed), as a node's `uploads/`.
     pub uploads: Option<PathBuf>,
+    /// The trained models the sessions run, as a node's `models.dir` (empty: rules only).
+    pub models: crate::models::ModelHandle,
 }
 
 /// What one step did.
@@ -330,6 +332,8 @@ impl Replayer {
             recordings: None,
             samples: None,
             clock,
+            models: self.options.models.clone(),
+            reflex: crate::actors::session::Reflexes::for_replay(),
         };
         let workers = self.options.workers.clone();
         SessionManager::new(workers, deps, overlays).start()

@@ -32,8 +32,8 @@ pub struct ScenarioReport {
     pub alerts: usize,
     /// The class the classifier concluded (the last `mirage.classification`), if any.
     pub class: Option<String>,
-    /// Top-1 prediction accuracy (none yet).
-    pub prediction_accuracy: Option<f64>,
+    /// How well the next-command model predicted the commands (`None`: nothing predicted).
+    pub prediction: Option<super::expect::PredictionAccuracy>,
     /// Virtual time the session lasted, seconds.
     pub virtual_secs: f64,
 }
@@ -57,7 +57,7 @@ impl ScenarioReport {
             events: replay.events.len(),
             alerts,
             class: replay.class().map(str::to_owned),
-            prediction_accuracy: None,
+            prediction: replay.prediction(),
             virtual_secs: replay.duration.as_secs_f64(),
         }
     }
@@ -75,7 +75,7 @@ impl ScenarioReport {
             events: 0,
             alerts: 0,
             class: None,
-            prediction_accuracy: None,
+            prediction: None,
             virtual_secs: 0.0,
         }
     }
@@ -97,9 +97,9 @@ impl ScenarioReport {
             return out;
         }
         let class = self.class.as_deref().unwrap_or("-");
-        let accuracy = self
-            .prediction_accuracy
-            .map_or("-".to_owned(), |a| format!("{a:.2}"));
+        let accuracy = self.prediction.map_or("-".to_owned(), |a| {
+            format!("top1 {:.2} top3 {:.2} of {}", a.top1, a.top3, a.n)
+        });
         out.push_str(&format!("      session {}  commands {}  events {}  alerts {}  class {class}  prediction {accuracy}  virtual {:.1} s\n",
             self.session, self.commands, self.events, self.alerts, self.virtual_secs
         ));

@@ -88,6 +88,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Arbiter threads the session actors run on.
     pub workers: usize,
+    /// The trained models the sessions run (empty: rules only).
+    pub models: crate::models::ModelHandle,
 }
 
 impl Default for RunOptions {
@@ -97,6 +99,7 @@ impl Default for RunOptions {
             real_time: false,
             jobs: 256,
             workers: cores.clamp(1, 8),
+            models: crate::models::ModelHandle::default(),
         }
     }
 }
@@ -135,6 +138,7 @@ pub fn run_jobs_blocking(
         // Empty: each replay's sessions run on the arbiter that drives it.
         workers: Vec::new(),
         uploads: None,
+        models: options.models.clone(),
     };
     let result = system.block_on(async {
         let replayer = Arc::new(Replayer::new(auth, replay_options)?);

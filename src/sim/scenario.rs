@@ -225,9 +225,23 @@ pub struct Expectations {
     /// The attacker class the classifier must conclude (needs the classifier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
-    /// The least top-1 next-command prediction accuracy (needs the predictor).
+    /// The least next-command prediction accuracy over the session's commands (needs a
+    /// next-command model loaded).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prediction_accuracy: Option<f64>,
+    pub prediction: Option<PredictionExpect>,
+}
+
+/// Least shares of the session's commands (those scored in `mirage.prediction` events) that
+/// the next-command model predicted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PredictionExpect {
+    /// The first guess was the command, 0 to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_top1: Option<f64>,
+    /// One of the three guesses was the command, 0 to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_top3: Option<f64>,
 }
 
 /// An event that must appear: its Cowrie/Mirage event id, optionally with field values (as
@@ -404,14 +418,21 @@ impl Scenario {
                 ));
             }
         }
-        if let Some(accuracy) = self.expect.prediction_accuracy
-            && !(0.0..=1.0).contains(&accuracy)
-        {
-            return Err(invalid(
-                0,
-                "expect.prediction_accuracy".into(),
-                format!("{accuracy} is not between 0 and 1"),
-            ));
+        if let Some(prediction) = &self.expect.prediction {
+            for (name, share) in [
+                ("min_top1", prediction.min_top1),
+                ("min_top3", prediction.min_top3),
+            ] {
+                if let Some(share) = share
+                    && !(0.0..=1.0).contains(&share)
+                {
+                    return Err(invalid(
+                        0,
+                        format!("expect.prediction.{name}"),
+                        format!("{share} is not between 0 and 1"),
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! [`spool::drain`] moves spooled events into it exactly once, relying on the primary key on
 //! the event id to skip copies a crash may leave behind.
 
+pub mod corpus;
 pub mod postgres;
 pub mod spool;
 pub mod sqlite;

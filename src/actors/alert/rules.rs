@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::AlertRules;
+use crate::config::{AlertRules, RuleLevel};
 use crate::events::{Event, EventKind, Severity};
 
 /// An alert a rule calls for, before deduplication.
@@ -133,7 +133,7 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
             detail,
         } => (
             "reflex",
-            rules.reflex,
+            reflex_level(rules.reflex, action),
             // Our own words, not the attacker's: no quoting needed.
             format!("reflex {rule} began acting on {ip} (session {session}): {action} ({detail})"),
             pairs(&[
@@ -142,12 +142,18 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
                 ("detail", detail.clone()),
                 ("address", ip.to_string()),
             ]),
-            format!("{rule}|{ip}"),
+            // A rule's explicit alert is never hidden by its other actions' alerts.
+            if action.starts_with("alert ") {
+                format!("{rule}|{ip}|{action}")
+            } else {
+                format!("{rule}|{ip}")
+            },
         ),
         EventKind::Classification {
             class,
             rule,
             source,
+            ..
         } => (
             "new_attacker_class",
             rules.new_attacker_class,
@@ -168,6 +174,18 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
         details,
         key,
     })
+}
+
+/// A reflex event's alert level: a reflex rule's `alert <severity>` action has its own
+/// severity (while the `reflex` alert rule is on); every other reflex has the rule's.
+fn reflex_level(level: RuleLevel, action: &str) -> RuleLevel {
+    match (level, action.strip_prefix("alert ")) {
+        (RuleLevel::Off, _) | (_, None) => level,
+        (_, Some("info")) => RuleLevel::Info,
+        (_, Some("warning")) => RuleLevel::Warning,
+        (_, Some("critical")) => RuleLevel::Critical,
+        (_, Some(_)) => level,
+    }
 }
 
 fn pairs(items: &[(&str, String)]) -> BTreeMap<String, String> {
@@ -290,6 +308,7 @@ mod tests {
             class: class.into(),
             rule: "R5".into(),
             source: "rules".into(),
+            confidence: None,
         });
         e.session = SessionId(session.into());
         e
@@ -325,6 +344,25 @@ mod tests {
             ..AlertRules::default()
         };
         assert_eq!(evaluate(&off, &first), None);
+    }
+
+    #[test]
+    fn a_reflex_alert_action_has_its_own_severity_unless_reflex_alerts_are_off() {
+        let fired = event(EventKind::Reflex {
+            rule: "fork-bomb".into(),
+            action: "alert critical".into(),
+            detail: "a bash fork bomb".into(),
+        });
+        let alert = evaluate(&AlertRules::default(), &fired).unwrap();
+        assert_eq!((alert.rule, alert.severity), ("reflex", Severity::Critical));
+        // Not deduplicated against the same rule's other actions.
+        let drop = evaluate(&AlertRules::default(), &reflex("fork-bomb")).unwrap();
+        assert_ne!(alert.key, drop.key);
+        let off = AlertRules {
+            reflex: RuleLevel::Off,
+            ..AlertRules::default()
+        };
+        assert_eq!(evaluate(&off, &fired), None);
     }
 
     #[test]

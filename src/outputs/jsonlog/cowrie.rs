@@ -191,11 +191,38 @@ pub fn cowrie_json(event: &Event) -> Value {
             class,
             rule,
             source,
+            confidence,
         } => {
             field("class", json!(class));
             field("rule", json!(rule));
             field("source", json!(source));
-            format!("Session classified as {class} ({source} {rule})")
+            match confidence {
+                Some(confidence) => {
+                    field("confidence", json!(confidence));
+                    format!("Session classified as {class} ({source} {rule}, {confidence:.2})")
+                }
+                None => format!("Session classified as {class} ({source} {rule})"),
+            }
+        }
+        EventKind::Prediction {
+            predicted,
+            actual,
+            hit_top1,
+            hit_top3,
+            model,
+        } => {
+            field("predicted", json!(predicted));
+            field("actual", json!(actual));
+            field("hit_top1", json!(hit_top1));
+            field("hit_top3", json!(hit_top3));
+            field("model", json!(model));
+            let verdict = match (hit_top1, hit_top3) {
+                (true, _) => "top-1 hit",
+                (false, true) => "top-3 hit",
+                (false, false) => "miss",
+            };
+            let guess = predicted.first().map_or("nothing", |p| p.command.as_str());
+            format!("Prediction {verdict}: expected {guess}, got {actual}")
         }
         EventKind::LogClosed {
             ttylog,

@@ -258,6 +258,7 @@ fn mirage_only_kinds() {
         class: "malware_dropper".into(),
         rule: "R5".into(),
         source: "rules".into(),
+        confidence: None,
     });
     assert_eq!(v["eventid"], "mirage.classification");
     assert_eq!(v["class"], "malware_dropper");
@@ -267,6 +268,60 @@ fn mirage_only_kinds() {
         v["message"],
         "Session classified as malware_dropper (rules R5)"
     );
+    assert!(v.get("confidence").is_none());
+    let v = json_of(EventKind::Classification {
+        class: "malware_dropper".into(),
+        rule: "3f9a0c".into(),
+        source: "tree".into(),
+        confidence: Some(0.875),
+    });
+    assert_eq!(v["confidence"], 0.875);
+    assert_eq!(
+        v["message"],
+        "Session classified as malware_dropper (tree 3f9a0c, 0.88)"
+    );
+
+    let v = json_of(EventKind::Prediction {
+        predicted: vec![
+            crate::events::PredictedCommand {
+                command: "cat /proc/cpuinfo".into(),
+                probability: 0.75,
+            },
+            crate::events::PredictedCommand {
+                command: "w".into(),
+                probability: 0.25,
+            },
+        ],
+        actual: "w".into(),
+        hit_top1: false,
+        hit_top3: true,
+        model: "0a1b2c3d4e5f".into(),
+    });
+    assert_eq!(v["eventid"], "mirage.prediction");
+    assert_eq!(
+        v["predicted"],
+        json!([
+            {"command": "cat /proc/cpuinfo", "probability": 0.75},
+            {"command": "w", "probability": 0.25}
+        ])
+    );
+    assert_eq!(v["actual"], "w");
+    assert_eq!(v["hit_top1"], false);
+    assert_eq!(v["hit_top3"], true);
+    assert_eq!(v["model"], "0a1b2c3d4e5f");
+    assert_eq!(
+        v["message"],
+        "Prediction top-3 hit: expected cat /proc/cpuinfo, got w"
+    );
+    let v = json_of(EventKind::Prediction {
+        predicted: Vec::new(),
+        actual: "ls".into(),
+        hit_top1: false,
+        hit_top3: false,
+        model: "0a1b2c3d4e5f".into(),
+    });
+    assert_eq!(v["predicted"], json!([]));
+    assert_eq!(v["message"], "Prediction miss: expected nothing, got ls");
 }
 
 #[test]
@@ -414,11 +469,44 @@ fn kind() -> impl Strategy<Value = EventKind> {
             action,
             detail
         }),
-        (text(), text(), text()).prop_map(|(class, rule, source)| EventKind::Classification {
-            class,
-            rule,
-            source
-        }),
+        (
+            text(),
+            text(),
+            text(),
+            // Eighths: exact in binary, so they read back from JSON bit for bit.
+            prop::option::of((0u8..=8).prop_map(|n| f64::from(n) / 8.0))
+        )
+            .prop_map(
+                |(class, rule, source, confidence)| EventKind::Classification {
+                    class,
+                    rule,
+                    source,
+                    confidence
+                }
+            ),
+        (
+            prop::collection::vec((text(), 0u32..=10_000), 0..4),
+            text(),
+            any::<bool>(),
+            text()
+        )
+            .prop_map(|(guesses, actual, hit_top1, model)| {
+                let predicted: Vec<_> = guesses
+                    .into_iter()
+                    .map(|(command, p)| crate::events::PredictedCommand {
+                        command,
+                        probability: f64::from(p) / 10_000.0,
+                    })
+                    .collect();
+                let hit_top3 = hit_top1 || predicted.iter().any(|p| p.command == actual);
+                EventKind::Prediction {
+                    predicted,
+                    actual,
+                    hit_top1,
+                    hit_top3,
+                    model,
+                }
+            }),
     ]
 }
 
@@ -568,10 +656,25 @@ proptest! {
                 prop_assert_eq!(&s("action"), action);
                 prop_assert_eq!(&s("detail"), detail);
             }
-            EventKind::Classification { class, rule, source } => {
+            EventKind::Classification { class, rule, source, confidence } => {
                 prop_assert_eq!(&s("class"), class);
                 prop_assert_eq!(&s("rule"), rule);
                 prop_assert_eq!(&s("source"), source);
+                prop_assert_eq!(v["confidence"].as_f64(), *confidence);
+            }
+            EventKind::Prediction { predicted, actual, hit_top1, hit_top3, model } => {
+                prop_assert_eq!(&s("actual"), actual);
+                prop_assert_eq!(&s("model"), model);
+                prop_assert_eq!(&v["hit_top1"], &json!(hit_top1));
+                prop_assert_eq!(&v["hit_top3"], &json!(hit_top3));
+                let guesses = v["predicted"].as_array().unwrap();
+                prop_assert_eq!(guesses.len(), predicted.len());
+                for (got, want) in guesses.iter().zip(predicted) {
+                    prop_assert_eq!(got["command"].as_str().unwrap(), want.command.as_str());
+                    prop_assert_eq!(got["probability"].as_f64().unwrap(), want.probability);
+                }
+                let tail = format!("got {actual}");
+                prop_assert!(s("message").ends_with(&tail));
             }
         }
     }

