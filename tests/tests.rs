@@ -20,6 +20,8 @@ mod line_editing;
 mod http_decoy;
 // Every lure × every probe path × GET/HEAD/OPTIONS, and malformed requests per lure.
 mod http_lures;
+// The load tool (mirage-load) against a real node: counted logins and commands were logged.
+mod load_tool;
 // mirage train from a corpus and from the store; the admin API shows and reloads models.
 mod models;
 // The real binary with the OpenSSH client: auth, shell, exec, keys, events, admin, SIGTERM.
