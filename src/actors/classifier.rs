@@ -108,7 +108,7 @@ mod tests {
                 &["uname -a", "cat /proc/cpuinfo", "free -m"],
             ));
         }
-        let classifier = ClassifierModel::train(&examples, &TrainParams::default()).unwrap();
+        let classifier = ClassifierModel::train(&examples, &TrainParams::default(), None).unwrap();
         Models {
             classifier: Some(classifier),
             ..Models::default()

@@ -154,14 +154,18 @@ pub struct SessionActor {
 impl SessionActor {
     /// A session starting from `checkpoint` (a fresh login, or the state a failed actor left),
     /// on the attacker's filesystem `fs`.
+    /// `login` is what the login told (client, credentials) for the models.
     pub fn new(
         origin: SessionOrigin,
+        login: crate::models::context::Login,
         deps: SessionDeps,
         manager: Addr<SessionManager>,
         checkpoint: ShellState,
         fs: SharedOverlay,
     ) -> SessionActor {
         let reflex = reflex::SessionReflex::new(&origin.session.0);
+        // One model set for the session's life, whatever a reload does meanwhile.
+        let models = deps.models.current();
         SessionActor {
             reflex,
             origin,
@@ -174,8 +178,8 @@ impl SessionActor {
             pty: false,
             columns: 80,
             recording: None,
-            classifier: classify::Classifier::new(deps.clock.now(), &deps.models),
-            predictor: predict::Predictor::new(deps.models.current()),
+            classifier: classify::Classifier::new(deps.clock.now(), models.clone(), &login),
+            predictor: predict::Predictor::new(models, &login, deps.clock.now()),
             deps,
         }
     }
@@ -279,7 +283,10 @@ impl SessionActor {
             });
         }
         self.classify_line(line, ctx);
-        for prediction in self.predictor.observe(line, &self.deps.metrics) {
+        for prediction in self
+            .predictor
+            .observe(line, self.deps.clock.now(), &self.deps.metrics)
+        {
             self.emit(prediction);
         }
         // Layer 0: a reflex may answer the line instead of the shell, or end the session.

@@ -20,6 +20,7 @@ use actix::prelude::*;
 use crate::actors::session::{SessionActor, SessionDeps};
 use crate::events::{EventKind, SessionId, SessionOrigin};
 use crate::host::fs::{OverlayKey, OverlayStore, SharedOverlay};
+use crate::models::context::Login;
 use crate::shell::ShellState;
 
 /// How often parked overlays past their time are dropped, when no session starts or ends.
@@ -27,6 +28,8 @@ const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 
 struct Record {
     origin: SessionOrigin,
+    /// What the login told (client, credentials), for the models of a restarted actor.
+    login: Login,
     checkpoint: Arc<ShellState>,
     addr: Addr<SessionActor>,
     restarts: u32,
@@ -64,6 +67,7 @@ impl SessionManager {
     fn spawn(
         &mut self,
         origin: SessionOrigin,
+        login: Login,
         checkpoint: ShellState,
         fs: SharedOverlay,
         me: Addr<SessionManager>,
@@ -76,7 +80,7 @@ impl SessionManager {
             self.arbiters[self.next].clone()
         };
         Supervisor::start_in_arbiter(&arbiter, move |_| {
-            SessionActor::new(origin, deps, me, checkpoint, fs)
+            SessionActor::new(origin, login, deps, me, checkpoint, fs)
         })
     }
 }
@@ -109,6 +113,8 @@ pub struct StartSession {
     pub origin: SessionOrigin,
     /// The user the attacker logged in as.
     pub user: String,
+    /// What the login told: the SSH client's version and the credentials (empty for HTTP).
+    pub login: Login,
 }
 
 impl Handler<StartSession> for SessionManager {
@@ -129,6 +135,7 @@ impl Handler<StartSession> for SessionManager {
         }
         let addr = self.spawn(
             msg.origin.clone(),
+            msg.login.clone(),
             checkpoint.clone(),
             fs.clone(),
             ctx.address(),
@@ -137,6 +144,7 @@ impl Handler<StartSession> for SessionManager {
             msg.origin.session.clone(),
             Record {
                 origin: msg.origin,
+                login: msg.login,
                 checkpoint: Arc::new(checkpoint),
                 addr: addr.clone(),
                 restarts: 0,
@@ -217,8 +225,9 @@ impl Handler<Reattach> for SessionManager {
         if record.addr.connected() {
             return MessageResult(Some(record.addr.clone()));
         }
-        let (origin, checkpoint, fs) = (
+        let (origin, login, checkpoint, fs) = (
             record.origin.clone(),
+            record.login.clone(),
             ShellState::clone(&record.checkpoint),
             record.fs.clone(),
         );
@@ -232,7 +241,7 @@ impl Handler<Reattach> for SessionManager {
             .do_send(origin.event(EventKind::SessionRestarted {
                 reason: "session actor died outside its guarded handler".into(),
             }));
-        let addr = self.spawn(origin, checkpoint, fs, ctx.address());
+        let addr = self.spawn(origin, login, checkpoint, fs, ctx.address());
         if let Some(record) = self.sessions.get_mut(&msg.session) {
             record.addr = addr.clone();
             record.restarts += 1;

@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::classifier::ClassifierModel;
+use super::hmm::PhaseModel;
 use super::markov::Markov;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The next-command predictor's file name.
 pub const MARKOV_FILE: &str = "markov.json";
+/// The attack-phase HMM's file name.
+pub const PHASES_FILE: &str = "phases.json";
 /// The attacker-class classifier's file name.
 pub const CLASSIFIER_FILE: &str = "classifier.json";
 
@@ -41,6 +44,8 @@ pub struct Models {
     pub manifest: Manifest,
     /// The next-command predictor (Layer 1).
     pub markov: Option<Markov>,
+    /// The attack-phase HMM (Layer 1), shared with the sessions' features.
+    pub phases: Option<Arc<PhaseModel>>,
     /// The attacker-class classifier (Layer 2).
     pub classifier: Option<ClassifierModel>,
 }
@@ -83,11 +88,22 @@ impl Models {
             models.markov =
                 Some(Markov::from_json(&text).map_err(|err| format_error(dir, MARKOV_FILE, err))?);
         }
+        if let Some(text) = read_optional(&dir.join(PHASES_FILE))? {
+            models.phases = Some(Arc::new(
+                PhaseModel::from_json(&text).map_err(|err| format_error(dir, PHASES_FILE, err))?,
+            ));
+        }
         if let Some(text) = read_optional(&dir.join(CLASSIFIER_FILE))? {
-            models.classifier = Some(
-                ClassifierModel::from_json(&text)
-                    .map_err(|err| format_error(dir, CLASSIFIER_FILE, err))?,
-            );
+            let classifier = ClassifierModel::from_json(&text)
+                .map_err(|err| format_error(dir, CLASSIFIER_FILE, err))?;
+            if classifier.phases && models.phases.is_none() {
+                return Err(format_error(
+                    dir,
+                    CLASSIFIER_FILE,
+                    format!("it was trained with attack phases, and {PHASES_FILE} is missing"),
+                ));
+            }
+            models.classifier = Some(classifier);
         }
         Ok(models)
     }
@@ -101,8 +117,20 @@ impl Models {
         if let Some(markov) = &self.markov {
             files.push((MARKOV_FILE, canonical(&markov.to_json())?));
         }
+        if let Some(phases) = &self.phases {
+            files.push((PHASES_FILE, canonical(&phases.to_json())?));
+        }
         if let Some(classifier) = &self.classifier {
             files.push((CLASSIFIER_FILE, classifier.to_json()));
+        }
+        // A model this set does not have must not be loaded with it from an older set.
+        for name in [MARKOV_FILE, PHASES_FILE, CLASSIFIER_FILE] {
+            if !files.iter().any(|(file, _)| *file == name) {
+                match std::fs::remove_file(dir.join(name)) {
+                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+                    _ => {}
+                }
+            }
         }
         let mut digest = Sha256::new();
         for (name, text) in &files {
@@ -122,6 +150,9 @@ impl Models {
         let mut names = Vec::new();
         if self.markov.is_some() {
             names.push("markov");
+        }
+        if self.phases.is_some() {
+            names.push("phases");
         }
         if self.classifier.is_some() {
             names.push("classifier");

@@ -181,13 +181,20 @@ pub struct ClassifierModel {
     pub priors: Vec<f64>,
     /// The trees: tree `b * CLASSES.len() + c` tells class `c` from the rest in bag `b`.
     pub trees: Vec<Tree>,
+    /// Whether it was trained with the phase model's distribution in the phase features: it
+    /// then runs only beside a phase model (a model set checks this when it loads).
+    #[serde(default)]
+    pub phases: bool,
 }
 
 impl ClassifierModel {
-    /// Trains on `examples` (deterministic for the same examples and params).
+    /// Trains on `examples` (deterministic for the same examples and params); with `phases`,
+    /// the phase features hold each prefix's filtered phase distribution, and the model then
+    /// needs that phase model wherever it runs ([`ClassifierModel::phases`]).
     pub fn train(
         examples: &[Example],
         params: &TrainParams,
+        phases: Option<&std::sync::Arc<super::hmm::PhaseModel>>,
     ) -> Result<ClassifierModel, ClassifierError> {
         if examples.is_empty() {
             return Err(ClassifierError::Empty);
@@ -195,7 +202,7 @@ impl ClassifierModel {
         let per_session: Vec<Vec<[f64; FEATURES]>> = examples
             .iter()
             .map(|e| {
-                let mut rows = prefix_vectors(&e.lines, &e.protocol);
+                let mut rows = prefix_vectors(&e.lines, &e.protocol, phases);
                 if params.without_rules {
                     rows.iter_mut().for_each(mask_rules);
                 }
@@ -241,6 +248,7 @@ impl ClassifierModel {
             sessions: examples.len(),
             priors,
             trees,
+            phases: phases.is_some(),
         })
     }
 

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -127,7 +128,18 @@ pub fn evaluate_models(models: &super::bundle::Models, sessions: &[Session]) -> 
         }
     };
     let mut report = evaluate(markov, sessions);
-    report.classification = classify(models.classifier.as_ref(), sessions);
+    report.classification = classify(
+        models.classifier.as_ref(),
+        models
+            .phases
+            .as_ref()
+            .filter(|_| models.classifier.as_ref().is_some_and(|c| c.phases)),
+        sessions,
+    );
+    report.prediction.phases = models
+        .phases
+        .as_ref()
+        .map(|phases| evaluate_phases(phases, sessions));
     report
 }
 
@@ -406,7 +418,7 @@ pub fn evaluate(model: &Markov, sessions: &[Session]) -> Report {
                 .collect(),
             phases: None,
         },
-        classification: classify(None, sessions),
+        classification: classify(None, None, sessions),
     }
 }
 
@@ -449,7 +461,11 @@ fn judge_rules(sessions: &[Session]) -> Judged {
 }
 
 /// A trained classifier on the first three commands and on all, against the corpus labels.
-fn judge_model(model: &ClassifierModel, sessions: &[Session]) -> Judged {
+fn judge_model(
+    model: &ClassifierModel,
+    phases: Option<&Arc<PhaseModel>>,
+    sessions: &[Session],
+) -> Judged {
     let (mut early, mut end) = (Vec::new(), Vec::new());
     for session in sessions {
         let Some(truth) = &session.label else {
@@ -457,7 +473,7 @@ fn judge_model(model: &ClassifierModel, sessions: &[Session]) -> Judged {
         };
         let (lines, protocol) = classifier_input(session);
         let at = |commands| {
-            let features = features_after(&lines, &protocol, commands);
+            let features = features_after(&lines, &protocol, phases, commands);
             model
                 .predict(&features.vector(None))
                 .class
@@ -511,10 +527,14 @@ pub fn classifier_examples(sessions: &[Session]) -> Vec<Example> {
         .collect()
 }
 
-/// The classifier trained on `sessions` with `params`, or `None` when there is nothing to
-/// learn from.
-pub fn train_classifier(sessions: &[Session], params: &TrainParams) -> Option<ClassifierModel> {
-    ClassifierModel::train(&classifier_examples(sessions), params).ok()
+/// The classifier trained on `sessions` with `params` (and the phase distributions of
+/// `phases`, when given), or `None` when there is nothing to learn from.
+pub fn train_classifier(
+    sessions: &[Session],
+    params: &TrainParams,
+    phases: Option<&Arc<PhaseModel>>,
+) -> Option<ClassifierModel> {
+    ClassifierModel::train(&classifier_examples(sessions), params, phases).ok()
 }
 
 fn scores((early, end): &Judged) -> ClassScores {
@@ -546,10 +566,18 @@ fn confusion(pairs: &[(String, String)]) -> Confusion {
 }
 
 /// Classification by `model` (or by the rules without one) on the labelled sessions.
-fn classify(model: Option<&ClassifierModel>, sessions: &[Session]) -> ClassificationReport {
+fn classify(
+    model: Option<&ClassifierModel>,
+    phases: Option<&Arc<PhaseModel>>,
+    sessions: &[Session],
+) -> ClassificationReport {
     let rules = judge_rules(sessions);
     let (judged, source, baseline) = match model {
-        Some(model) => (judge_model(model, sessions), "tree", Some(scores(&rules))),
+        Some(model) => (
+            judge_model(model, phases, sessions),
+            "tree",
+            Some(scores(&rules)),
+        ),
         None => (rules, "rules", None),
     };
     let main = scores(&judged);
@@ -768,7 +796,7 @@ mod tests {
         let sessions = read_corpus(CORPUS).expect("corpus");
         // Trained on recon sessions only, the trees know no dropper…
         let recon: Vec<Session> = sessions[..2].to_vec();
-        let model = train_classifier(&recon, &TrainParams::default()).expect("a model");
+        let model = train_classifier(&recon, &TrainParams::default(), None).expect("a model");
         let models = super::super::bundle::Models {
             classifier: Some(model),
             ..Default::default()

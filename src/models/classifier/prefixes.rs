@@ -1,19 +1,33 @@
 //! The feature vectors a session's prefixes give: what training and evaluation take.
 
+use std::sync::Arc;
+
 use crate::models::commands::{Command, split};
 use crate::models::features::{FEATURES, PHASES, Protocol, SessionFeatures};
+use crate::models::hmm::PhaseModel;
+
+/// Fresh features for a session with `protocol`, filtering its phase with `phases` if given.
+fn start(protocol: &Protocol, phases: Option<&Arc<PhaseModel>>) -> SessionFeatures {
+    let features = SessionFeatures::new(protocol.clone());
+    match phases {
+        Some(model) => features.with_phases(model.clone()),
+        None => features,
+    }
+}
 
 /// Most command prefixes of one session that become training rows (the end is always one).
 pub const MAX_PREFIXES: usize = 40;
 
 /// The session's features after its first `commands` commands (all of it when `None`): whole
-/// lines, then the last line cut after the command that makes the count.
+/// lines, then the last line cut after the command that makes the count. With `phases`, the
+/// phase slots hold the filtered phase distribution.
 pub fn features_after(
     lines: &[(Option<f64>, String)],
     protocol: &Protocol,
+    phases: Option<&Arc<PhaseModel>>,
     commands: Option<usize>,
 ) -> SessionFeatures {
-    let mut f = SessionFeatures::new(protocol.clone());
+    let mut f = start(protocol, phases);
     for (at, line) in lines {
         let split = split(line);
         let left = commands.map(|n| n.saturating_sub(f.commands()));
@@ -41,13 +55,14 @@ fn push_first(f: &mut SessionFeatures, at: Option<f64>, mut commands: Vec<Comman
 }
 
 /// The feature vectors of a session after each of its first [`MAX_PREFIXES`] commands, and
-/// at its end.
+/// at its end (with `phases`, each with the phase distribution filtered up to it).
 pub fn prefix_vectors(
     lines: &[(Option<f64>, String)],
     protocol: &Protocol,
+    phases: Option<&Arc<PhaseModel>>,
 ) -> Vec<[f64; FEATURES]> {
     let no_phases: Option<[f64; PHASES]> = None;
-    let mut f = SessionFeatures::new(protocol.clone());
+    let mut f = start(protocol, phases);
     let mut rows = Vec::new();
     for (at, line) in lines {
         let commands = split(line);

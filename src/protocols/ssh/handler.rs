@@ -20,6 +20,7 @@ use crate::actors::session::{
 };
 use crate::actors::session_manager::{Reattach, StartSession};
 use crate::events::{EventKind, SessionOrigin};
+use crate::models::context::Login;
 use crate::protocols::ssh::forward::{self, Forward};
 use crate::protocols::ssh::scp::parse_sink_command;
 use crate::protocols::ssh::server::SshDeps;
@@ -31,6 +32,8 @@ pub struct SshHandler {
     pub(super) origin: SessionOrigin,
     pub(super) deps: Arc<SshDeps>,
     user: Option<String>,
+    /// What the login told the models: the client's version, then the credentials.
+    login: Login,
     session: Option<Addr<SessionActor>>,
     ptys: HashMap<ChannelId, PtySize>,
     shell: Option<(ChannelId, Output)>,
@@ -50,15 +53,21 @@ pub struct SshHandler {
 }
 
 impl SshHandler {
+    /// `client` is the identification string the client sent.
     pub(crate) fn new(
         origin: SessionOrigin,
         deps: Arc<SshDeps>,
         authenticated: Arc<AtomicBool>,
+        client: String,
     ) -> SshHandler {
         SshHandler {
             origin,
             authenticated,
             user: None,
+            login: Login {
+                client: Some(client),
+                ..Login::default()
+            },
             session: None,
             ptys: HashMap::new(),
             shell: None,
@@ -100,6 +109,7 @@ impl SshHandler {
                     .send(StartSession {
                         origin: self.origin.clone(),
                         user,
+                        login: self.login.clone(),
                     })
                     .await
                     .ok()
@@ -157,6 +167,8 @@ impl russh::server::Handler for SshHandler {
                 .logins_total
                 .with_label_values(&["success"])
                 .inc();
+            self.login.username = Some(username.clone());
+            self.login.password = Some(password.clone());
             self.emit(EventKind::LoginSuccess {
                 username: username.clone(),
                 password,

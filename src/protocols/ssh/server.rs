@@ -252,7 +252,8 @@ async fn converse(
         };
         deps.sink.do_send(origin.event(kind));
     };
-    let handler = SshHandler::new(origin.clone(), deps.clone(), authenticated.clone());
+    let client = String::from_utf8_lossy(&line).trim_end().to_owned();
+    let handler = SshHandler::new(origin.clone(), deps.clone(), authenticated.clone(), client);
     let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
     match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => {

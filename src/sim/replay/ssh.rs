@@ -14,6 +14,7 @@ use crate::actors::session::{
 };
 use crate::actors::session_manager::{EndSession, SessionManager, StartSession};
 use crate::events::{EventKind, SessionOrigin};
+use crate::models::context::Login;
 use crate::sim::clock::Clock;
 use crate::sim::collector::Collector;
 use crate::sim::scenario::{Scenario, Step, Upload};
@@ -72,7 +73,7 @@ impl SshSide {
         side.emit(EventKind::ClientVersion {
             version: attacker.client.clone(),
         });
-        let mut user = None;
+        let mut login = None;
         for credential in &attacker.credentials {
             let (username, password) = (credential.username.clone(), credential.password.clone());
             if replayer
@@ -81,21 +82,26 @@ impl SshSide {
             {
                 side.emit(EventKind::LoginSuccess {
                     username: username.clone(),
-                    password,
+                    password: password.clone(),
                 });
-                user = Some(username);
+                login = Some(Login {
+                    client: Some(attacker.client.clone()),
+                    username: Some(username),
+                    password: Some(password),
+                });
                 break;
             }
             side.emit(EventKind::LoginFailed { username, password });
         }
-        let Some(user) = user else {
+        let Some(login) = login else {
             return side;
         };
         side.logged_in = true;
         let started = manager
             .send(StartSession {
                 origin: side.origin.clone(),
-                user,
+                user: login.username.clone().unwrap_or_default(),
+                login,
             })
             .await;
         let Ok(session) = started else {
