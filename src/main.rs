@@ -76,15 +76,16 @@ enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Evaluate the models on a corpus (JSON lines of recorded sessions): next-command
-    /// prediction (pooled, novel, per class) and classification. The command model comes from
-    /// `--models DIR/markov.json`, or is trained on the fly from `--train FILE`; with
+    /// prediction (pooled, novel, per class), attack phases and classification. The model set
+    /// is `--models DIR` (written by `mirage train`), else the node's `models.dir`
+    /// (MIRAGE_MODELS_DIR, default ./models); `--train FILE` trains one on the fly; with
     /// `--holdout F` it is trained on the older part of each source of `--corpus` and judged on
     /// the newest share F.
     Evaluate {
         /// The corpus to evaluate on.
         #[arg(long)]
         corpus: PathBuf,
-        /// Folder holding the trained models (markov.json).
+        /// Folder holding the model set (written by `mirage train`); default `models.dir`.
         #[arg(long)]
         models: Option<PathBuf>,
         /// Train the command model from this corpus instead of loading one.
@@ -427,9 +428,19 @@ fn evaluate(
             let (older, newest) = eval::holdout(sessions, fraction);
             (fit::train_models(&older, &options), newest)
         }
-        (None, None, None) => anyhow::bail!(
-            "no model: give --models DIR (written by mirage train), --train FILE or --holdout FRACTION"
-        ),
+        (None, None, None) => {
+            // The set a node started here would load: `models.dir` (MIRAGE_MODELS_DIR or
+            // ./models).
+            let dir = load(None)?.models.dir;
+            let models = Models::load(&dir)?;
+            anyhow::ensure!(
+                !models.present().is_empty(),
+                "no models in {} (models.dir): train them with `mirage train`, or give \
+                 --models DIR, --train FILE or --holdout FRACTION",
+                dir.display()
+            );
+            (models, sessions)
+        }
     };
     let report = eval::evaluate_models(&models, &sessions);
     if json {

@@ -223,3 +223,44 @@ fn train_from_the_store_learns_the_sessions_a_node_recorded() {
         "{next:?}"
     );
 }
+
+#[test]
+fn evaluate_without_models_flag_judges_the_set_a_node_loads_in_the_contracts_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("corpus.jsonl");
+    std::fs::write(&file, corpus(3, "free -m")).unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirage"));
+        cmd.args(["evaluate", "--corpus", file.to_str().unwrap(), "--json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("MIRAGE_MODELS_DIR")
+            .envs(env.iter().copied());
+        cmd.output().expect("run mirage evaluate")
+    };
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for view in ["pooled", "novel"] {
+        for key in ["top1", "top3", "n"] {
+            assert!(
+                report["prediction"][view][key].is_number(),
+                "{view}.{key}: {report}"
+            );
+        }
+    }
+    assert_eq!(report["prediction"]["pooled"]["n"], 9);
+    assert!(report["prediction"]["per_class"]["recon_fingerprint"]["top1"].is_number());
+    for key in ["after_3", "at_end", "macro_f1"] {
+        assert!(report["classification"][key].is_number(), "{key}: {report}");
+    }
+    // The shipped set (./models) holds the trained classifier.
+    assert_eq!(report["classification"]["source"], "tree");
+    // No set where models.dir points: a clear error, not an empty report.
+    let out = run(&[("MIRAGE_MODELS_DIR", "/nonexistent/models")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no models in /nonexistent/models"));
+}
