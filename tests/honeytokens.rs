@@ -3,84 +3,14 @@
 //! receiver on 127.0.0.1 and the admin API show it.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use russh::client;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpSocket;
 
 use crate::common::{AcceptAnyKey, NodeProcess, SshShell, http_get, poll_until_async};
-
-/// A webhook receiver on 127.0.0.1 answering 200; keeps the JSON bodies.
-struct Receiver {
-    addr: SocketAddr,
-    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let seen = bodies.clone();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let seen = seen.clone();
-                tokio::spawn(async move {
-                    let mut buffer = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
-                            let length: usize = head
-                                .lines()
-                                .filter_map(|l| l.split_once(':'))
-                                .find(|(k, _)| k.trim() == "content-length")
-                                .and_then(|(_, v)| v.trim().parse().ok())
-                                .unwrap_or(0);
-                            if buffer.len() >= end + 4 + length {
-                                let body: Vec<u8> = buffer[end + 4..end + 4 + length].to_vec();
-                                buffer.drain(..end + 4 + length);
-                                if let Ok(json) = serde_json::from_slice(&body) {
-                                    seen.lock().unwrap().push(json);
-                                }
-                                let reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                                if stream.write_all(reply.as_bytes()).await.is_err() {
-                                    return;
-                                }
-                                continue;
-                            }
-                        }
-                        let read =
-                            tokio::time::timeout(Duration::from_secs(60), stream.read(&mut chunk))
-                                .await;
-                        match read {
-                            Ok(Ok(n)) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
-                            _ => return,
-                        }
-                    }
-                });
-            }
-        });
-        Receiver { addr, bodies }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hook", self.addr)
-    }
-
-    /// The `token_use` alerts received so far.
-    fn token_alerts(&self) -> Vec<serde_json::Value> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|b| b["rule"] == "token_use")
-            .cloned()
-            .collect()
-    }
-}
+use crate::webhook::{Answer, Receiver};
 
 /// A password login from 127.0.0.2 with russh's client; answers whether it was accepted.
 async fn login_from_other_ip(addr: SocketAddr, user: &str, password: &str) -> bool {
@@ -123,7 +53,7 @@ fn admin_json(node: &NodeProcess, path: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
-    let receiver = Receiver::start().await;
+    let receiver = Receiver::start(Answer::Status(200)).await;
     let node = NodeProcess::start(&[
         ("MIRAGE_ALERT_WEBHOOK_URL", &receiver.url()),
         ("MIRAGE_ALERT_DEDUP_SECS", "600"),
@@ -168,11 +98,11 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
     // The webhook gets one critical alert naming A and B.
     poll_until_async(
         Duration::from_secs(30),
-        || (!receiver.token_alerts().is_empty()).then_some(()),
+        || (!receiver.alerts("token_use").is_empty()).then_some(()),
         || "no token_use alert arrived".to_owned(),
     )
     .await;
-    let alert = &receiver.token_alerts()[0];
+    let alert = &receiver.alerts("token_use")[0];
     assert_eq!(alert["severity"], "critical");
     let body = alert.to_string();
     assert!(body.contains(&session_a), "{body}");
@@ -194,7 +124,7 @@ async fn a_key_read_in_one_session_and_used_from_another_address_alerts_once() {
         || format!("the repeat was not deduplicated:\n{}", metrics()),
     )
     .await;
-    assert_eq!(receiver.token_alerts().len(), 1);
+    assert_eq!(receiver.alerts("token_use").len(), 1);
 
     // The admin API lists A and B under one attacker.
     let attacker = admin_json(&node, &format!("/api/sessions/{session_b}/attacker"));

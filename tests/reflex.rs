@@ -5,7 +5,6 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mirage::config::AuthConfig;
@@ -13,9 +12,9 @@ use mirage::events::{Event, EventKind};
 use mirage::sim::replay::{Replay, ReplayOptions, Replayer};
 use mirage::sim::scenario::Scenario;
 use russh::ChannelMsg;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{NodeProcess, SshShell, root_pty_shell, wait_bounded};
+use crate::common::{NodeProcess, SshShell, poll_until_async, root_pty_shell, wait_bounded};
+use crate::webhook::{Answer, Receiver};
 
 const RULES: &str = r#"
 [[rule]]
@@ -55,62 +54,14 @@ fn write_rules(dir: &Path) -> String {
     path.display().to_string()
 }
 
-/// A webhook receiver on 127.0.0.1 that answers 200 and keeps each body.
-async fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let seen = bodies.clone();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                // Read until the body announced by Content-Length is in.
-                loop {
-                    let Ok(n) = stream.read(&mut chunk).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).into_owned();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length = head
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length {
-                            seen.lock().unwrap().push(body.to_owned());
-                            // The node may already have given up on us: nothing to do then.
-                            stream
-                                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                                .await
-                                .ok();
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (url, bodies)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_canned_rule_answers_instead_of_the_shell_and_a_drop_rule_closes_the_channel() {
     let tmp = tempfile::tempdir().unwrap();
     let rules = write_rules(tmp.path());
-    let (url, bodies) = receiver().await;
+    let receiver = Receiver::start(Answer::Status(200)).await;
     let node = NodeProcess::start(&[
         ("MIRAGE_REFLEX_RULES", &rules),
-        ("MIRAGE_ALERT_WEBHOOK_URL", &url),
+        ("MIRAGE_ALERT_WEBHOOK_URL", &receiver.url()),
         ("MIRAGE_ALERT_WEBHOOK_MIN_SEVERITY", "critical"),
         NO_MODELS,
     ]);
@@ -140,21 +91,18 @@ async fn a_canned_rule_answers_instead_of_the_shell_and_a_drop_rule_closes_the_c
         "{tagged}"
     );
     // The alert action reaches the webhook with its own severity.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let got = bodies.lock().unwrap().clone();
-        if let Some(body) = got.iter().find(|b| b.contains("canned-hello")) {
-            let alert: serde_json::Value = serde_json::from_str(body).unwrap();
-            assert_eq!(alert["severity"], "critical", "{alert}");
-            assert_eq!(alert["rule"], "reflex", "{alert}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no reflex alert at the webhook: {got:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let alert = poll_until_async(
+        Duration::from_secs(15),
+        || {
+            receiver
+                .alerts("reflex")
+                .into_iter()
+                .find(|b| b.to_string().contains("canned-hello"))
+        },
+        || format!("no reflex alert at the webhook: {:?}", receiver.requests()),
+    )
+    .await;
+    assert_eq!(alert["severity"], "critical", "{alert}");
 
     // A drop ends the exec channel at once, with the status of a killed shell...
     let (out, status) = shell.exec("echo drop-me-now").await;

@@ -44,6 +44,8 @@ mod reflex;
 mod replay;
 // The same scenario files over a real loopback SSH connection to an in-process node.
 mod replay_ssh;
+// A local webhook receiver for the alert tests.
+mod webhook;
 // The store backends and the spool, run against SQLite and PostgreSQL alike.
 mod store;
 // Panic in one session: restarted from checkpoint, fifty others unaffected.
