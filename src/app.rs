@@ -329,6 +329,7 @@ impl Node {
                 dir: config.data_dir.join("uploads"),
                 max_bytes: config.ssh.upload_max_bytes,
             },
+            reflex: reflex.clone(),
         });
         let ssh_task = {
             let _guard = ssh_runtime.enter();

@@ -291,3 +291,69 @@ fn a_bad_rules_file_stops_mirage_run_naming_the_file_the_rule_and_the_reason() {
         assert!(stderr.contains(part), "{part:?} not in {stderr}");
     }
 }
+
+/// Tries one password login with russh's client: `Some(accepted)` with the connection still
+/// open, or `None` when the server closed the connection instead.
+async fn try_login(addr: std::net::SocketAddr, user: &str, password: &str) -> Option<bool> {
+    let config = std::sync::Arc::new(russh::client::Config::default());
+    let mut handle = russh::client::connect(config, addr, crate::common::AcceptAnyKey)
+        .await
+        .expect("ssh handshake");
+    let auth = tokio::time::timeout(
+        Duration::from_secs(30),
+        handle.authenticate_password(user, password),
+    )
+    .await
+    .expect("the server answers or closes in time");
+    // A refused login leaves the connection open for another try; a dropped one is gone.
+    let mut closed = handle.is_closed();
+    for _ in 0..10 {
+        if closed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        closed = handle.is_closed();
+    }
+    match auth {
+        Ok(result) if !closed => Some(result.success()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_logins_are_judged_per_credential_and_a_drop_closes_the_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[rule]]
+name = "stuffing"
+description = "the same wrong credential again and again"
+on = "login_failed"
+regex = '^oracle:'
+rate = { per = "credential", burst = 2, per_minute = 0 }
+actions = [{ alert = "warning" }, "drop"]
+"#,
+    )
+    .unwrap();
+    let node = NodeProcess::start(&[("MIRAGE_REFLEX_RULES", rules.to_str().unwrap()), NO_MODELS]);
+    // Two refusals fit the bucket; a third of the same credential is dropped, not answered.
+    for _ in 0..2 {
+        assert_eq!(try_login(node.ssh, "oracle", "letmein").await, Some(false));
+    }
+    let third = try_login(node.ssh, "oracle", "letmein").await;
+    assert_eq!(third, None, "{}", node.stderr());
+    // Another credential has its own bucket; a matching one of the same user is refused as usual.
+    assert_eq!(try_login(node.ssh, "support", "letmein").await, Some(false));
+    assert_eq!(try_login(node.ssh, "oracle", "other").await, Some(false));
+    let events = node.wait_for_events("stuffing reflexes", 2, |e| {
+        e["eventid"] == "mirage.reflex" && e["rule"] == "stuffing"
+    });
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["alert warning", "drop"]);
+    assert!(events.iter().all(|e| e["src_ip"] == "127.0.0.1"));
+}

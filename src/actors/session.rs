@@ -163,7 +163,7 @@ impl SessionActor {
         checkpoint: ShellState,
         fs: SharedOverlay,
     ) -> SessionActor {
-        let reflex = reflex::SessionReflex::new(&origin.session.0);
+        let reflex = reflex::SessionReflex::new(&origin.session.0, login.password.clone());
         // One model set for the session's life, whatever a reload does meanwhile.
         let models = deps.models.current();
         SessionActor {

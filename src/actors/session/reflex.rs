@@ -107,6 +107,30 @@ impl Reflexes {
         self.rules.evaluate(what, who, now, &mut buckets, rng)
     }
 
+    /// Judges a refused login (`credential` is `user:password`) from `ip` before any session
+    /// exists: its rate rules count per address and per credential like a session's. The
+    /// caller carries out the verdict (its events, latency, drop).
+    pub fn judge_login_failed(
+        &self,
+        ip: std::net::IpAddr,
+        credential: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Verdict {
+        let tags = BTreeSet::new();
+        let who = Subject {
+            ip,
+            credential,
+            tags: &tags,
+        };
+        let mut rng = SessionRng::from_text(credential);
+        self.judge(
+            Occurrence::Event(Trigger::LoginFailed, credential),
+            &who,
+            now,
+            &mut rng,
+        )
+    }
+
     /// Writes the buckets (atomically: a temporary file renamed over the old one) if they
     /// changed since the last write. Errors are logged: the buckets still work in memory.
     pub fn save_if_dirty(&self) {
@@ -136,6 +160,8 @@ impl Reflexes {
 
 /// One session's reflex state.
 pub(super) struct SessionReflex {
+    /// The login's password, for the credential the buckets count.
+    password: Option<String>,
     rng: SessionRng,
     tags: BTreeSet<String>,
     /// Whether the login was judged (at the first line).
@@ -152,9 +178,11 @@ pub(super) struct SessionReflex {
 }
 
 impl SessionReflex {
-    /// The reflex state of session `session` (its id seeds the jitter).
-    pub(super) fn new(session: &str) -> SessionReflex {
+    /// The reflex state of session `session` (its id seeds the jitter), which logged in with
+    /// `password` when known.
+    pub(super) fn new(session: &str, password: Option<String>) -> SessionReflex {
         SessionReflex {
+            password,
             rng: SessionRng::from_text(session),
             tags: BTreeSet::new(),
             login_judged: false,
@@ -175,10 +203,13 @@ fn data_len(item: &TransportOutput) -> usize {
 }
 
 impl SessionActor {
-    /// The credential the session's buckets count against: the login user (the session never
-    /// learns the password).
+    /// The credential the session's buckets count against: `user:password` of its login
+    /// (`user:` when the login told no password, as for HTTP sessions).
     fn credential(&self) -> String {
-        format!("{}:", self.checkpoint.user)
+        match &self.reflex.password {
+            Some(password) => format!("{}:{password}", self.checkpoint.user),
+            None => format!("{}:", self.checkpoint.user),
+        }
     }
 
     /// Judges `what` and carries out the verdict's events, tags, latency and tarpit; returns

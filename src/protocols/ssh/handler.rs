@@ -39,6 +39,8 @@ pub struct SshHandler {
     shell: Option<(ChannelId, Output)>,
     /// Set on a successful login, which ends the login grace time.
     authenticated: Arc<AtomicBool>,
+    /// Notified to close the connection at once (a reflex dropped it before any session).
+    hang_up: Arc<tokio::sync::Notify>,
     /// Channels running `scp -t`.
     pub(super) scp: HashMap<ChannelId, ScpChannel>,
     /// Open `direct-tcpip` channels (logged, never forwarded).
@@ -53,16 +55,19 @@ pub struct SshHandler {
 }
 
 impl SshHandler {
-    /// `client` is the identification string the client sent.
+    /// `client` is the identification string the client sent; `hang_up` is notified when
+    /// the connection must be closed under russh.
     pub(crate) fn new(
         origin: SessionOrigin,
         deps: Arc<SshDeps>,
         authenticated: Arc<AtomicBool>,
+        hang_up: Arc<tokio::sync::Notify>,
         client: String,
     ) -> SshHandler {
         SshHandler {
             origin,
             authenticated,
+            hang_up,
             user: None,
             login: Login {
                 client: Some(client),
@@ -148,6 +153,35 @@ impl SshHandler {
     }
 }
 
+impl SshHandler {
+    /// Layer 0 on a refused login: each action is a `mirage.reflex` event; a latency holds
+    /// the refusal that much longer (on top of the rejection time), a drop closes the
+    /// connection. Tags, tarpits and canned output have no session to act on yet.
+    async fn reflex_login_failed(&mut self, credential: &str) -> Result<Auth, russh::Error> {
+        let Some(reflexes) = self.deps.reflex.clone() else {
+            return Ok(Auth::reject());
+        };
+        let verdict =
+            reflexes.judge_login_failed(self.origin.src.ip(), credential, chrono::Utc::now());
+        for fired in &verdict.fired {
+            self.emit(EventKind::Reflex {
+                rule: fired.rule.clone(),
+                action: fired.action.clone(),
+                detail: fired.detail.clone(),
+            });
+        }
+        if !verdict.latency.is_zero() {
+            tokio::time::sleep(verdict.latency).await;
+        }
+        if verdict.drop {
+            // Closed under russh, like the login grace time: no answer to the attempt.
+            self.hang_up.notify_one();
+            return Err(russh::Error::Disconnect);
+        }
+        Ok(Auth::reject())
+    }
+}
+
 impl russh::server::Handler for SshHandler {
     type Error = russh::Error;
 
@@ -182,8 +216,9 @@ impl russh::server::Handler for SshHandler {
                 .logins_total
                 .with_label_values(&["failed"])
                 .inc();
+            let credential = format!("{username}:{password}");
             self.emit(EventKind::LoginFailed { username, password });
-            Ok(Auth::reject())
+            self.reflex_login_failed(&credential).await
         }
     }
 

@@ -58,6 +58,8 @@ pub struct SshDeps {
     pub login_grace_time: Option<Duration>,
     /// Where uploads (scp, SFTP) are stored and how much one session may upload.
     pub uploads: UploadConfig,
+    /// The node's Layer 0 reflexes, which also judge refused logins (`None`: off).
+    pub reflex: Option<Arc<crate::actors::session::Reflexes>>,
 }
 
 /// The russh configuration of the decoy: `profile`'s banner and algorithm lists (as far as
@@ -253,7 +255,14 @@ async fn converse(
         deps.sink.do_send(origin.event(kind));
     };
     let client = String::from_utf8_lossy(&line).trim_end().to_owned();
-    let handler = SshHandler::new(origin.clone(), deps.clone(), authenticated.clone(), client);
+    let hang_up = Arc::new(tokio::sync::Notify::new());
+    let handler = SshHandler::new(
+        origin.clone(),
+        deps.clone(),
+        authenticated.clone(),
+        hang_up.clone(),
+        client,
+    );
     let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
     match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => {
@@ -273,6 +282,10 @@ async fn converse(
                 tokio::select! {
                     result = &mut running => break result,
                     Some(event) = tap_rx.recv() => forward(event),
+                    () = hang_up.notified() => {
+                        tracing::debug!(session = %origin.session, "Connection dropped by a reflex.");
+                        closer.shutdown(std::net::Shutdown::Both).ok();
+                    }
                     () = &mut grace, if !graced => {
                         graced = true;
                         if !authenticated.load(Ordering::SeqCst) {
