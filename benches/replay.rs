@@ -1,6 +1,7 @@
 //! Replay throughput: every scenario in `scenarios/` (or `MIRAGE_BENCH_DIR`), copied
 //! `MIRAGE_BENCH_COPIES` times (default 50), replayed in one run through the real session path
-//! with the full actor graph. Prints commands per second and scenarios per second (wall time of
+//! with the full actor graph, models included: the set in `models/` (or `MIRAGE_MODELS_DIR`;
+//! a directory without models measures the rules-only node). Prints commands per second and scenarios per second (wall time of
 //! the run, this machine's cores), first as `mirage replay` runs (files parsed in the run),
 //! then with the files parsed before the clock starts (the replay and its checks alone).
 //!
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use mirage::config::AuthConfig;
+use mirage::models::{ModelHandle, Models};
 use mirage::sim::runner::{Job, RunOptions, run_blocking, run_jobs_blocking};
 use mirage::sim::scenario::{Scenario, collect};
 
@@ -33,7 +35,20 @@ fn main() {
     for _ in 0..copies {
         all.extend(files.iter().cloned());
     }
-    let options = RunOptions::default();
+    let models_dir = std::env::var_os("MIRAGE_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    let models = Models::load(&models_dir).expect("the model set loads");
+    println!(
+        "models: {} from {} ({})",
+        models.version(),
+        models_dir.display(),
+        models.present().join(", ")
+    );
+    let options = RunOptions {
+        models: ModelHandle::new(models),
+        ..RunOptions::default()
+    };
     // Warm-up: builds the hosts' filesystem images once.
     run_blocking(&files, &AuthConfig::default(), &options, |_| {}).expect("warm-up");
     // As `mirage replay` runs: each file parsed, replayed, checked.
