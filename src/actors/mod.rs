@@ -1,7 +1,6 @@
 //! The actor graph: one file per actor, its messages beside it.
 
 pub mod alert;
-pub mod classifier;
 pub mod correlation;
 pub mod sample_fetcher;
 pub mod session;

@@ -282,7 +282,7 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
-        self.classify_line(line, ctx);
+        self.classify_line(line);
         for prediction in self
             .predictor
             .observe(line, self.deps.clock.now(), &self.deps.metrics)

