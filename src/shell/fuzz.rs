@@ -105,7 +105,8 @@ fn check_state(state: &ShellState) {
         state.history.len() <= HISTORY_MAX_ENTRIES,
         "history entries"
     );
-    let history: usize = state.history.iter().map(String::len).sum();
+    let history: usize = state.history.iter().map(str::len).sum();
+    assert_eq!(history, state.history.bytes(), "history byte total");
     assert!(
         history <= HISTORY_MAX_BYTES + 4096,
         "history holds {history} bytes"

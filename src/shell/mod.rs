@@ -18,15 +18,19 @@ mod arith;
 pub mod commands;
 pub mod completion;
 pub mod fuzz;
+mod history;
 mod interpreter;
 mod line_editor;
 mod parser;
 mod pattern;
+mod shared;
 mod state;
 
+pub use history::History;
 pub use interpreter::lookup::is_bash_word;
 pub use interpreter::{
     LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
 };
 pub use line_editor::{EditorEvent, EditorHost, LineEditor, NoHost};
+pub use shared::Shared;
 pub use state::{HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, LOGIN_PATH, MAX_VARS_BYTES, ShellState};

@@ -1,9 +1,13 @@
 //! [`ShellState`]: everything one session's shell keeps between lines, and so its checkpoint.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::shell::history::History;
+use crate::shell::shared::Shared;
 
 /// The most history entries kept, whatever `HISTSIZE` says: Ubuntu's `~/.bashrc` sets 1000,
 /// and a cap keeps a session's memory bounded when an attacker raises it.
@@ -25,6 +29,9 @@ pub const LOGIN_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 
 /// Everything a session's shell must keep across a restart: its checkpoint.
 ///
+/// The session copies it after every line, so what most lines leave alone (history, shell
+/// variables, functions, aliases) is [`Shared`] between copies rather than copied.
+///
 /// Variables live in two maps because bash tells them apart: [`ShellState::env`] holds the
 /// exported environment (what `export` lists and a child process would see) and
 /// [`ShellState::vars`] the shell-only variables (`FOO=1` without `export`). A name is in at
@@ -39,9 +46,10 @@ pub struct ShellState {
     pub env: BTreeMap<String, String>,
     /// Shell variables that are not exported.
     #[serde(default)]
-    pub vars: BTreeMap<String, String>,
-    /// Lines entered, oldest first (at most [`HISTORY_MAX_ENTRIES`]).
-    pub history: Vec<String>,
+    pub vars: Shared<BTreeMap<String, String>>,
+    /// Lines entered, oldest first (at most [`HISTORY_MAX_ENTRIES`]); shared between
+    /// copies of the state, so the per-line checkpoint does not copy it.
+    pub history: History,
     /// How many entries were dropped from the front of `history`: `history` numbers entries
     /// from `history_base + 1`, as bash keeps counting after old entries fall off.
     #[serde(default)]
@@ -66,10 +74,10 @@ pub struct ShellState {
     pub pending: String,
     /// Functions defined in the shell: name to definition text (`f() { …; }`).
     #[serde(default)]
-    pub functions: BTreeMap<String, String>,
+    pub functions: Shared<BTreeMap<String, String>>,
     /// Aliases: name to replacement text.
     #[serde(default)]
-    pub aliases: BTreeMap<String, String>,
+    pub aliases: Shared<BTreeMap<String, String>>,
     /// Whether the last `exit` or `logout` that ran in this shell itself (a subshell runs on a
     /// copy, so its own do not count) was `exit`: an interactive login bash prints `logout`
     /// for `exit` but not for `logout`. Only meaningful for the line that ended the shell.
@@ -138,8 +146,8 @@ impl ShellState {
             user: user.to_owned(),
             cwd: home,
             env,
-            vars,
-            history: Vec::new(),
+            vars: vars.into(),
+            history: History::new(),
             history_base: 0,
             last_status: 0,
             tty: default_tty(),
@@ -147,8 +155,8 @@ impl ShellState {
             login_time: None,
             clock: None,
             pending: String::new(),
-            functions: BTreeMap::new(),
-            aliases: default_aliases(),
+            functions: Shared::default(),
+            aliases: DEFAULT_ALIASES.clone(),
             exit_notice: false,
             admin: Default::default(),
             random_seed: 0,
@@ -333,7 +341,7 @@ impl ShellState {
         if ignore_dups && self.history.last().is_some_and(|last| last == line) {
             return;
         }
-        self.history.push(line.to_owned());
+        self.history.push(line);
         self.trim_history();
     }
 
@@ -350,21 +358,23 @@ impl ShellState {
                     (n as usize).min(HISTORY_MAX_ENTRIES)
                 }
             });
-        let mut bytes: usize = self.history.iter().map(String::len).sum();
-        let mut drop = self.history.len().saturating_sub(max);
-        for entry in &self.history[..drop] {
-            bytes -= entry.len();
-        }
-        while drop < self.history.len() && bytes > HISTORY_MAX_BYTES {
-            bytes -= self.history[drop].len();
-            drop += 1;
-        }
+        // O(entries dropped): the history keeps its byte total.
+        let drop = self.history.len().saturating_sub(max);
         if drop > 0 {
-            self.history.drain(..drop);
+            self.history.drop_front(drop);
             self.history_base += drop;
+        }
+        while self.history.bytes() > HISTORY_MAX_BYTES {
+            self.history.drop_front(1);
+            self.history_base += 1;
         }
     }
 }
+
+/// The aliases Ubuntu's stock `~/.bashrc` defines for an interactive shell (root's
+/// included); one copy shared by every login until a session changes its own.
+static DEFAULT_ALIASES: LazyLock<Shared<BTreeMap<String, String>>> =
+    LazyLock::new(|| default_aliases().into());
 
 /// The aliases Ubuntu's stock `~/.bashrc` defines for an interactive shell (root's included).
 fn default_aliases() -> BTreeMap<String, String> {
@@ -442,12 +452,38 @@ mod tests {
         }
         assert_eq!(s.history.len(), HISTORY_MAX_ENTRIES);
         assert_eq!(s.history_base, 500);
-        assert_eq!(s.history[0], "echo 500");
+        assert_eq!(&s.history[0], "echo 500");
         let big = "x".repeat(60_000);
         for i in 0..40 {
             s.record_history(&format!("{big}{i}"));
         }
-        assert!(s.history.iter().map(String::len).sum::<usize>() <= HISTORY_MAX_BYTES);
+        assert!(s.history.iter().map(str::len).sum::<usize>() <= HISTORY_MAX_BYTES);
+    }
+
+    #[test]
+    fn a_checkpoint_shares_storage_but_not_later_changes() {
+        let mut s = ShellState::login("root");
+        for i in 0..1000 {
+            s.record_history(&format!("echo {i}"));
+        }
+        let checkpoint = s.clone();
+        assert!(Shared::ptr_eq(&s.vars, &checkpoint.vars));
+        assert!(Shared::ptr_eq(&s.aliases, &checkpoint.aliases));
+        // What the line after the checkpoint changes stays out of it (a restart from the
+        // checkpoint must not see a half-run line's effects).
+        s.record_history("alias x=y");
+        s.set_var("FOO", "1".to_owned());
+        s.aliases.insert("x".to_owned(), "y".to_owned());
+        assert_eq!(checkpoint.history.len(), 1000);
+        assert_eq!(checkpoint.history.last(), Some("echo 999"));
+        assert_eq!(s.history.last(), Some("alias x=y"));
+        assert_eq!((s.history_base, checkpoint.history_base), (1, 0));
+        assert_eq!(checkpoint.var("FOO"), None);
+        assert!(!checkpoint.aliases.contains_key("x"));
+        // Every login starts from the same stock aliases without copying them.
+        let other = ShellState::login("admin");
+        assert!(Shared::ptr_eq(&other.aliases, &checkpoint.aliases));
+        assert_eq!(other.aliases.get("ll").map(String::as_str), Some("ls -alF"));
     }
 
     #[test]

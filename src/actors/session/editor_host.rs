@@ -20,7 +20,7 @@ impl crate::shell::EditorHost for SessionHost<'_> {
         self.shell.prompt(self.state)
     }
 
-    fn history(&self) -> &[String] {
+    fn history(&self) -> &crate::shell::History {
         &self.state.history
     }
 

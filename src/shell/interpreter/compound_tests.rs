@@ -145,7 +145,7 @@ fn open_constructs_prompt_for_more() {
         "root@web-01:~# ".replace("web-01", shell.host().short_hostname())
     );
     assert_eq!(
-        state.history.last().map(String::as_str),
+        state.history.last(),
         Some("for i in 1 2 3; do echo $i; done")
     );
     shell.run_line(&mut state, "if true");

@@ -222,8 +222,8 @@ impl<'h> Exec<'h> {
     /// Copies the state for a subshell, as `fork(2)` would; `None` (after bash's error) when
     /// the line has used up its [`FORK_BUDGET`].
     pub(super) fn fork(&mut self, state: &ShellState) -> Option<ShellState> {
-        let history: usize = state.history.iter().map(String::len).sum();
-        let cost = FORK_COST + state.vars_bytes() + history;
+        // Charged as if the history were copied (it is shared), so the budget stays bash-like.
+        let cost = FORK_COST + state.vars_bytes() + state.history.bytes();
         let left = self.budget.forks.get();
         if cost > left {
             self.budget.forks.set(0);

@@ -2,6 +2,8 @@
 //! applies it to each line it reads, before parsing: the expanded line is echoed (on
 //! standard error) and then runs and goes into history in its expanded form.
 
+use crate::shell::History;
+
 /// What history expansion made of a line.
 #[derive(Debug, PartialEq)]
 pub(super) enum Expanded {
@@ -18,7 +20,7 @@ pub(super) enum Expanded {
 const MAX_EXPANDED: usize = 1 << 20;
 
 /// Expands `line` against `history` (oldest first), whose first entry is number `base + 1`.
-pub(super) fn expand(line: &str, history: &[String], base: usize) -> Expanded {
+pub(super) fn expand(line: &str, history: &History, base: usize) -> Expanded {
     if let Some(rest) = line.strip_prefix('^') {
         return quick_substitution(rest, history);
     }
@@ -143,7 +145,7 @@ fn prefix_event(rest: &[char]) -> (Event, usize) {
     (Event::Prefix(word), used)
 }
 
-fn resolve(event: &Event, history: &[String], base: usize) -> Option<String> {
+fn resolve(event: &Event, history: &History, base: usize) -> Option<String> {
     let last = history.last();
     match event {
         Event::Number(n) if *n < 0 => {
@@ -152,20 +154,20 @@ fn resolve(event: &Event, history: &[String], base: usize) -> Option<String> {
                 .len()
                 .checked_sub(back)
                 .and_then(|i| history.get(i))
-                .cloned()
+                .map(str::to_owned)
         }
         Event::Number(n) => {
             let number = usize::try_from(*n).ok()?;
             number
                 .checked_sub(base + 1)
                 .and_then(|i| history.get(i))
-                .cloned()
+                .map(str::to_owned)
         }
         Event::Prefix(prefix) if !prefix.is_empty() => history
             .iter()
             .rev()
             .find(|entry| entry.starts_with(prefix.as_str()))
-            .cloned(),
+            .map(str::to_owned),
         Event::Prefix(_) => None,
         Event::LastWord => last
             .and_then(|l| l.split_whitespace().last())
@@ -178,7 +180,7 @@ fn resolve(event: &Event, history: &[String], base: usize) -> Option<String> {
 }
 
 /// `^old^new^rest`: the previous command with the first `old` replaced by `new`.
-fn quick_substitution(rest: &str, history: &[String]) -> Expanded {
+fn quick_substitution(rest: &str, history: &History) -> Expanded {
     let mut parts = rest.splitn(3, '^');
     let old = parts.next().unwrap_or("");
     let new = parts.next().unwrap_or("");
@@ -197,10 +199,9 @@ fn quick_substitution(rest: &str, history: &[String]) -> Expanded {
 mod tests {
     use super::*;
 
-    fn history() -> Vec<String> {
+    fn history() -> History {
         ["echo hello world", "ls -la /tmp", "echo \"echo $?\" done"]
-            .iter()
-            .map(|s| (*s).to_owned())
+            .into_iter()
             .collect()
     }
 
@@ -221,7 +222,8 @@ mod tests {
             expand("echo \"!!\"", &h, 0),
             line("echo \"echo \"echo $?\" done\"")
         );
-        assert_eq!(expand("^tmp^var", &h[..2], 0), line("ls -la /var"));
+        let first_two: History = h.iter().take(2).collect();
+        assert_eq!(expand("^tmp^var", &first_two, 0), line("ls -la /var"));
     }
 
     #[test]
@@ -256,7 +258,7 @@ mod tests {
             Expanded::Failed("-bash: :s^hello^bye: substitution failed\n".to_owned())
         );
         assert_eq!(
-            expand("!!", &[], 0),
+            expand("!!", &History::new(), 0),
             Expanded::Failed("-bash: !!: event not found\n".to_owned())
         );
     }

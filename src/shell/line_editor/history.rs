@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::shell::History;
+
 /// The most bytes of edited entries kept during one walk.
 const MAX_EDITS_BYTES: usize = 1 << 20;
 
@@ -34,7 +36,7 @@ impl Browse {
 
     /// Moves one entry up (older) or down (newer), leaving `line` (what the current entry
     /// became); returns the line to show, or `None` at either end (the bell).
-    pub fn step(&mut self, line: &str, history: &[String], up: bool) -> Option<String> {
+    pub fn step(&mut self, line: &str, history: &History, up: bool) -> Option<String> {
         let len = history.len();
         let index = self.index.min(len);
         let next = if up {
@@ -47,13 +49,17 @@ impl Browse {
         self.keep(index, line, history);
         self.index = next;
         Some(match history.get(next) {
-            Some(entry) => self.edits.get(&next).unwrap_or(entry).clone(),
+            Some(entry) => self
+                .edits
+                .get(&next)
+                .map_or(entry, String::as_str)
+                .to_owned(),
             None => self.saved.clone(),
         })
     }
 
     /// Remembers what entry `index` (or the typed line) became.
-    fn keep(&mut self, index: usize, line: &str, history: &[String]) {
+    fn keep(&mut self, index: usize, line: &str, history: &History) {
         let Some(entry) = history.get(index) else {
             self.saved = line.to_owned();
             return;

@@ -16,6 +16,7 @@ mod listing;
 #[cfg(test)]
 mod tests;
 
+use crate::shell::History;
 use crate::shell::completion::{self, Candidate};
 use display::Screen;
 use history::Browse;
@@ -48,7 +49,7 @@ pub trait EditorHost {
     /// The prompt the line follows, as drawn (for redraws and cursor columns).
     fn prompt(&self) -> String;
     /// The history, oldest first: what Up and Down walk.
-    fn history(&self) -> &[String];
+    fn history(&self) -> &History;
     /// The terminal's width in columns.
     fn columns(&self) -> usize;
     /// The terminal's height in rows (the Tab listing pauses at `--More--` when longer).
@@ -66,8 +67,9 @@ impl EditorHost for NoHost {
         String::new()
     }
 
-    fn history(&self) -> &[String] {
-        &[]
+    fn history(&self) -> &History {
+        static EMPTY: History = History::new();
+        &EMPTY
     }
 
     fn columns(&self) -> usize {

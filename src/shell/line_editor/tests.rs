@@ -6,14 +6,14 @@ use super::*;
 
 /// A session with bash's `$ ` prompt, some history and a home directory to complete in.
 struct TestHost {
-    history: Vec<String>,
+    history: History,
     rows: usize,
 }
 
 impl TestHost {
     fn new() -> TestHost {
         TestHost {
-            history: Vec::new(),
+            history: History::new(),
             rows: 24,
         }
     }
@@ -33,7 +33,7 @@ impl EditorHost for TestHost {
         "$ ".to_owned()
     }
 
-    fn history(&self) -> &[String] {
+    fn history(&self) -> &History {
         &self.history
     }
 
@@ -242,7 +242,7 @@ fn kills_from_the_cursor() {
 #[test]
 fn an_empty_kill_keeps_the_last_one_for_yank() {
     let mut host = TestHost::new();
-    host.history = vec!["echo one".into(), "echo two words".into()];
+    host.history = ["echo one", "echo two words"].into_iter().collect();
     assert_keys_with(
         &mut host,
         &[
@@ -328,7 +328,7 @@ fn ctrl_l_clears_and_redraws() {
 #[test]
 fn history_walks_up_and_down() {
     let mut host = TestHost::new();
-    host.history = vec!["echo one".into(), "echo three".into(), "ls".into()];
+    host.history = ["echo one", "echo three", "ls"].into_iter().collect();
     assert_keys_with(
         &mut host,
         &[
@@ -345,7 +345,7 @@ fn history_walks_up_and_down() {
             (b"\x1b[B", b"\x07"),
         ],
     );
-    host.history = vec!["abc".into()];
+    host.history = ["abc"].into_iter().collect();
     assert_keys_with(
         &mut host,
         &[
@@ -365,7 +365,7 @@ fn history_walks_up_and_down() {
 #[test]
 fn an_entry_edited_during_the_walk_keeps_its_edits() {
     let mut host = TestHost::new();
-    host.history = vec!["echo one".into(), "echo two words".into()];
+    host.history = ["echo one", "echo two words"].into_iter().collect();
     assert_keys_with(
         &mut host,
         &[
@@ -571,7 +571,7 @@ mod never_panics {
             split in 1usize..7,
         ) {
             let mut host = TestHost::new();
-            host.history = vec!["echo one".into(), "日本 x".into(), String::new()];
+            host.history = ["echo one", "日本 x", ""].into_iter().collect();
             host.rows = 3;
             let mut ed = LineEditor::new();
             let bytes: Vec<u8> = keys.concat();

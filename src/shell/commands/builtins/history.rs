@@ -97,7 +97,7 @@ impl Command for History {
             if !rest.is_empty() {
                 // Replaces the `history -s …` line itself, as bash does.
                 state.history.pop();
-                state.history.push(rest.join(" "));
+                state.history.push(&rest.join(" "));
             }
             return 0;
         }

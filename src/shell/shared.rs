@@ -1,0 +1,120 @@
+//! [`Shared`]: a part of the shell state that copies of the state share until one of them
+//! changes it (copy-on-write).
+//!
+//! The session checkpoints its [`ShellState`](crate::shell::ShellState) after every line and
+//! a subshell runs on a copy, yet most lines change neither the aliases nor the functions nor
+//! the shell variables. Held in a `Shared`, such a part costs a reference count to copy; the
+//! first change after a copy ([`DerefMut`], i.e. any `&mut` use) copies it once
+//! ([`Arc::make_mut`]), so behaviour is that of an owned value.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A `T` shared between copies until one changes it. Reads go through [`Deref`]; any
+/// mutable use goes through [`DerefMut`] and first makes this copy's `T` its own.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Shared<T> {
+    /// Wraps `value`, not yet shared.
+    pub fn new(value: T) -> Shared<T> {
+        Shared(Arc::new(value))
+    }
+
+    /// Whether `a` and `b` are the same value in memory (not merely equal).
+    pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Shared<T> {
+        Shared::new(value)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T>
+where
+    &'a T: IntoIterator,
+{
+    type Item = <&'a T as IntoIterator>::Item;
+    type IntoIter = <&'a T as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (&*self.0).into_iter()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Serialised as the `T` itself: the checkpoint format is unchanged.
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shared<T>, D::Error> {
+        T::deserialize(deserializer).map(Shared::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn copies_share_until_one_changes() {
+        let mut original: Shared<BTreeMap<String, String>> =
+            Shared::new([("a".to_owned(), "1".to_owned())].into());
+        let copy = original.clone();
+        assert!(Shared::ptr_eq(&original, &copy));
+        // Reads do not unshare.
+        assert_eq!(original.get("a").map(String::as_str), Some("1"));
+        assert_eq!((&original).into_iter().count(), 1);
+        assert!(Shared::ptr_eq(&original, &copy));
+        original.insert("b".to_owned(), "2".to_owned());
+        assert!(!Shared::ptr_eq(&original, &copy));
+        assert_eq!(copy.len(), 1);
+        assert_eq!(original.len(), 2);
+        // A value no copy shares is changed in place.
+        let before = Arc::as_ptr(&original.0);
+        original.remove("a");
+        assert_eq!(Arc::as_ptr(&original.0), before);
+    }
+
+    #[test]
+    fn serialises_as_the_value() {
+        let map: Shared<BTreeMap<String, String>> =
+            Shared::new([("ll".to_owned(), "ls -alF".to_owned())].into());
+        let text = serde_json::to_string(&map).expect("serialise");
+        assert_eq!(text, r#"{"ll":"ls -alF"}"#);
+        let back: Shared<BTreeMap<String, String>> = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back, map);
+        assert_eq!(format!("{back:?}"), r#"{"ll": "ls -alF"}"#);
+    }
+}
