@@ -141,6 +141,11 @@ impl SessionContext {
         }
     }
 
+    /// Names of the files the session fetched, the most recently fetched first (`<F1>`).
+    pub(crate) fn fetched(&self) -> &[String] {
+        &self.names
+    }
+
     /// Commands pushed so far.
     pub fn commands(&self) -> usize {
         self.commands
@@ -155,27 +160,27 @@ impl SessionContext {
     /// The session's own guess at its next command, from what it typed so far: half how often
     /// it typed each command, half what it typed after its last program the earlier times it
     /// ran that program (a person who ran `ls -a` after each `cd` will do it again). Tokens
-    /// with their probability and program; empty before the first command.
-    pub(crate) fn cache(&self) -> BTreeMap<&str, (f64, &str)> {
-        let mut out: BTreeMap<&str, (f64, &str)> = BTreeMap::new();
+    /// with their probability and program, by token; empty before the first command.
+    pub(crate) fn cache(&self) -> Vec<(&str, f64, &str)> {
         let total: u32 = self.cache.values().map(|(count, _)| count).sum();
         let last = self.programs.back();
-        let follows: Vec<usize> = (1..self.typed.len())
-            .filter(|&j| Some(&self.programs[j - 1]) == last)
-            .collect();
-        let unigram = if follows.is_empty() { 1.0 } else { 0.5 };
+        let follows = (1..self.typed.len()).filter(|&j| Some(&self.programs[j - 1]) == last);
+        let followed = follows.clone().count();
+        let unigram = if followed == 0 { 1.0 } else { 0.5 };
+        let mut out: Vec<(&str, f64, &str)> = Vec::with_capacity(self.cache.len() + 1);
         if total > 0 {
             for (token, (count, program)) in &self.cache {
                 let share = unigram * f64::from(*count) / f64::from(total);
-                out.insert(token, (share, program));
+                out.push((token, share, program));
             }
         }
-        for &j in &follows {
-            let share = (1.0 - unigram) / follows.len() as f64;
-            let entry = out
-                .entry(self.typed[j].as_str())
-                .or_insert((0.0, self.programs[j].as_str()));
-            entry.0 += share;
+        for j in follows {
+            let share = (1.0 - unigram) / followed as f64;
+            let token = self.typed[j].as_str();
+            match out.binary_search_by(|e| e.0.cmp(token)) {
+                Ok(at) => out[at].1 += share,
+                Err(at) => out.insert(at, (token, share, self.programs[j].as_str())),
+            }
         }
         out
     }
@@ -348,6 +353,8 @@ mod tests {
             context.push(&normalize_line(&format!("echo a{i}"))[0], None);
         }
         assert_eq!(context.cache.len(), MAX_CACHE);
-        assert!(context.cache()["ls"].0 > 0.0);
+        let cache = context.cache();
+        assert!(cache.iter().any(|e| e.0 == "ls" && e.1 > 0.0));
+        assert!(cache.is_sorted_by(|a, b| a.0 < b.0));
     }
 }

@@ -20,17 +20,26 @@
 //! - a cache of the session's own commands, mixed in with [`Markov::cache_weight`] once the
 //!   session pauses like a person (people re-type `ls -a` and `./run`; scripts don't pause).
 //!
+//! Predicting does not add whole distributions: the counts are interned and sorted once, after
+//! loading or training (`index`), and a threshold search reads only their heads, about 3 µs per
+//! command with the shipped model (BENCHMARKS.md, "Model latency").
+//!
 //! The model (de)serializes as JSON with a format version and the hashes of its training
 //! sequences, which decide whether an evaluated session is "novel".
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use super::context::WINDOW;
 pub use super::context::{Login, SessionContext};
 use super::normalize::Normalized;
+
+mod index;
+#[cfg(test)]
+mod reference;
+mod search;
 
 /// The model file format this code reads and writes (2: tokens with fetched-file
 /// placeholders and login context).
@@ -115,6 +124,9 @@ pub struct Markov {
     /// The pause, in seconds, that makes a session type like a person.
     #[serde(default = "default_human_gap")]
     pub human_gap: f64,
+    /// The counts sorted for prediction; rebuilt after loading and after any count changes.
+    #[serde(skip)]
+    index: OnceLock<index::Index>,
 }
 
 fn default_backoff() -> f64 {
@@ -158,6 +170,7 @@ impl Markov {
             cache_weight: CACHE_WEIGHT,
             lost_below: LOST_BELOW,
             human_gap: HUMAN_GAP,
+            index: OnceLock::new(),
         }
     }
 
@@ -203,6 +216,7 @@ impl Markov {
     }
 
     fn count(&mut self, context: &SessionContext, next: &Normalized, weight: u32) {
+        self.index.take();
         let token = context.target(next);
         let (tokens, reach) = context.items(false, self.order);
         for n in 0..=reach {
@@ -232,111 +246,17 @@ impl Markov {
     /// The `k` most likely next commands in this session, most likely first, their
     /// probabilities summing to at most 1. Fetched-file placeholders are spelled out with the
     /// session's names; a guess naming a file the session has not fetched is dropped.
+    ///
+    /// Reads only the heads of the distributions involved (a threshold search over counts
+    /// sorted once after loading or training, `markov/index.rs`): the result is that of summing
+    /// them whole, probabilities equal up to the rounding of sums taken in another order.
     pub fn predict_in(&self, context: &SessionContext, k: usize) -> Vec<Prediction> {
-        // Guess as typed → (probability, program).
-        let mut guesses: BTreeMap<Cow<'_, str>, (f64, &str)> = BTreeMap::new();
-        for (token, score) in self.scores(context) {
-            let Some(surface) = context.spell(token) else {
-                continue;
-            };
-            let program = self.program_of.get(token).map_or("", String::as_str);
-            guesses.entry(surface).or_insert((0.0, program)).0 += score;
-        }
-        let total: f64 = guesses.values().map(|g| g.0).sum();
-        if total > 0.0 {
-            for guess in guesses.values_mut() {
-                guess.0 /= total;
-            }
-        }
-        let lost = !guesses.is_empty() && guesses.values().all(|g| g.0 < self.lost_below);
-        if self.cache_weight > 0.0 && (lost || context.human_like(self.human_gap)) {
-            let cached = context.cache();
-            if !cached.is_empty() {
-                let model_share = if guesses.is_empty() {
-                    0.0
-                } else {
-                    1.0 - self.cache_weight
-                };
-                for guess in guesses.values_mut() {
-                    guess.0 *= model_share;
-                }
-                for (token, (p, program)) in cached {
-                    guesses
-                        .entry(Cow::Borrowed(token))
-                        .or_insert((0.0, program))
-                        .0 += (1.0 - model_share) * p;
-                }
-            }
-        }
-        let mut ranked: Vec<(Cow<'_, str>, (f64, &str))> = guesses.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
-        ranked
-            .into_iter()
-            .take(k)
-            .map(|(token, (probability, program))| Prediction {
-                token: token.into_owned(),
-                program: program.to_owned(),
-                probability,
-            })
-            .collect()
+        self.search(self.index(), context, k)
     }
 
-    /// Unnormalised scores of the model-form next tokens.
-    fn scores(&self, context: &SessionContext) -> BTreeMap<&str, f64> {
-        let (tokens, reach) = context.items(false, self.order);
-        let mut scores: BTreeMap<&str, f64> = BTreeMap::new();
-        let mut token_order = None;
-        if self.escape > 0.0 {
-            // Witten-Bell: each longer context that was seen takes over in proportion to how
-            // often it was seen against how many different commands followed it.
-            for n in 0..=reach {
-                let Some(dist) = self.tokens.get(&key(&tokens, n)) else {
-                    continue;
-                };
-                token_order = Some(n);
-                let seen = f64::from(dist.values().sum::<u32>());
-                let distinct = dist.len() as f64;
-                let keep = if scores.is_empty() {
-                    0.0
-                } else {
-                    self.escape * distinct / (seen + self.escape * distinct)
-                };
-                for value in scores.values_mut() {
-                    *value *= keep;
-                }
-                add(&mut scores, dist, 1.0 - keep);
-            }
-        } else {
-            let mut weight = 1.0;
-            for n in (0..=reach).rev() {
-                let Some(dist) = self.tokens.get(&key(&tokens, n)) else {
-                    continue;
-                };
-                token_order.get_or_insert(n);
-                add(&mut scores, dist, weight);
-                weight *= self.backoff;
-            }
-        }
-        let (programs, reach) = context.items(true, self.order);
-        let program_order = (0..=reach)
-            .rev()
-            .find_map(|n| self.programs.get(&key(&programs, n)).map(|d| (n, d)));
-        if let Some((n, dist)) = program_order
-            && token_order.is_none_or(|t| n > t)
-        {
-            let total: u32 = dist.values().sum();
-            let scale = scores.values().sum::<f64>().max(f64::MIN_POSITIVE);
-            for value in scores.values_mut() {
-                *value *= (1.0 - self.program_weight) / scale;
-            }
-            for (program, count) in dist {
-                let share = self.program_weight * f64::from(*count) / f64::from(total.max(1));
-                if let Some(commands) = self.by_program.get(program) {
-                    add(&mut scores, commands, share);
-                }
-            }
-        }
-        scores
+    /// The prediction index, built on first use after loading or training.
+    fn index(&self) -> &index::Index {
+        self.index.get_or_init(|| index::Index::build(self))
     }
 
     /// The model as JSON.
@@ -356,7 +276,10 @@ impl Markov {
                 found: header.version,
             });
         }
-        Ok(serde_json::from_str(text)?)
+        let model: Markov = serde_json::from_str(text)?;
+        // Sorted now, so a node's first session does not pay for it.
+        model.index();
+        Ok(model)
     }
 }
 
@@ -390,14 +313,6 @@ fn bump(counts: &mut Counts, context: String, next: &str, weight: u32) {
         *count = count.saturating_add(weight);
     } else {
         entry.insert(next.to_owned(), weight);
-    }
-}
-
-fn add<'a>(scores: &mut BTreeMap<&'a str, f64>, dist: &'a HashMap<String, u32>, weight: f64) {
-    let total: u32 = dist.values().sum();
-    for (token, count) in dist {
-        *scores.entry(token.as_str()).or_default() +=
-            weight * f64::from(*count) / f64::from(total.max(1));
     }
 }
 
