@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use super::commands::{Command, Stage, split};
 use super::hmm::{PhaseFilter, PhaseModel};
-use super::labels::{CONSOLE, Class, DISCOVERY, MINERS, TEMPLATES, busybox_key};
+use super::labels::{CONSOLE, Class, DISCOVERY, IOT_MARKERS, MINERS, TEMPLATES, busybox_key};
 use super::normalize::normalize_command;
 
 /// How many attack phases the HMM distinguishes (its distribution fills the last slots).
@@ -320,19 +320,7 @@ impl SessionFeatures {
     /// The text checks of the rules, on one line (or an echoed script).
     fn line_text(&mut self, text: &str) {
         let r = &mut self.rules;
-        r.iot |= [
-            "cat /proc/mounts",
-            "dd bs=52 count=1",
-            ".nippon",
-            "/gweerwe323f",
-            "/ip cloud print",
-            "show ip",
-            "flash set",
-            "nvram set",
-        ]
-        .iter()
-        .any(|f| text.contains(f))
-            || busybox_key(text);
+        r.iot |= IOT_MARKERS.iter().any(|f| text.contains(f)) || busybox_key(text);
         r.key |= text.contains("mdrfckr");
         if !r.miner {
             let lower = text.to_lowercase();

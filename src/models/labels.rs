@@ -128,6 +128,19 @@ impl Labeller {
 }
 
 /// Programs that only look around or tidy up (R7).
+/// Fixed texts of R1's Mirai-style probes and router CLIs (besides `busybox KEY` and the
+/// enable/system/shell/sh units).
+pub(crate) const IOT_MARKERS: [&str; 8] = [
+    "cat /proc/mounts",
+    "dd bs=52 count=1",
+    ".nippon",
+    "/gweerwe323f",
+    "/ip cloud print",
+    "show ip",
+    "flash set",
+    "nvram set",
+];
+
 pub(crate) const DISCOVERY: &[&str] = &[
     "uname",
     "cat",
@@ -285,17 +298,7 @@ impl Session {
     /// R1.
     fn iot_probe(&self) -> bool {
         let t = &self.text;
-        let fixed = [
-            "cat /proc/mounts",
-            "dd bs=52 count=1",
-            ".nippon",
-            "/gweerwe323f",
-            "/ip cloud print",
-            "show ip",
-            "flash set",
-            "nvram set",
-        ];
-        fixed.iter().any(|f| t.contains(f))
+        IOT_MARKERS.iter().any(|f| t.contains(f))
             || busybox_key(t)
             || ["enable", "system", "shell", "sh"]
                 .iter()
