@@ -171,7 +171,12 @@ fn evaluate_prints_the_contract_json_and_fails_clearly_without_a_model() {
     assert_eq!(code, 0);
     assert!(out.contains("pooled") && out.contains("macro-F1"), "{out}");
 
-    let (code, _, err) = mirage(&["evaluate", "--corpus", path], &[]);
+    // Without a model option, the set a node would load (models.dir); where there is none,
+    // a clear error naming the options.
+    let (code, _, err) = mirage(
+        &["evaluate", "--corpus", path],
+        &[("MIRAGE_MODELS_DIR", "/nonexistent/models")],
+    );
     assert_ne!(code, 0);
     assert!(err.contains("--models") && err.contains("--train"), "{err}");
 }
