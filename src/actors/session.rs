@@ -282,11 +282,13 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
-        self.classify_line(line);
-        for prediction in self
-            .predictor
-            .observe(line, self.deps.clock.now(), &self.deps.metrics)
-        {
+        // The line is split once for both models.
+        let commands = crate::models::commands::split(line);
+        let predictions =
+            self.predictor
+                .observe(&commands, self.deps.clock.now(), &self.deps.metrics);
+        self.classify_line(line, commands);
+        for prediction in predictions {
             self.emit(prediction);
         }
         // Layer 0: a reflex may answer the line instead of the shell, or end the session.

