@@ -136,6 +136,11 @@ impl SessionContext {
         &self.names
     }
 
+    /// The last command's token as the model learns it (fetched names as placeholders).
+    pub(crate) fn last_token(&self) -> Option<&str> {
+        self.tokens.back().map(String::as_str)
+    }
+
     /// Commands pushed so far.
     pub fn commands(&self) -> usize {
         self.commands

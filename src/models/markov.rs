@@ -19,6 +19,8 @@
 //!   command on; an unseen login backs off to the plain start;
 //! - a cache of the session's own commands, mixed in with [`Markov::cache_weight`] once the
 //!   session pauses like a person (people re-type `ls -a` and `./run`; scripts don't pause).
+//! - a slip (a command the model never saw, one edit from exactly one command it knows) is
+//!   expected to be typed again, right, with [`Markov::typo_weight`] (`typo.rs`).
 //!
 //! Predicting does not add whole distributions: the counts are interned and sorted once, after
 //! loading or training (`index`), and a threshold search reads only their heads, about 3 µs per
@@ -40,6 +42,7 @@ mod index;
 #[cfg(test)]
 mod reference;
 mod search;
+mod typo;
 
 /// The model file format this code reads and writes (2: tokens with fetched-file
 /// placeholders and login context).
@@ -59,6 +62,8 @@ const CACHE_WEIGHT: f64 = 0.5;
 const LOST_BELOW: f64 = 0.1;
 /// Default [`Markov::human_gap`].
 const HUMAN_GAP: f64 = 2.0;
+/// Default [`Markov::typo_weight`].
+const TYPO_WEIGHT: f64 = 0.3;
 
 /// Why a model file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +129,11 @@ pub struct Markov {
     /// The pause, in seconds, that makes a session type like a person.
     #[serde(default = "default_human_gap")]
     pub human_gap: f64,
+    /// Weight of the typo correction: after a command the model never saw that is one edit
+    /// away from exactly one command it knows (`apt get`, `cat /porc/cpuinfo`), that command
+    /// gets this share (the shell said "command not found"; people retype it right).
+    #[serde(default = "default_typo_weight")]
+    pub typo_weight: f64,
     /// The counts sorted for prediction; rebuilt after loading and after any count changes.
     #[serde(skip)]
     index: OnceLock<index::Index>,
@@ -153,6 +163,10 @@ fn default_human_gap() -> f64 {
     HUMAN_GAP
 }
 
+fn default_typo_weight() -> f64 {
+    TYPO_WEIGHT
+}
+
 impl Markov {
     /// An empty model with contexts up to `order` commands (1 to [`WINDOW`] − 1).
     pub fn new(order: usize) -> Markov {
@@ -170,6 +184,7 @@ impl Markov {
             cache_weight: CACHE_WEIGHT,
             lost_below: LOST_BELOW,
             human_gap: HUMAN_GAP,
+            typo_weight: TYPO_WEIGHT,
             index: OnceLock::new(),
         }
     }
@@ -486,6 +501,39 @@ mod tests {
         for i in 0..chain.len() {
             assert_eq!(top(&model, &chain[..i]), chain[i].token, "step {i}");
         }
+    }
+
+    #[test]
+    fn a_mistyped_command_is_expected_to_be_retyped_right() {
+        let model = Markov::trained(
+            3,
+            [
+                session(&["uname -a", "cat /proc/cpuinfo", "free -m"]).as_slice(),
+                session(&["uname -a", "w", "exit"]).as_slice(),
+            ],
+        );
+        let share = |model: &Markov, context: &[Normalized], token: &str| {
+            model
+                .predict(context, 10)
+                .iter()
+                .find(|p| p.token == token)
+                .map_or(0.0, |p| p.probability)
+        };
+        // One edit from one known command: the slip's correction gets the typo share.
+        let slip = session(&["uname -a", "cat /porc/cpuinfo"]);
+        let fixed = share(&model, &slip, "cat /proc/cpuinfo");
+        let mut off = model.clone();
+        off.typo_weight = 0.0;
+        let unfixed = share(&off, &slip, "cat /proc/cpuinfo");
+        assert!(fixed >= 0.3 && fixed > unfixed + 0.25, "{fixed} {unfixed}");
+        let sum: f64 = model.predict(&slip, 10).iter().map(|p| p.probability).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "{sum}");
+        // When the model has no other idea, the correction comes first.
+        assert_eq!(top(&model, &session(&["exut"])), "exit");
+        // One edit from two known commands is ambiguous: no correction.
+        let mut two = model.clone();
+        two.train(&session(&["cat /porc/cpuinf", "id"]));
+        assert!(share(&two, &slip, "cat /proc/cpuinfo") < 0.2);
     }
 
     #[test]

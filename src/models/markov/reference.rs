@@ -47,6 +47,24 @@ impl Markov {
                 }
             }
         }
+        if self.typo_weight > 0.0
+            && let Some(id) = super::typo::correction(self.index(), context)
+            && let Some(token) = self.index().tokens.get(id as usize)
+            && let Some(surface) = context.spell(token)
+        {
+            let share = self.typo_weight.clamp(0.0, 1.0);
+            for guess in guesses.values_mut() {
+                guess.0 *= 1.0 - share;
+            }
+            let program = self
+                .program_of
+                .get(token.as_str())
+                .map_or("", String::as_str);
+            guesses
+                .entry(Cow::Owned(surface.into_owned()))
+                .or_insert((0.0, program))
+                .0 += share;
+        }
         let mut ranked: Vec<(Cow<'_, str>, (f64, &str))> = guesses.into_iter().collect();
         ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
         ranked
@@ -238,6 +256,9 @@ mod tests {
             session(&["cat /etc/group", "ls -l", "cd /srv", "ls -a", "cd /opt"]),
             session(&["nproc", "echo bye", "ps", "kill 9"]),
             session(&["vi", "emacs", "nano"]),
+            // Slips one edit from a known command (typo correction).
+            session(&["cat /etc/passwd", "cat /etc/shadwo", "ls -la", "cd /tpm"]),
+            session(&["uname -a", "cd /tpm", "nprco"]),
         ];
         let mut sessions = corpus.clone();
         sessions.extend(probes.iter().map(|p| (Login::default(), p.clone())));

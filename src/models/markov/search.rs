@@ -353,10 +353,13 @@ impl Markov {
             .collect();
         let any = total > 0.0 || !ranked.is_empty();
         let lost = any && ranked.iter().all(|g| g.1 < self.lost_below);
+        // The share the model keeps once the session's cache is mixed in (1: not mixed).
+        let mut kept = 1.0;
         if self.cache_weight > 0.0 && (lost || context.human_like(self.human_gap)) {
             let cached = context.cache();
             if !cached.is_empty() {
                 let model_share = if any { 1.0 - self.cache_weight } else { 0.0 };
+                kept = model_share;
                 for guess in &mut ranked {
                     guess.1 *= model_share;
                 }
@@ -392,6 +395,21 @@ impl Markov {
                 }
             }
         }
+        self.mix_correction(index, context, &mut ranked, |surface| {
+            // A correction the search did not reach: its own score, as the whole sum has it.
+            let (score, _) = self.surface_score(index, &sum, context, surface);
+            let model = if total > 0.0 { score / total } else { score };
+            let cached = if kept < 1.0 {
+                context
+                    .cache()
+                    .iter()
+                    .find(|c| c.0 == surface)
+                    .map_or(0.0, |c| c.1)
+            } else {
+                0.0
+            };
+            model * kept + (1.0 - kept) * cached
+        });
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         ranked
             .into_iter()
