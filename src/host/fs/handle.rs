@@ -5,6 +5,7 @@
 //! Writing operations are in `ops`. Paths may be relative; they resolve against the
 //! handle's working directory.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -125,11 +126,16 @@ impl<'a> Fs<'a> {
     /// Resolves `path` as `cred` would. With `follow_last`, a link at the end is followed.
     pub(crate) fn walk_as(&self, cred: &Cred, path: &str, follow_last: bool) -> FsResult<Walk> {
         path::check(path)?;
-        let full = absolute(&self.cwd, path);
+        // Borrowed components (no allocation per name); only a symlink's target is copied.
+        let full: Cow<'_, str> = if path.starts_with('/') {
+            Cow::Borrowed(path)
+        } else {
+            Cow::Owned(absolute(&self.cwd, path))
+        };
         let trailing = full.len() > 1 && full.ends_with('/');
-        let mut pending: Vec<String> = components(&full).rev().map(str::to_owned).collect();
+        let mut pending: Vec<Cow<'_, str>> = components(&full).rev().map(Cow::Borrowed).collect();
         let root = self.overlay.root().clone();
-        let mut stack: Vec<(String, Arc<Node>)> = Vec::new();
+        let mut stack: Vec<(Cow<'_, str>, Arc<Node>)> = Vec::new();
         let mut links = 0;
         while let Some(name) = pending.pop() {
             let current = stack.last().map_or(&root, |(_, n)| n);
@@ -139,7 +145,7 @@ impl<'a> Fs<'a> {
             if !cred.may(&current.meta, true, Access::Exec) {
                 return Err(FsError::PermissionDenied);
             }
-            match name.as_str() {
+            match &*name {
                 "." => continue,
                 ".." => {
                     stack.pop();
@@ -148,7 +154,7 @@ impl<'a> Fs<'a> {
                 _ => {}
             }
             let last = pending.is_empty();
-            let child = match dir.get(&name) {
+            let child = match dir.get(&*name) {
                 Some(child) => Some(child.clone()),
                 None => self.proc_node(&stack, &name),
             };
@@ -156,7 +162,7 @@ impl<'a> Fs<'a> {
                 if last {
                     return Ok(Walk::Missing {
                         parent: stack_path(&stack),
-                        name,
+                        name: name.into_owned(),
                         dir_required: trailing,
                     });
                 }
@@ -174,7 +180,7 @@ impl<'a> Fs<'a> {
                     if target.starts_with('/') {
                         stack.clear();
                     }
-                    pending.extend(components(target).rev().map(str::to_owned));
+                    pending.extend(components(target).rev().map(|c| Cow::Owned(c.to_owned())));
                     if pending.len() > path::PATH_MAX {
                         return Err(FsError::NameTooLong);
                     }
@@ -199,8 +205,8 @@ impl<'a> Fs<'a> {
     }
 
     /// A `/proc` file the tree does not list but the profile generates.
-    fn proc_node(&self, stack: &[(String, Arc<Node>)], name: &str) -> Option<Arc<Node>> {
-        if stack.first().is_none_or(|(n, _)| n != "proc") {
+    fn proc_node(&self, stack: &[(Cow<'_, str>, Arc<Node>)], name: &str) -> Option<Arc<Node>> {
+        if stack.first().is_none_or(|(n, _)| n.as_ref() != "proc") {
             return None;
         }
         let full = path::child(&stack_path(stack), name);
@@ -416,8 +422,9 @@ impl<'a> Fs<'a> {
 }
 
 /// The canonical path of a resolution stack.
-fn stack_path(stack: &[(String, Arc<Node>)]) -> String {
-    let mut path = String::new();
+fn stack_path(stack: &[(Cow<'_, str>, Arc<Node>)]) -> String {
+    let mut path =
+        String::with_capacity(stack.iter().map(|(n, _)| n.len() + 1).sum::<usize>().max(1));
     for (name, _) in stack {
         path.push('/');
         path.push_str(name);

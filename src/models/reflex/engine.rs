@@ -138,7 +138,12 @@ impl Rules {
         let mut verdict = Verdict::default();
         match what {
             Occurrence::Line(line) | Occurrence::Event(Trigger::Line, line) => {
-                let matched = self.line_set.matches(line);
+                // Most lines match no pattern: the plain search is cheaper than the
+                // overlapping one, which runs only when something matched.
+                let matched = self
+                    .line_set
+                    .is_match(line)
+                    .then(|| self.line_set.matches(line));
                 let programs: Vec<String> = if self.needs_programs {
                     commands::split(line)
                         .iter()
@@ -148,7 +153,10 @@ impl Rules {
                     Vec::new()
                 };
                 for rule in self.rules.iter().filter(|r| r.on == Trigger::Line) {
-                    let hit = rule.set_patterns.iter().all(|&i| matched.matched(i))
+                    let hit = rule
+                        .set_patterns
+                        .iter()
+                        .all(|&i| matched.as_ref().is_some_and(|m| m.matched(i)))
                         && (rule.programs.is_empty()
                             || rule.programs.iter().any(|p| programs.contains(p)));
                     if hit {
