@@ -5,14 +5,21 @@
 //! timer drains the spool into the store; while the store is unreachable events stay on disk and
 //! the drain retries with backoff. Draining is idempotent by event id, so a crash between a
 //! commit and a segment's removal never duplicates events.
+//!
+//! Supervision: actix restarts an actor that stops, not one that panics, so the handler guards
+//! itself. Everything after the spool append (metrics, JSON log, subscribers) runs under
+//! `catch_unwind`; a panic there is counted as `mirage_actor_restarts_total{actor="sink"}` and
+//! the sink goes on with the next event. The event that was being handled is already spooled,
+//! so it still reaches the store.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
 
-use crate::events::Event;
+use crate::events::{Event, EventKind};
 use crate::metrics::Metrics;
 use crate::outputs::jsonlog::JsonLog;
 use crate::store::EventStore;
@@ -53,6 +60,9 @@ pub struct EventSink {
     draining: bool,
     failures: u32,
     next_attempt: Instant,
+    /// Fault injection: an event whose typed line contains this text makes the handler panic
+    /// after spooling it (`None`: off).
+    panic_on_event: Option<String>,
 }
 
 impl EventSink {
@@ -74,7 +84,15 @@ impl EventSink {
             draining: false,
             failures: 0,
             next_attempt: Instant::now(),
+            panic_on_event: None,
         }
+    }
+
+    /// Fault injection for tests: an event whose typed line (`cowrie.command.input`) contains
+    /// `trigger` makes the handler panic once the event is spooled (`None`: off).
+    pub fn with_panic_on_event(mut self, trigger: Option<String>) -> EventSink {
+        self.panic_on_event = trigger;
+        self
     }
 
     fn pending(&self) -> u64 {
@@ -164,13 +182,33 @@ impl Handler<Event> for EventSink {
             // The spool is the durability guarantee; if the disk refuses, say so loudly.
             tracing::error!(error = %err, event = %event.id, "Cannot spool event.");
         }
+        // Spooled: from here on a panic costs at most this event's log line and alerts.
+        if catch_unwind(AssertUnwindSafe(|| self.pass_on(&event))).is_err() {
+            tracing::error!(event = %event.id, "Event sink handler panicked; the event is spooled, the sink goes on.");
+            self.metrics
+                .actor_restarts_total
+                .with_label_values(&["sink"])
+                .inc();
+        }
+    }
+}
+
+impl EventSink {
+    /// Counts, logs and passes on an event that is already spooled.
+    fn pass_on(&mut self, event: &Event) {
+        if let (Some(trigger), EventKind::CommandInput { input }) =
+            (self.panic_on_event.as_deref(), &event.kind)
+            && input.contains(trigger)
+        {
+            panic!("fault injection: event input contains {trigger:?}");
+        }
         self.metrics
             .events_total
             .with_label_values(&[event.kind.eventid()])
             .inc();
         self.metrics.events_spooled.set(self.pending() as i64);
         if let Some(log) = self.log.as_mut()
-            && let Err(err) = log.write(&event, Utc::now())
+            && let Err(err) = log.write(event, Utc::now())
         {
             tracing::warn!(error = %err, "Cannot write the JSON log.");
         }

@@ -58,6 +58,9 @@ pub struct HttpConfig {
     pub login_max_failures: u32,
     /// How long a lockout (and the window its failures are counted in) lasts.
     pub login_lockout_secs: u64,
+    /// Most connections one client address may hold open at once; past it a new connection
+    /// is closed at once, before any request is read. 0: no cap.
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for HttpConfig {
@@ -69,6 +72,7 @@ impl Default for HttpConfig {
             rate_limit_per_minute: 300,
             login_max_failures: 5,
             login_lockout_secs: 1200,
+            max_connections_per_ip: 50,
         }
     }
 }

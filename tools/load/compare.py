@@ -101,6 +101,9 @@ def start_mirage(bin_dir, work, models_dir):
         MIRAGE_ADMIN_LISTEN=f"127.0.0.1:{free_port()}",
         MIRAGE_MODELS_DIR=str(models_dir or (work / "no-models")),
         MIRAGE_REFLEX_ENABLED="false",
+        # The load tool holds thousands of sessions from 127.0.0.1: no session caps.
+        MIRAGE_SSH_MAX_SESSIONS="0",
+        MIRAGE_SSH_MAX_SESSIONS_PER_IP="0",
     )
     log = open(work / "mirage.log", "wb")
     proc = subprocess.Popen(

@@ -29,6 +29,7 @@ mod node;
 mod ops;
 mod overlay;
 pub mod path;
+mod persist;
 mod programs;
 mod store;
 mod ubuntu;

@@ -7,11 +7,13 @@
 //! overlay nobody uses is *parked*: it stays for [`StoreConfig::persist`] after its last
 //! session ended, and the store keeps at most [`StoreConfig::max_parked`] parked overlays
 //! holding at most [`StoreConfig::max_parked_bytes`] between them, dropping the longest
-//! parked first. Time is passed in, so tests drive it. Overlays live in memory: a node
-//! restart forgets them.
+//! parked first. Time is passed in, so tests drive it. Overlays live in memory; with
+//! [`OverlayStore::persisting_in`] they are also kept on disk (see [`persist`](super::persist))
+//! and come back after a restart.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,7 @@ use super::accounts::Cred;
 use super::handle::Fs;
 use super::image::Image;
 use super::overlay::{Limits, Overlay};
+use super::persist::{self, Saver};
 use crate::host::HostProfile;
 
 /// An overlay shared by the sessions using it. The lock is held for one command line at a
@@ -80,6 +83,8 @@ pub struct OverlayStore {
     host: Arc<HostProfile>,
     config: StoreConfig,
     entries: HashMap<OverlayKey, Entry>,
+    /// Keeps the overlays on disk (`None`: memory only).
+    saver: Option<Arc<Saver>>,
 }
 
 impl OverlayStore {
@@ -90,7 +95,59 @@ impl OverlayStore {
             host,
             config,
             entries: HashMap::new(),
+            saver: None,
         }
+    }
+
+    /// Keeps the overlays in `dir` from now on, and parks those saved there before (by an
+    /// earlier run of the node) that are younger than the persistence time, aged by the time
+    /// since they were saved. Without a usable `dir` the store stays memory-only.
+    pub fn persisting_in(mut self, dir: PathBuf) -> OverlayStore {
+        let saver = match Saver::start(dir.clone(), self.image.root().clone()) {
+            Ok(saver) => saver,
+            Err(err) => {
+                tracing::warn!(dir = %dir.display(), error = %err, "Cannot keep overlays on disk; they live in memory only.");
+                return self;
+            }
+        };
+        let now = Instant::now();
+        let wall = Utc::now().timestamp();
+        let mut restored = 0;
+        for saved in saver.load() {
+            let key = OverlayKey {
+                ip: saved.ip,
+                user: saved.user,
+            };
+            let age = Duration::from_secs(u64::try_from(wall - saved.saved_at).unwrap_or(0));
+            let parked_at = now.checked_sub(age);
+            let Some(parked_at) = parked_at.filter(|_| age < self.config.persist) else {
+                saver.forget(&key);
+                continue;
+            };
+            let mut overlay = Overlay::new(&self.image, self.config.limits);
+            persist::apply(&mut overlay, &saved.root);
+            let overlay = Arc::new(Mutex::new(overlay));
+            saver.track(&key, &overlay, true);
+            self.entries.insert(
+                key,
+                Entry {
+                    overlay,
+                    active: 0,
+                    parked_at,
+                },
+            );
+            restored += 1;
+        }
+        self.saver = Some(saver);
+        let dropped = self.expire(now);
+        if restored > 0 {
+            tracing::info!(
+                restored = restored - dropped,
+                dir = %dir.display(),
+                "Attacker overlays restored."
+            );
+        }
+        self
     }
 
     /// The base image.
@@ -121,6 +178,9 @@ impl OverlayStore {
         let mut overlay = Overlay::new(&self.image, self.config.limits);
         provision_home(&mut overlay, &self.host, &key.user, wall);
         let overlay = Arc::new(Mutex::new(overlay));
+        if let Some(saver) = &self.saver {
+            saver.track(&key, &overlay, false);
+        }
         self.entries.insert(
             key,
             Entry {
@@ -138,6 +198,9 @@ impl OverlayStore {
             entry.active = entry.active.saturating_sub(1);
             if entry.active == 0 {
                 entry.parked_at = now;
+                if let Some(saver) = &self.saver {
+                    saver.save(key);
+                }
             }
         }
         self.expire(now);
@@ -148,8 +211,14 @@ impl OverlayStore {
     pub fn expire(&mut self, now: Instant) -> usize {
         let before = self.entries.len();
         let persist = self.config.persist;
-        self.entries.retain(|_, e| {
-            e.active > 0 || (persist > Duration::ZERO && now.duration_since(e.parked_at) < persist)
+        let saver = self.saver.clone();
+        self.entries.retain(|key, e| {
+            let keep = e.active > 0
+                || (persist > Duration::ZERO && now.duration_since(e.parked_at) < persist);
+            if !keep && let Some(saver) = &saver {
+                saver.forget(key);
+            }
+            keep
         });
         let mut parked: Vec<(Instant, OverlayKey, u64)> = self
             .entries
@@ -165,6 +234,9 @@ impl OverlayStore {
                 break;
             }
             self.entries.remove(&key);
+            if let Some(saver) = &self.saver {
+                saver.forget(&key);
+            }
             count -= 1;
             bytes -= size;
         }

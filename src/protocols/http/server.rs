@@ -17,7 +17,8 @@ use super::sessions::HttpSessions;
 use super::site::Site;
 use crate::actors::session::HttpExchange;
 use crate::events::{Event, Protocol, SessionId, SessionOrigin};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, REFUSED_NODE};
+use crate::protocols::ssh::limits::SessionLimits;
 
 /// Most connections served at once; past it new connections are closed at once. With each
 /// connection's buffer bounded by one request's limits (about 1 MiB), this bounds the memory
@@ -60,6 +61,9 @@ pub struct HttpDecoy {
     pub latency: Latency,
     /// The node's id.
     pub node: String,
+    /// The cap on one address's open connections (`http.max_connections_per_ip`; the
+    /// node-wide cap is [`MAX_CONNECTIONS`]).
+    pub limits: Arc<SessionLimits>,
 }
 
 impl HttpDecoy {
@@ -144,8 +148,21 @@ pub async fn serve(
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let refused = |reason: &str| {
+                        decoy.metrics.connections_refused_total.with_label_values(&["http", reason]).inc();
+                    };
                     let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        refused(REFUSED_NODE);
                         continue;
+                    };
+                    // A web server has no banner to refuse with: the connection just closes.
+                    let source_permit = match decoy.limits.try_admit(peer.ip()) {
+                        Ok(permit) => permit,
+                        Err(refusal) => {
+                            tracing::debug!(%peer, "HTTP connection refused past the per-address cap.");
+                            refused(refusal.reason());
+                            continue;
+                        }
                     };
                     let Some(local) = stream.local_addr().ok().or(fallback_local) else {
                         continue;
@@ -153,7 +170,7 @@ pub async fn serve(
                     stream.set_nodelay(true).ok();
                     let decoy = decoy.clone();
                     actix_rt::spawn(async move {
-                        let _permit = permit;
+                        let _permits = (permit, source_permit);
                         let server = decoy.site.server;
                         connection::serve(stream, peer, local, server.into(), &*decoy).await;
                     });

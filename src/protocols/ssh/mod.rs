@@ -3,7 +3,7 @@
 //! `server` accepts connections and runs each one; `handler` is the per-connection russh
 //! handler; `scp`, `sftp` and `uploads` receive files into the attacker's filesystem and the
 //! content-addressed upload store; `forward` logs port-forwarding requests, which are never
-//! carried out.
+//! carried out; `limits` caps concurrent connections as sshd's `MaxStartups` does.
 
 pub mod auth;
 pub mod forward;
@@ -11,6 +11,7 @@ pub mod handler;
 pub mod hassh;
 pub mod ident;
 pub mod keys;
+pub mod limits;
 pub mod profile;
 pub mod scp;
 pub mod server;

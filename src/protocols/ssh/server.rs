@@ -31,11 +31,16 @@ use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::handler::SshHandler;
 use crate::protocols::ssh::hassh::{WireEvent, WireTap};
 use crate::protocols::ssh::ident::{self, Prelude, Verdict};
+use crate::protocols::ssh::limits::{self, SessionLimits, SessionPermit};
 use crate::protocols::ssh::profile::SshProfile;
 use crate::protocols::ssh::uploads::UploadConfig;
 
 /// Most bytes read (and discarded) from a closing connection, so it closes as sshd's does.
 const DRAIN_LIMIT: usize = 256 * 1024;
+
+/// How long the accept loop pauses after a failed accept (EMFILE, ENFILE, ENOBUFS), as
+/// sshd's `usleep(100 * 1000)`.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How long shutdown waits for connections to close after telling them to.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -60,14 +65,18 @@ pub struct SshDeps {
     pub uploads: UploadConfig,
     /// The node's Layer 0 reflexes, which also judge refused logins (`None`: off).
     pub reflex: Option<Arc<crate::actors::session::Reflexes>>,
+    /// The caps on concurrent connections, in total and per source address.
+    pub limits: Arc<SessionLimits>,
 }
 
 /// The russh configuration of the decoy: `profile`'s banner and algorithm lists (as far as
-/// russh implements them, in OpenSSH's order), the host keys, and the rejection delay.
+/// russh implements them, in OpenSSH's order), the host keys, the rejection delay, and the idle
+/// timeout (`None`: none).
 pub fn russh_config(
     keys: Vec<PrivateKey>,
     auth_rejection_time: Duration,
     profile: &SshProfile,
+    idle_timeout: Option<Duration>,
 ) -> russh::server::Config {
     let algorithms: Vec<_> = keys.iter().map(PrivateKey::algorithm).collect();
     russh::server::Config {
@@ -80,8 +89,8 @@ pub fn russh_config(
         preferred: profile.preferred(&algorithms),
         // OpenSSH's MaxAuthTries.
         max_auth_attempts: 6,
-        // LoginGraceTime is enforced by `converse`; idle shells are cut after an hour.
-        inactivity_timeout: Some(Duration::from_secs(3600)),
+        // LoginGraceTime is enforced by `converse`; this cuts connections silent both ways.
+        inactivity_timeout: idle_timeout,
         nodelay: true,
         ..Default::default()
     }
@@ -104,15 +113,25 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let permit = match deps.limits.try_admit(peer.ip()) {
+                        Ok(permit) => permit,
+                        Err(refusal) => {
+                            tracing::debug!(%peer, cap = ?refusal, "SSH connection refused past its cap.");
+                            deps.metrics.connections_refused_total.with_label_values(&["ssh", refusal.reason()]).inc();
+                            connections.spawn(limits::refuse(stream));
+                            continue;
+                        }
+                    };
                     let local = stream.local_addr().unwrap_or_else(|_| {
                         listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
                     });
-                    connections.spawn(connection(stream, peer, local, config.clone(), deps.clone(), registry.clone()));
+                    connections.spawn(connection(stream, peer, local, config.clone(), deps.clone(), registry.clone(), permit));
                 }
                 Err(err) => {
-                    // EMFILE and friends: back off instead of spinning.
+                    // EMFILE and friends: back off instead of spinning, as sshd does (100 ms
+                    // after EMFILE/ENFILE); the pending connection waits in the backlog.
                     tracing::warn!(error = %err, "SSH accept failed.");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -152,7 +171,10 @@ async fn connection(
     config: Arc<russh::server::Config>,
     deps: Arc<SshDeps>,
     registry: Registry,
+    permit: SessionPermit,
 ) {
+    // Held until the connection is gone: its place under the caps.
+    let _permit = permit;
     let origin = SessionOrigin {
         node: deps.node.clone(),
         session: SessionId::random(),
