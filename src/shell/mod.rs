@@ -29,7 +29,8 @@ mod state;
 pub use history::History;
 pub use interpreter::lookup::is_bash_word;
 pub use interpreter::{
-    LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
+    Answers, LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, Shell, Terminal, program_paths,
+    with_answers,
 };
 pub use line_editor::{EditorEvent, EditorHost, LineEditor, NoHost};
 pub use shared::Shared;

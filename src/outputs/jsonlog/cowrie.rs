@@ -177,6 +177,16 @@ pub fn cowrie_json(event: &Event) -> Value {
                 token.token, token.kind, token.placement
             )
         }
+        EventKind::Persona {
+            command,
+            source,
+            reason,
+        } => {
+            field("command", json!(command));
+            field("source", json!(source));
+            field("reason", json!(reason));
+            format!("Persona answered {command} from {source}")
+        }
         EventKind::Reflex {
             rule,
             action,

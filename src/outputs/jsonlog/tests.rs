@@ -469,6 +469,11 @@ fn kind() -> impl Strategy<Value = EventKind> {
             action,
             detail
         }),
+        (text(), text(), text()).prop_map(|(command, source, reason)| EventKind::Persona {
+            command,
+            source,
+            reason
+        }),
         (
             text(),
             text(),
@@ -650,6 +655,12 @@ proptest! {
                 prop_assert_eq!(&s("how"), how);
                 prop_assert_eq!(s("accessed_by"), "0123456789ab");
                 prop_assert_eq!(s("accessed_from"), "203.0.113.9");
+            }
+            EventKind::Persona { command, source, reason } => {
+                prop_assert_eq!(&s("command"), command);
+                prop_assert_eq!(&s("source"), source);
+                prop_assert_eq!(&s("reason"), reason);
+                prop_assert_eq!(s("message"), format!("Persona answered {command} from {source}"));
             }
             EventKind::Reflex { rule, action, detail } => {
                 prop_assert_eq!(&s("rule"), rule);

@@ -28,11 +28,13 @@
 //! - `history_expand`: `!!`, `!N`, `!prefix`, `^old^new` on interactive lines.
 //! - `help`: the `help`, `enable` and `fc` builtins.
 //! - `prompt`: `PS1` decoded into the prompt.
+//! - `answers`: the persona's answers for commands the shell does not emulate.
 //!
 //! An SSH exec request runs its text like `bash -c` ([`ShellState::command_mode`](
 //! crate::shell::ShellState::command_mode)): `$0` is `bash`, `$-` is `hBc` and errors read
 //! `bash: line 1: …`.
 
+mod answers;
 mod brace;
 mod budget;
 mod builtins;
@@ -65,6 +67,7 @@ mod session_tests;
 #[cfg(test)]
 mod tests;
 
+pub use answers::{Answers, with_answers};
 pub use lookup::program_paths;
 pub use shell::{
     LineOutcome, MAX_LINE_BYTES, MAX_OUTPUT_BYTES, MAX_PENDING_BYTES, Shell, Terminal,

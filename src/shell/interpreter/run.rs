@@ -68,6 +68,11 @@ impl Exec<'_> {
                 files,
             ),
             Target::NotFound | Target::Program => {
+                // Layer 4: the persona's answer, when the line was given one, is the output.
+                if let Some(answer) = super::answers::answer(&argv.join(" ")) {
+                    self.route(vec![(Stream::Out, answer.into_bytes())], fds, pipe, files);
+                    return (0, Flow::Next);
+                }
                 // Cowrie logs the whole command (`" ".join([cmd] + args)`), not only its name.
                 self.unknown.push(argv.join(" "));
                 let message = if name.contains('/') {
