@@ -100,6 +100,9 @@ enum Command {
         /// One JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// Judge each session on its own, without the node memory of earlier sessions.
+        #[arg(long)]
+        no_memory: bool,
     },
     /// Train every model (next-command predictor, attack-phase HMM, classifier) and write a
     /// versioned model set (manifest.json with the held-out evaluation report, one file per
@@ -227,13 +230,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             holdout,
             order,
             json,
+            no_memory,
         } => evaluate(
             &corpus,
             models.as_deref(),
             train.as_deref(),
             holdout,
             order,
-            json,
+            (json, !no_memory),
         ),
         Command::Train {
             from,
@@ -405,7 +409,7 @@ fn evaluate(
     train: Option<&std::path::Path>,
     holdout: Option<f64>,
     order: usize,
-    json: bool,
+    (json, memory): (bool, bool),
 ) -> anyhow::Result<()> {
     use mirage::models::{Models, evaluate as eval, train as fit};
     let sessions = read_corpus(corpus)?;
@@ -442,7 +446,7 @@ fn evaluate(
             (models, sessions)
         }
     };
-    let report = eval::evaluate_models(&models, &sessions);
+    let report = eval::evaluate_models_with(&models, &sessions, memory);
     if json {
         println!(
             "{}",

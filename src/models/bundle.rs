@@ -171,14 +171,29 @@ impl Models {
 }
 
 /// The node's current model set, shared by every session; `replace` swaps it for all
-/// sessions that start afterwards.
+/// sessions that start afterwards. A live node's handle also holds the node memory of its
+/// finished sessions ([`super::memory`]); a replay's has none.
 #[derive(Debug, Clone, Default)]
-pub struct ModelHandle(Arc<RwLock<Arc<Models>>>);
+pub struct ModelHandle(
+    Arc<RwLock<Arc<Models>>>,
+    Option<Arc<super::memory::NodeMemory>>,
+);
 
 impl ModelHandle {
-    /// A handle holding `models`.
+    /// A handle holding `models` (no node memory).
     pub fn new(models: Models) -> ModelHandle {
-        ModelHandle(Arc::new(RwLock::new(Arc::new(models))))
+        ModelHandle(Arc::new(RwLock::new(Arc::new(models))), None)
+    }
+
+    /// This handle with a node memory its sessions predict with and feed when they end.
+    pub fn with_memory(mut self, memory: Arc<super::memory::NodeMemory>) -> ModelHandle {
+        self.1 = Some(memory);
+        self
+    }
+
+    /// The node memory, when the node keeps one.
+    pub fn memory(&self) -> Option<Arc<super::memory::NodeMemory>> {
+        self.1.clone()
     }
 
     /// The current set.

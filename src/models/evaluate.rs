@@ -15,10 +15,12 @@ use serde::{Deserialize, Serialize};
 
 use super::hmm::{PhaseFilter, PhaseModel, argmax};
 use super::markov::{Login, Markov, SessionContext};
+use super::memory::NodeMemory;
 use super::normalize::{Normalized, normalize_line};
 use super::phases::tag;
 
 mod classification;
+mod stream;
 
 use classification::classify;
 #[cfg(test)]
@@ -120,8 +122,18 @@ pub fn read_corpus(text: &str) -> Result<Vec<Session>, CorpusError> {
 }
 
 /// The report for a whole model set, as `mirage evaluate --models` and `mirage train` make it:
-/// exactly the models a node would load. A set without a command model predicts nothing.
+/// exactly the models a node would load, with a node memory as a node has one
+/// ([`evaluate_with`]). A set without a command model predicts nothing.
 pub fn evaluate_models(models: &super::bundle::Models, sessions: &[Session]) -> Report {
+    evaluate_models_with(models, sessions, true)
+}
+
+/// [`evaluate_models`], with a node memory or (`memory` false) each session on its own.
+pub fn evaluate_models_with(
+    models: &super::bundle::Models,
+    sessions: &[Session],
+    memory: bool,
+) -> Report {
     let empty;
     let markov = match &models.markov {
         Some(markov) => markov,
@@ -130,7 +142,8 @@ pub fn evaluate_models(models: &super::bundle::Models, sessions: &[Session]) -> 
             &empty
         }
     };
-    let mut report = evaluate(markov, sessions);
+    let node = memory.then(NodeMemory::default);
+    let mut report = evaluate_with(markov, sessions, node.as_ref());
     report.classification = classify(
         models.classifier.as_ref(),
         models
@@ -321,17 +334,32 @@ impl Tally {
     }
 }
 
-/// Evaluates `model` (and the rule labeller) on `sessions`.
+/// Evaluates `model` (and the rule labeller) on `sessions`, each on its own.
 pub fn evaluate(model: &Markov, sessions: &[Session]) -> Report {
+    evaluate_with(model, sessions, None)
+}
+
+/// Evaluates `model` on `sessions` as a node with this node memory predicts them
+/// (`None`: none): prequentially, in time order, each session predicted with the memory of
+/// the sessions that ended before it started, then remembered ([`stream`]).
+pub fn evaluate_with(model: &Markov, sessions: &[Session], memory: Option<&NodeMemory>) -> Report {
     let (mut pooled, mut novel) = (Tally::default(), Tally::default());
     let mut per_class: BTreeMap<String, Tally> = BTreeMap::new();
-    for session in sessions {
+    let mut ended: Vec<(f64, usize)> = Vec::new();
+    for i in stream::order(sessions) {
+        let session = &sessions[i];
         let timed = session.timed();
         let sequence: Vec<Normalized> = timed.iter().map(|(_, n)| n.clone()).collect();
+        if let Some(memory) = memory {
+            stream::remember_ended(memory, model, sessions, &mut ended, session);
+        }
         let is_novel = !model.seen(&sequence);
         let mut context = SessionContext::new(&session.login());
         for (at, actual) in &timed {
-            let predicted = model.predict_in(&context, 3);
+            let predicted = match memory {
+                Some(memory) => memory.predict(model, &context, 3),
+                None => model.predict_in(&context, 3),
+            };
             context.push(actual, *at);
             let top1 = predicted.first().is_some_and(|p| p.token == actual.token);
             let top3 = predicted.iter().any(|p| p.token == actual.token);
@@ -353,6 +381,9 @@ pub fn evaluate(model: &Markov, sessions: &[Session]) -> Report {
                 tally.n += 1;
                 tally.top1 += usize::from(top1);
             }
+        }
+        if memory.is_some() {
+            ended.push((stream::end(session), i));
         }
     }
     Report {

@@ -269,6 +269,16 @@ impl Markov {
         self.search(self.index(), context, k)
     }
 
+    /// The longest command context, in items (login, start, commands), that the model knows
+    /// in this session (`None`: not even the empty one, an empty model).
+    pub fn known_order(&self, context: &SessionContext) -> Option<usize> {
+        let (items, reach) = context.items(false, self.order);
+        let index = self.index();
+        (0..=reach)
+            .rev()
+            .find(|&n| index.token_contexts.contains_key(&key(&items, n)))
+    }
+
     /// The prediction index, built on first use after loading or training.
     fn index(&self) -> &index::Index {
         self.index.get_or_init(|| index::Index::build(self))

@@ -13,6 +13,7 @@ pub mod features;
 pub mod hmm;
 pub mod labels;
 pub mod markov;
+pub mod memory;
 pub mod normalize;
 pub mod phases;
 pub mod recorded;

