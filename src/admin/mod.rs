@@ -8,11 +8,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+pub mod api;
 mod attackers;
+pub mod auth;
+pub mod live;
+pub mod login_limit;
 mod models;
+pub mod pages;
 
 pub use models::ModelsState;
 
@@ -61,8 +66,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics));
+    api::configure(cfg);
     attackers::configure(cfg);
     models::configure(cfg);
+    live::configure(cfg);
+    pages::configure(cfg);
 }
 
 /// Liveness: the process serves requests.
@@ -125,7 +133,8 @@ pub(crate) fn unauthorized() -> HttpResponse {
 
 /// Whether the request carries the admin token (always true when no token is set).
 pub(crate) fn authorized(req: &HttpRequest, token: &str) -> bool {
-    if token.is_empty() {
+    // The guard (auth.rs) admitted it: a login session or the bearer token.
+    if token.is_empty() || req.extensions().get::<auth::Principal>().is_some() {
         return true;
     }
     req.headers()

@@ -2,6 +2,8 @@
 //!
 //! - `GET /api/models`: the current set: `version`, `dir`, `trained_at`, `trained_from`, which
 //!   models it holds, and the evaluation report `mirage train` stored with it.
+//! - `GET /api/models/accuracy`: next-command prediction hits per hour and model version over
+//!   the last days ([`crate::store::sessions::ModelAccuracy`]).
 //! - `POST /api/models/reload`: reads `models.dir` again and makes it the current set for every
 //!   session that starts afterwards (running sessions keep theirs). A directory that cannot be
 //!   read answers 422 with the reason and leaves the current set in place.
@@ -26,7 +28,8 @@ pub struct ModelsState {
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/models", web::get().to(current))
-        .route("/api/models/reload", web::post().to(reload));
+        .route("/api/models/reload", web::post().to(reload))
+        .route("/api/models/accuracy", web::get().to(accuracy));
 }
 
 #[derive(Serialize)]
@@ -55,6 +58,17 @@ async fn current(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse
         return super::unauthorized();
     }
     view(&state.models.handle.current(), &state.models.dir)
+}
+
+async fn accuracy(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !super::authorized(&req, &state.token) {
+        return super::unauthorized();
+    }
+    match state.store.model_accuracy(chrono::Utc::now()).await {
+        Ok(series) => HttpResponse::Ok().json(series),
+        Err(err) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"error": crate::error_chain(&err)})),
+    }
 }
 
 async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

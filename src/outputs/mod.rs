@@ -2,5 +2,6 @@
 
 pub mod asciicast;
 pub mod jsonlog;
+pub mod tty_watch;
 // Alert webhooks: JSON, Slack, Discord; queue, rate limit, retries, dead letter.
 pub mod webhook;

@@ -17,18 +17,36 @@ pub(crate) struct Migration {
 }
 
 /// SQLite migrations, oldest first.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "events",
-    sql: include_str!("../../migrations/sqlite/0001_events.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events",
+        sql: include_str!("../../migrations/sqlite/0001_events.sql"),
+    },
+    Migration {
+        version: SESSIONS,
+        name: "sessions",
+        sql: include_str!("../../migrations/sqlite/0002_sessions.sql"),
+    },
+];
 
 /// PostgreSQL migrations, oldest first.
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "events",
-    sql: include_str!("../../migrations/postgres/0001_events.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events",
+        sql: include_str!("../../migrations/postgres/0001_events.sql"),
+    },
+    Migration {
+        version: SESSIONS,
+        name: "sessions",
+        sql: include_str!("../../migrations/postgres/0002_sessions.sql"),
+    },
+];
+
+/// The migration that creates `sessions`; right after applying it, each runner folds the
+/// events already stored into it (a node upgraded in place), in the same transaction.
+pub(crate) const SESSIONS: i32 = 2;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@
 
 pub mod corpus;
 pub mod postgres;
+pub mod sessions;
 pub mod spool;
 pub mod sqlite;
 
@@ -136,6 +137,63 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Number of stored events.
     async fn count(&self) -> Result<u64, StoreError>;
+
+    /// One page of session summaries matching `filter`, newest first (by start, then id).
+    async fn sessions(
+        &self,
+        filter: &sessions::SessionFilter,
+    ) -> Result<sessions::SessionPage, StoreError>;
+
+    /// The summary of one session, if the store holds any of its events.
+    async fn session(
+        &self,
+        session: &SessionId,
+    ) -> Result<Option<sessions::SessionSummary>, StoreError>;
+
+    /// One page of alerts (`mirage.alert` events) matching `filter`, newest first.
+    async fn alerts(
+        &self,
+        filter: &sessions::AlertFilter,
+    ) -> Result<sessions::AlertPage, StoreError>;
+
+    /// The newest events whose `eventid` is one of `eventids`, newest first, at most `limit`.
+    async fn recent_events(
+        &self,
+        eventids: &[&'static str],
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// The overview as of `now` (see [`sessions::Overview`]).
+    async fn overview(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<sessions::Overview, StoreError>;
+
+    /// Prediction accuracy per hour and model version over the last
+    /// [`sessions::ACCURACY_DAYS`] days as of `now` (see [`sessions::ModelAccuracy`]). Stores
+    /// that keep no events answer with an empty series.
+    async fn model_accuracy(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<sessions::ModelAccuracy, StoreError> {
+        Ok(sessions::ModelAccuracy {
+            generated_at: now,
+            since: sessions::accuracy_since(now),
+            hours: Vec::new(),
+        })
+    }
+
+    /// Marks the sessions of `node` that started before `before` and are still open as
+    /// closed, lasting until their last stored event: a node that crashed (or was killed) left
+    /// them open, and its restart closes them. Returns how many. Stores that keep no
+    /// summaries close nothing.
+    async fn close_stale(
+        &self,
+        _node: &str,
+        _before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 }
 
 /// Name of the embedded database inside the data directory.

@@ -15,8 +15,15 @@ use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
 use uuid::Uuid;
 
-use super::migrations::POSTGRES;
+use super::migrations::{POSTGRES, SESSIONS};
+use super::sessions::{
+    AlertFilter, AlertPage, Overview, SessionDelta, SessionFilter, SessionPage, SessionSummary,
+};
 use super::{EventStore, StoreError};
+
+mod accuracy;
+mod sessions;
+mod stale;
 use crate::events::{Event, SessionId};
 
 const BACKEND: &str = "postgres";
@@ -33,7 +40,7 @@ const INSERT: &str = "INSERT INTO events (id, schema_version, node_id, session_i
      protocol, src_ip, src_port, dst_ip, dst_port, payload) \
      SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::timestamptz[], \
      $6::text[], $7::text[], $8::text[], $9::int4[], $10::text[], $11::int4[], $12::jsonb[]) \
-     ON CONFLICT (id) DO NOTHING";
+     ON CONFLICT (id) DO NOTHING RETURNING id";
 
 /// Escape character of [`escape_nul`]: a Unicode noncharacter, so it is rare in real input.
 const ESC: char = '\u{ffff}';
@@ -180,6 +187,10 @@ async fn migrate(client: &mut deadpool_postgres::Client) -> Result<(), StoreErro
             source: Box::new(source),
         };
         tx.batch_execute(m.sql).await.map_err(failed)?;
+        if m.version == SESSIONS {
+            let events = sessions::backfill(&tx).await?;
+            tracing::info!(backend = BACKEND, events, "Session summaries backfilled.");
+        }
         tx.execute(
             "INSERT INTO mirage_migrations (version, name) VALUES ($1, $2)",
             &[&m.version, &m.name],
@@ -337,10 +348,10 @@ impl EventStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_error)?;
         let stmt = tx.prepare_cached(INSERT).await.map_err(pg_error)?;
-        let mut new = 0;
+        let mut stored = std::collections::HashSet::new();
         for c in &chunks {
-            new += tx
-                .execute(
+            let rows = tx
+                .query(
                     &stmt,
                     &[
                         &c.id,
@@ -359,9 +370,15 @@ impl EventStore for PostgresStore {
                 )
                 .await
                 .map_err(pg_error)?;
+            for row in rows {
+                stored.insert(row.try_get::<_, Uuid>(0).map_err(pg_error)?);
+            }
         }
+        // Only events stored just now count: a copy already stored changes no summary.
+        let new = events.iter().filter(|e| stored.contains(&e.id));
+        sessions::apply(&tx, &SessionDelta::fold(new)).await?;
         tx.commit().await.map_err(pg_error)?;
-        Ok(new)
+        Ok(stored.len() as u64)
     }
 
     async fn events(
@@ -414,6 +431,46 @@ impl EventStore for PostgresStore {
             .and_then(|row| row.try_get(0))
             .map_err(pg_error)?;
         Ok(n.max(0) as u64)
+    }
+
+    async fn sessions(&self, filter: &SessionFilter) -> Result<SessionPage, StoreError> {
+        sessions::list(&self.client().await?, filter).await
+    }
+
+    async fn session(&self, session: &SessionId) -> Result<Option<SessionSummary>, StoreError> {
+        sessions::one(&self.client().await?, &session.0).await
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<AlertPage, StoreError> {
+        sessions::alerts(&self.client().await?, filter).await
+    }
+
+    async fn recent_events(
+        &self,
+        eventids: &[&'static str],
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        sessions::recent(&self.client().await?, eventids, limit).await
+    }
+
+    async fn overview(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Overview, StoreError> {
+        sessions::overview(&self.client().await?, now).await
+    }
+
+    async fn model_accuracy(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::store::sessions::ModelAccuracy, StoreError> {
+        accuracy::model_accuracy(&self.client().await?, now).await
+    }
+
+    async fn close_stale(
+        &self,
+        node: &str,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        stale::close_stale(&self.client().await?, node, before).await
     }
 }
 

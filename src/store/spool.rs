@@ -531,6 +531,37 @@ mod tests {
         async fn count(&self) -> Result<u64, StoreError> {
             self.inner.count().await
         }
+        async fn sessions(
+            &self,
+            filter: &crate::store::sessions::SessionFilter,
+        ) -> Result<crate::store::sessions::SessionPage, StoreError> {
+            self.inner.sessions(filter).await
+        }
+        async fn session(
+            &self,
+            session: &SessionId,
+        ) -> Result<Option<crate::store::sessions::SessionSummary>, StoreError> {
+            self.inner.session(session).await
+        }
+        async fn alerts(
+            &self,
+            filter: &crate::store::sessions::AlertFilter,
+        ) -> Result<crate::store::sessions::AlertPage, StoreError> {
+            self.inner.alerts(filter).await
+        }
+        async fn recent_events(
+            &self,
+            eventids: &[&'static str],
+            limit: usize,
+        ) -> Result<Vec<Event>, StoreError> {
+            self.inner.recent_events(eventids, limit).await
+        }
+        async fn overview(
+            &self,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<crate::store::sessions::Overview, StoreError> {
+            self.inner.overview(now).await
+        }
     }
 
     fn input(text: &str) -> Event {

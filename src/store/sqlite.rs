@@ -13,8 +13,15 @@ use std::time::{Duration, Instant};
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::migrations::{Migration, SQLITE};
+use super::migrations::{Migration, SESSIONS, SQLITE};
+use super::sessions::{
+    AlertFilter, AlertPage, Overview, SessionDelta, SessionFilter, SessionPage, SessionSummary,
+};
 use super::{EventStore, StoreError};
+
+mod accuracy;
+mod sessions;
+mod stale;
 use crate::events::{Event, SessionId};
 
 const BACKEND: &str = "sqlite";
@@ -162,6 +169,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     };
     for m in SQLITE.iter().filter(|m| m.version > applied) {
         tx.execute_batch(m.sql).map_err(failed(*m))?;
+        if m.version == SESSIONS {
+            let events = sessions::backfill(&tx)?;
+            tracing::info!(backend = BACKEND, events, "Session summaries backfilled.");
+        }
         tx.execute(
             "INSERT INTO mirage_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
             params![m.version, m.name, timestamp(&Utc::now())],
@@ -193,6 +204,7 @@ fn query_error(source: rusqlite::Error) -> StoreError {
 fn insert_all(conn: &mut Connection, events: &[Event]) -> Result<u64, StoreError> {
     let tx = conn.transaction().map_err(query_error)?;
     let mut new = 0u64;
+    let mut stored = Vec::with_capacity(events.len());
     {
         let mut stmt = tx
             .prepare_cached(
@@ -223,8 +235,13 @@ fn insert_all(conn: &mut Connection, events: &[Event]) -> Result<u64, StoreError
                 ])
                 .map_err(query_error)?;
             new += inserted as u64;
+            if inserted > 0 {
+                stored.push(event);
+            }
         }
     }
+    // Only events stored just now count: a copy already stored changes no summary.
+    sessions::apply(&tx, &SessionDelta::fold(stored))?;
     tx.commit().map_err(query_error)?;
     Ok(new)
 }
@@ -304,6 +321,58 @@ impl EventStore for SqliteStore {
             .map_err(query_error)
         })
         .await
+    }
+
+    async fn sessions(&self, filter: &SessionFilter) -> Result<SessionPage, StoreError> {
+        let filter = filter.clone();
+        self.with_conn(move |conn| sessions::list(conn, &filter))
+            .await
+    }
+
+    async fn session(&self, session: &SessionId) -> Result<Option<SessionSummary>, StoreError> {
+        let session = session.0.clone();
+        self.with_conn(move |conn| sessions::one(conn, &session))
+            .await
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<AlertPage, StoreError> {
+        let filter = filter.clone();
+        self.with_conn(move |conn| sessions::alerts(conn, &filter))
+            .await
+    }
+
+    async fn recent_events(
+        &self,
+        eventids: &[&'static str],
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let eventids = eventids.to_vec();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |conn| sessions::recent(conn, &eventids, limit))
+            .await
+    }
+
+    async fn overview(&self, now: chrono::DateTime<Utc>) -> Result<Overview, StoreError> {
+        self.with_conn(move |conn| sessions::overview(conn, now))
+            .await
+    }
+
+    async fn model_accuracy(
+        &self,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<crate::store::sessions::ModelAccuracy, StoreError> {
+        self.with_conn(move |conn| accuracy::model_accuracy(conn, now))
+            .await
+    }
+
+    async fn close_stale(
+        &self,
+        node: &str,
+        before: chrono::DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let node = node.to_owned();
+        self.with_conn(move |conn| stale::close_stale(conn, &node, before))
+            .await
     }
 }
 

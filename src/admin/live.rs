@@ -1,0 +1,361 @@
+//! The live feed: which sessions are on the node right now, pushed to `/live` as they start,
+//! change and end.
+//!
+//! [`LiveFeed`] subscribes to the event sink like the alert actor does and keeps one
+//! [`LiveSession`] per open session (who, since when, class and phase when known, the last
+//! command). Each change goes out on a broadcast channel; `GET /live/events` streams it as
+//! Server-Sent Events (`event: session`, the session as JSON), after a snapshot of the
+//! sessions open when the stream starts. A slow reader skips what it missed (the next update
+//! of a session carries its whole state); the sink is never held up.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::events::{Event, EventKind};
+
+/// Updates a slow SSE reader may fall behind by before it skips some.
+const CHANNEL: usize = 8192;
+/// Open sessions tracked at most (a close that never came must not grow this forever).
+const MAX_TRACKED: usize = 10_000;
+/// How long an ended session stays in the snapshot, so a page opened just after sees it end.
+const ENDED_KEPT: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// Sessions a page or a new stream starts with at most (the open ones first).
+pub const SNAPSHOT: usize = 200;
+/// Updates sent in one write at most.
+const BATCH: usize = 256;
+/// Comment lines keep idle streams (and proxies) open.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// One session as the live page shows it. Every string is attacker-influenced: the page
+/// inserts them as text.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LiveSession {
+    /// Session id.
+    pub id: String,
+    /// `ssh` or `http`.
+    pub protocol: &'static str,
+    /// Attacker address.
+    pub src_ip: String,
+    /// When it connected.
+    pub started: DateTime<Utc>,
+    /// Last user name tried, if any.
+    pub username: Option<String>,
+    /// The attacker class, once the classifier has one.
+    pub class: Option<String>,
+    /// Where the session is: `connected`, `login`, `logged in`, `commands`, `download`,
+    /// `upload`, `requests`, `ended`.
+    pub phase: &'static str,
+    /// The last command line (or HTTP request line).
+    pub last_command: Option<String>,
+    /// Commands (or HTTP requests) so far.
+    pub commands: u32,
+    /// When it ended (`None` while open).
+    pub ended: Option<DateTime<Utc>>,
+}
+
+/// The open sessions and the channel their changes go out on.
+pub struct LiveState {
+    sessions: Mutex<HashMap<String, LiveSession>>,
+    tx: broadcast::Sender<LiveSession>,
+}
+
+impl Default for LiveState {
+    fn default() -> Self {
+        LiveState {
+            sessions: Mutex::new(HashMap::new()),
+            tx: broadcast::channel(CHANNEL).0,
+        }
+    }
+}
+
+impl LiveState {
+    /// A live state kept current by a [`LiveFeed`] subscribed to `sink`.
+    pub fn start(sink: &Addr<crate::actors::sink::EventSink>) -> Arc<LiveState> {
+        let state = Arc::new(LiveState::default());
+        let feed = {
+            let state = state.clone();
+            Supervisor::start(move |_| LiveFeed::new(state.clone()))
+        };
+        sink.do_send(crate::actors::sink::Subscribe(feed.recipient()));
+        state
+    }
+
+    /// At most `limit` sessions: those open now, newest first, then those ended in the last
+    /// minute, most recently ended first.
+    pub fn snapshot(&self, limit: usize) -> Vec<LiveSession> {
+        let Ok(mut sessions) = self.sessions.lock() else {
+            return Vec::new();
+        };
+        let now = Utc::now();
+        sessions.retain(|_, s| s.ended.is_none_or(|at| now - at < ENDED_KEPT));
+        let mut refs: Vec<&LiveSession> = sessions.values().collect();
+        refs.sort_by_key(|s| {
+            (
+                s.ended.is_some(),
+                std::cmp::Reverse(s.ended.unwrap_or(s.started)),
+            )
+        });
+        refs.into_iter().take(limit).cloned().collect()
+    }
+
+    /// How many sessions are open now.
+    pub fn open_count(&self) -> usize {
+        self.sessions
+            .lock()
+            .map(|s| s.values().filter(|s| s.ended.is_none()).count())
+            .unwrap_or(0)
+    }
+
+    /// Applies one event; publishes the session if the event changed what the page shows.
+    pub fn apply(&self, event: &Event) {
+        let Ok(mut sessions) = self.sessions.lock() else {
+            return;
+        };
+        if !sessions.contains_key(&event.session.0) && sessions.len() >= MAX_TRACKED {
+            let now = Utc::now();
+            sessions.retain(|_, s| s.ended.is_none_or(|at| now - at < ENDED_KEPT));
+            if sessions.len() >= MAX_TRACKED
+                && let Some(oldest) = sessions
+                    .values()
+                    .min_by_key(|s| s.started)
+                    .map(|s| s.id.clone())
+            {
+                sessions.remove(&oldest);
+            }
+        }
+        let session = sessions
+            .entry(event.session.0.clone())
+            .or_insert_with(|| LiveSession {
+                id: event.session.0.clone(),
+                protocol: event.protocol.as_str(),
+                src_ip: event.src_ip.to_string(),
+                started: event.timestamp,
+                username: None,
+                class: None,
+                phase: "connected",
+                last_command: None,
+                commands: 0,
+                ended: None,
+            });
+        let changed = match &event.kind {
+            EventKind::SessionConnect => true,
+            EventKind::LoginFailed { username, .. } => {
+                session.username = Some(username.clone());
+                session.phase = "login";
+                true
+            }
+            EventKind::LoginSuccess { username, .. } => {
+                session.username = Some(username.clone());
+                session.phase = "logged in";
+                true
+            }
+            EventKind::CommandInput { input } => {
+                session.last_command = Some(input.clone());
+                session.commands = session.commands.saturating_add(1);
+                session.phase = "commands";
+                true
+            }
+            EventKind::FileDownload { .. } => {
+                session.phase = "download";
+                true
+            }
+            EventKind::FileUpload { .. } => {
+                session.phase = "upload";
+                true
+            }
+            EventKind::HttpRequest(info) => {
+                session.last_command = Some(format!("{} {}", info.method, info.path));
+                session.commands = session.commands.saturating_add(1);
+                session.phase = "requests";
+                true
+            }
+            EventKind::Classification { class, .. } => {
+                session.class = Some(class.clone());
+                true
+            }
+            EventKind::SessionClosed { .. } => {
+                session.phase = "ended";
+                session.ended = Some(event.timestamp);
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            // An error only means nobody is watching.
+            self.tx.send(session.clone()).ok();
+        }
+    }
+
+    /// A receiver of every change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveSession> {
+        self.tx.subscribe()
+    }
+}
+
+/// The actor the event sink feeds (`Subscribe(LiveFeed.recipient())`).
+pub struct LiveFeed {
+    state: Arc<LiveState>,
+}
+
+impl LiveFeed {
+    /// A feed that keeps `state` current.
+    pub fn new(state: Arc<LiveState>) -> LiveFeed {
+        LiveFeed { state }
+    }
+}
+
+impl Actor for LiveFeed {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // The sink passes events on with try_send: room for bursts, like the alert actor.
+        ctx.set_mailbox_capacity(crate::actors::alert::ALERT_MAILBOX);
+    }
+}
+
+impl Supervised for LiveFeed {}
+
+impl Handler<Event> for LiveFeed {
+    type Result = ();
+
+    fn handle(&mut self, event: Event, _: &mut Context<Self>) {
+        self.state.apply(&event);
+    }
+}
+
+/// Registers `GET /live/events`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/live/events", web::get().to(events));
+}
+
+fn frame(session: &LiveSession) -> web::Bytes {
+    let json = serde_json::to_string(session).unwrap_or_else(|_| "{}".to_owned());
+    web::Bytes::from(format!("event: session\ndata: {json}\n\n"))
+}
+
+/// `GET /live/events`: the snapshot, then every change, as Server-Sent Events.
+async fn events(live: web::Data<LiveState>) -> HttpResponse {
+    let rx = live.subscribe();
+    let snapshot = live.snapshot(SNAPSHOT).into_iter().rev();
+    let mut tick = tokio::time::interval(KEEPALIVE);
+    tick.reset();
+    let stream = futures::stream::unfold(
+        (rx, snapshot, tick),
+        |(mut rx, mut snapshot, mut tick)| async move {
+            if let Some(session) = snapshot.next() {
+                return Some((Ok::<_, Infallible>(frame(&session)), (rx, snapshot, tick)));
+            }
+            loop {
+                tokio::select! {
+                    update = rx.recv() => match update {
+                        Ok(session) => {
+                            // Whatever else is already waiting goes out in the same write.
+                            let mut out = frame(&session).to_vec();
+                            for _ in 0..BATCH {
+                                match rx.try_recv() {
+                                    Ok(more) => out.extend_from_slice(&frame(&more)),
+                                    Err(_) => break,
+                                }
+                            }
+                            return Some((Ok(web::Bytes::from(out)), (rx, snapshot, tick)));
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = tick.tick() => {
+                        return Some((
+                            Ok(web::Bytes::from_static(b": keepalive\n\n")),
+                            (rx, snapshot, tick),
+                        ));
+                    }
+                }
+            }
+        },
+    );
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Protocol, SessionId, SessionOrigin};
+
+    fn origin(id: &str) -> SessionOrigin {
+        SessionOrigin {
+            node: "n".into(),
+            session: SessionId(id.into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.5:4000".parse().unwrap(),
+            dst: "127.0.0.1:2222".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_session_is_published_as_it_changes_and_ends() {
+        let live = LiveState::default();
+        let mut rx = live.subscribe();
+        let o = origin("aaaaaaaaaaaa");
+        live.apply(&o.event(EventKind::SessionConnect));
+        live.apply(&o.event(EventKind::LoginSuccess {
+            username: "root".into(),
+            password: "x".into(),
+        }));
+        live.apply(&o.event(EventKind::ClientSize {
+            width: 80,
+            height: 24,
+        }));
+        live.apply(&o.event(EventKind::CommandInput {
+            input: "<script>uname</script>".into(),
+        }));
+        let phases: Vec<&str> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|s| s.phase)
+            .collect();
+        assert_eq!(
+            phases,
+            ["connected", "logged in", "commands"],
+            "no update for a resize"
+        );
+        assert_eq!(live.open_count(), 1);
+        live.apply(&o.event(EventKind::SessionClosed { duration_ms: 5 }));
+        let ended = rx.try_recv().unwrap();
+        assert_eq!(ended.phase, "ended");
+        assert_eq!(
+            ended.last_command.as_deref(),
+            Some("<script>uname</script>")
+        );
+        assert_eq!(live.open_count(), 0);
+        assert_eq!(
+            live.snapshot(10).len(),
+            1,
+            "an ended session stays a minute"
+        );
+    }
+
+    #[test]
+    fn the_snapshot_is_capped_with_open_sessions_first() {
+        let live = LiveState::default();
+        for i in 0..50 {
+            let o = origin(&format!("{i:012x}"));
+            live.apply(&o.event(EventKind::SessionConnect));
+            if i % 2 == 0 {
+                live.apply(&o.event(EventKind::SessionClosed { duration_ms: 1 }));
+            }
+        }
+        let snapshot = live.snapshot(30);
+        assert_eq!(snapshot.len(), 30);
+        assert!(snapshot[..25].iter().all(|s| s.ended.is_none()));
+        assert!(snapshot[25..].iter().all(|s| s.ended.is_some()));
+    }
+}
