@@ -100,7 +100,8 @@ fn load_models(dir: &Path) -> Result<crate::models::ModelHandle, AppError> {
     } else {
         tracing::info!(dir = %dir.display(), version = models.version(), models = ?models.present(), "Models loaded.");
     }
-    Ok(crate::models::ModelHandle::new(models))
+    // Layer 1's node memory: starts empty, fed by this node's finished sessions.
+    Ok(crate::models::ModelHandle::new(models).with_memory(Default::default()))
 }
 
 /// A running node.
@@ -179,6 +180,12 @@ impl Node {
         let metrics = Metrics::new();
 
         let store = store::open(&config.database, &data_dir)?;
+        // Sessions this node's previous run left open (it crashed or was killed) end now.
+        actix_rt::spawn(store::sessions::close_left_open(
+            store.clone(),
+            node_id.clone(),
+            chrono::Utc::now(),
+        ));
         let spool_dir = data_dir.join("spool");
         let spool = Spool::open(&spool_dir).map_err(|source| AppError::DataDir {
             path: spool_dir,
@@ -196,7 +203,14 @@ impl Node {
 
         let sink = {
             let (store, metrics) = (store.clone(), metrics.clone());
-            Supervisor::start(move |_| EventSink::new(spool, store, log, metrics))
+            let panic_on_event =
+                Some(config.fault.panic_on_event.clone()).filter(|s| !s.is_empty());
+            if panic_on_event.is_some() {
+                tracing::warn!("Fault injection is on: the event sink panics on matching events.");
+            }
+            Supervisor::start(move |_| {
+                EventSink::new(spool, store, log, metrics).with_panic_on_event(panic_on_event)
+            })
         };
         // Alert webhooks: one delivery task per webhook on an arbiter of their own, so a slow
         // webhook never touches the sessions' threads.
@@ -253,12 +267,19 @@ impl Node {
         } else {
             None
         };
+        // Live terminals the admin UI can watch (fed by the sessions' recordings).
+        let tty_watchers = crate::outputs::tty_watch::TtyWatchers::default();
         let manager = {
             let handles = arbiters[..workers].iter().map(Arbiter::handle).collect();
             let panic_on_input =
                 Some(config.fault.panic_on_input.clone()).filter(|s| !s.is_empty());
             if panic_on_input.is_some() {
                 tracing::warn!("Fault injection is on: sessions panic on matching input.");
+            }
+            let panic_on_classify =
+                Some(config.fault.panic_on_classify.clone()).filter(|s| !s.is_empty());
+            if panic_on_classify.is_some() {
+                tracing::warn!("Fault injection is on: classification panics on matching input.");
             }
             let shell = Shell::new(host.clone());
             // Honeytoken files go into the image before any session shares it.
@@ -276,20 +297,33 @@ impl Node {
                     },
                     ..StoreConfig::default()
                 },
-            );
+            )
+            // Attacker overlays survive a restart (also SIGKILL: saved every few seconds).
+            .persisting_in(data_dir.join("overlays"));
+            // Layer 4: only when the operator turned it on does anything leave the node.
+            let persona = match config.persona.enabled {
+                true => Some(
+                    crate::actors::persona::start(&config.persona, &host, &metrics)
+                        .map_err(|err| AppError::Config(format!("persona: {err}")))?,
+                ),
+                false => None,
+            };
             let deps = SessionDeps {
                 shell,
                 sink: sink.clone().recipient(),
                 metrics: metrics.clone(),
                 panic_on_input,
+                panic_on_classify,
                 recordings: config.recording.enabled.then(|| Recordings {
                     data_dir: data_dir.clone(),
                     max_bytes: config.recording.max_bytes,
+                    watchers: tty_watchers.clone(),
                 }),
                 samples,
                 clock: Clock::System,
                 models: models.clone(),
                 reflex: reflex.clone(),
+                persona: persona.clone(),
             };
             Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };
@@ -302,6 +336,8 @@ impl Node {
             keys.keys,
             Duration::from_millis(config.ssh.auth_rejection_time_ms),
             ssh_profile,
+            (config.ssh.idle_timeout_secs > 0)
+                .then(|| Duration::from_secs(config.ssh.idle_timeout_secs)),
         ));
         let ssh_runtime = SshRuntime(Some(
             tokio::runtime::Builder::new_multi_thread()
@@ -330,6 +366,10 @@ impl Node {
                 max_bytes: config.ssh.upload_max_bytes,
             },
             reflex: reflex.clone(),
+            limits: crate::protocols::ssh::limits::SessionLimits::new(
+                config.ssh.max_sessions,
+                config.ssh.max_sessions_per_ip,
+            ),
         });
         let ssh_task = {
             let _guard = ssh_runtime.enter();
@@ -377,6 +417,10 @@ impl Node {
                     max_ms: config.strategy.http_latency_max_ms,
                 },
                 node: node_id.clone(),
+                limits: crate::protocols::ssh::limits::SessionLimits::new(
+                    0,
+                    config.http.max_connections_per_ip,
+                ),
             });
             let listener = tokio::net::TcpListener::from_std(http_listener).map_err(|source| {
                 AppError::Bind {
@@ -410,14 +454,34 @@ impl Node {
             metrics: metrics.clone(),
             listener: "admin",
         };
+        // The admin UI: login guard, live feed (fed by the sink), page settings.
+        let auth = web::Data::new(crate::admin::auth::Auth::new(&config.admin.token));
+        let live = web::Data::from(crate::admin::live::LiveState::start(&sink));
+        let pages = web::Data::new(crate::admin::pages::PageConfig {
+            data_dir: data_dir.clone(),
+            node: node_id.clone(),
+            honeytokens: config.honeytokens.enabled.then(|| honeytokens.clone()),
+        });
+        let api = web::Data::new(crate::admin::api::ApiConfig {
+            data_dir: data_dir.clone(),
+            honeytokens: config.honeytokens.enabled.then(|| honeytokens.clone()),
+        });
         let admin = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
+                .app_data(api.clone())
                 .app_data(web::Data::new(admin_timing.clone()))
+                .app_data(auth.clone())
+                .app_data(live.clone())
+                .app_data(pages.clone())
+                .app_data(web::Data::new(tty_watchers.clone()))
+                .wrap(from_fn(crate::admin::auth::guard))
                 .wrap(from_fn(observe_http_latency))
                 .configure(crate::admin::configure)
         })
         .workers(1)
+        // Live feeds (SSE) never end by themselves: do not let them hold up a shutdown.
+        .shutdown_timeout(2)
         .disable_signals()
         .listen(admin_listener)
         .map_err(|source| AppError::Bind {

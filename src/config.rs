@@ -34,6 +34,9 @@ pub use models::*;
 // Layer 0 reflex rules (`[reflex]`).
 mod reflex;
 pub use reflex::*;
+// Layer 4 language-model persona (`[persona]`).
+mod persona;
+pub use persona::*;
 
 use crate::protocols::ssh::auth::UserDb;
 use crate::protocols::ssh::profile::{AUTO, SshProfile, UnknownProfile};
@@ -74,6 +77,9 @@ pub struct Config {
     pub models: ModelsConfig,
     /// Layer 0 reflexes: rules that act on sessions inline.
     pub reflex: ReflexConfig,
+    /// Layer 4 persona: a language model answers commands the shell does not emulate. Off
+    /// unless set.
+    pub persona: PersonaConfig,
 }
 
 impl Default for Config {
@@ -95,6 +101,7 @@ impl Default for Config {
             honeytokens: HoneytokensConfig::default(),
             models: ModelsConfig::default(),
             reflex: ReflexConfig::default(),
+            persona: PersonaConfig::default(),
         }
     }
 }
@@ -140,6 +147,9 @@ pub const SETTINGS: &[Setting] = &[
     setting("ssh.profile", SettingKind::Text),
     setting("ssh.login_grace_time_secs", SettingKind::Integer),
     setting("ssh.upload_max_bytes", SettingKind::Integer),
+    setting("ssh.max_sessions", SettingKind::Integer),
+    setting("ssh.max_sessions_per_ip", SettingKind::Integer),
+    setting("ssh.idle_timeout_secs", SettingKind::Integer),
     setting("auth.policy", SettingKind::Text),
     setting("auth.userdb", SettingKind::List),
     setting("auth.accept_after", SettingKind::Integer),
@@ -149,6 +159,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("http.rate_limit_per_minute", SettingKind::Integer),
     setting("http.login_max_failures", SettingKind::Integer),
     setting("http.login_lockout_secs", SettingKind::Integer),
+    setting("http.max_connections_per_ip", SettingKind::Integer),
     setting("admin.listen", SettingKind::Text),
     setting("admin.token", SettingKind::Text),
     setting("database.url", SettingKind::Text),
@@ -168,6 +179,8 @@ pub const SETTINGS: &[Setting] = &[
     setting("samples.timeout_secs", SettingKind::Integer),
     setting("samples.allow_networks", SettingKind::List),
     setting("fault.panic_on_input", SettingKind::Text),
+    setting("fault.panic_on_classify", SettingKind::Text),
+    setting("fault.panic_on_event", SettingKind::Text),
     setting("alert.webhook_url", SettingKind::Text),
     setting("alert.webhook_min_severity", SettingKind::Text),
     setting("alert.dedup_secs", SettingKind::Integer),
@@ -192,6 +205,21 @@ pub const SETTINGS: &[Setting] = &[
     setting("models.dir", SettingKind::Text),
     setting("reflex.enabled", SettingKind::Bool),
     setting("reflex.rules", SettingKind::Text),
+    setting("persona.enabled", SettingKind::Bool),
+    setting("persona.base_url", SettingKind::Text),
+    setting("persona.model", SettingKind::Text),
+    setting("persona.api_key", SettingKind::Text),
+    setting("persona.api_key_env", SettingKind::Text),
+    setting("persona.timeout_ms", SettingKind::Integer),
+    setting("persona.style", SettingKind::Text),
+    setting("persona.max_output_bytes", SettingKind::Integer),
+    setting("persona.cache_entries", SettingKind::Integer),
+    setting("persona.history_lines", SettingKind::Integer),
+    setting("persona.session_calls", SettingKind::Integer),
+    setting("persona.ip_calls_per_day", SettingKind::Integer),
+    setting("persona.ip_tokens_per_day", SettingKind::Integer),
+    setting("persona.global_calls_per_day", SettingKind::Integer),
+    setting("persona.global_tokens_per_day", SettingKind::Integer),
 ];
 
 /// Keys that only a config file can set: arrays of tables have no environment form.
@@ -375,6 +403,7 @@ impl Config {
         }
         self.alert.validate()?;
         self.reflex.validate()?;
+        self.persona.validate()?;
         if self.log.max_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 key: "log.max_bytes",

@@ -333,6 +333,15 @@ pub enum EventKind {
         /// The version of the model set that guessed.
         model: String,
     },
+    /// Layer 4: the persona was asked about a command the shell does not emulate.
+    Persona {
+        /// The command (its words joined with spaces).
+        command: String,
+        /// Where the answer came from: `model`, `cache`, or `fallback` (`command not found`).
+        source: String,
+        /// Why it fell back (`timeout`, `error`, `budget`, `rejected`); empty otherwise.
+        reason: String,
+    },
     /// The connection ended.
     SessionClosed {
         /// How long the session lasted.
@@ -451,6 +460,7 @@ impl EventKind {
             EventKind::Reflex { .. } => "mirage.reflex",
             EventKind::Classification { .. } => "mirage.classification",
             EventKind::Prediction { .. } => "mirage.prediction",
+            EventKind::Persona { .. } => "mirage.persona",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

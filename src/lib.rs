@@ -36,6 +36,7 @@ pub mod host;
 pub mod metrics;
 pub mod models;
 pub mod outputs;
+pub mod persona;
 pub mod protocols;
 pub mod shell;
 pub mod sim;

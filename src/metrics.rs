@@ -8,6 +8,11 @@ use prometheus::{
     Opts, Registry, TextEncoder,
 };
 
+/// The `reason` of `mirage_connections_refused_total` for the node-wide cap.
+pub const REFUSED_NODE: &str = "node";
+/// The `reason` of `mirage_connections_refused_total` for the per-address cap.
+pub const REFUSED_PER_IP: &str = "per_ip";
+
 /// Every metric the node exports.
 #[derive(Clone)]
 pub struct Metrics {
@@ -57,6 +62,11 @@ pub struct Metrics {
     pub prediction_top1_ratio: Gauge,
     /// Running share of scored commands one of the three guesses predicted, since start.
     pub prediction_top3_ratio: Gauge,
+    /// Connections closed at once past a cap, by protocol (`ssh`, `http`) and reason
+    /// (`node`: the node-wide cap; `per_ip`: the per-address cap).
+    pub connections_refused_total: IntCounterVec,
+    /// Layer 4 persona: calls, cache hits, fallbacks, tokens.
+    pub persona: crate::persona::metrics::PersonaMetrics,
 }
 
 impl Metrics {
@@ -207,6 +217,15 @@ impl Metrics {
                 "Share of commands one of the three next-command guesses predicted, since start.",
             )
             .expect("valid metric"),
+            connections_refused_total: IntCounterVec::new(
+                Opts::new(
+                    "mirage_connections_refused_total",
+                    "Connections closed at once past a cap, by protocol and reason (node, per_ip).",
+                ),
+                &["protocol", "reason"],
+            )
+            .expect("valid metric"),
+            persona: crate::persona::metrics::PersonaMetrics::new(),
             registry,
         };
         // Invariant: every name above is distinct, so registration cannot collide.
@@ -269,6 +288,10 @@ impl Metrics {
         registry
             .register(Box::new(metrics.prediction_top3_ratio.clone()))
             .expect("unique metric");
+        registry
+            .register(Box::new(metrics.connections_refused_total.clone()))
+            .expect("unique metric");
+        metrics.persona.register(registry);
         // Label sets that should show as 0 before anything happens.
         for protocol in ["ssh", "http"] {
             metrics.sessions_active.with_label_values(&[protocol]);
@@ -277,7 +300,16 @@ impl Metrics {
         for result in ["success", "failed"] {
             metrics.logins_total.with_label_values(&[result]);
         }
-        metrics.actor_restarts_total.with_label_values(&["session"]);
+        for actor in ["session", "classifier", "sink"] {
+            metrics.actor_restarts_total.with_label_values(&[actor]);
+        }
+        for protocol in ["ssh", "http"] {
+            for reason in [REFUSED_NODE, REFUSED_PER_IP] {
+                metrics
+                    .connections_refused_total
+                    .with_label_values(&[protocol, reason]);
+            }
+        }
         for result in ["top1", "top3", "miss"] {
             metrics.predictions_total.with_label_values(&[result]);
         }
@@ -338,6 +370,8 @@ mod tests {
             "mirage_actor_restarts_total",
             "mirage_command_seconds_bucket",
             "mirage_predictions_total{result=\"miss\"} 0",
+            "mirage_connections_refused_total{protocol=\"http\",reason=\"per_ip\"} 0",
+            "mirage_actor_restarts_total{actor=\"classifier\"} 0",
         ] {
             assert!(text.contains(name), "missing {name} in\n{text}");
         }

@@ -54,7 +54,11 @@ impl NodeProcess {
             .env("MIRAGE_SSH_LISTEN", "127.0.0.1:0")
             .env("MIRAGE_HTTP_LISTEN", "127.0.0.1:0")
             .env("MIRAGE_ADMIN_LISTEN", "127.0.0.1:0")
-            .env("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "50");
+            .env("MIRAGE_SSH_AUTH_REJECTION_TIME_MS", "50")
+            // Every test client comes from 127.0.0.1: no per-address cap unless a test sets
+            // one (the `limits` and `connection_caps` tests do).
+            .env("MIRAGE_SSH_MAX_SESSIONS_PER_IP", "0")
+            .env("MIRAGE_HTTP_MAX_CONNECTIONS_PER_IP", "0");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -111,6 +115,24 @@ impl NodeProcess {
     /// Everything the node logged so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// The node's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Whether the process is still running (it has not exited).
+    pub fn is_running(&mut self) -> bool {
+        let child = self.child.as_mut().expect("not yet reaped");
+        child.try_wait().expect("wait").is_none()
+    }
+
+    /// Kills the process with SIGKILL (no chance to flush anything) and reaps it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
     }
 
     /// Sends SIGTERM and waits (bounded) for the exit.

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod correlation;
+pub mod persona;
 pub mod sample_fetcher;
 pub mod session;
 pub mod session_manager;

@@ -84,6 +84,9 @@ pub struct SessionDeps {
     pub metrics: Metrics,
     /// Fault injection: a line containing this text makes the handler panic (`None`: off).
     pub panic_on_input: Option<String>,
+    /// Fault injection: a line containing this text makes the classification and prediction
+    /// step panic (`None`: off).
+    pub panic_on_classify: Option<String>,
     /// Where interactive sessions are recorded (`None`: recording off).
     pub recordings: Option<Recordings>,
     /// Who fetches downloads for real (`None`: sample fetching off, downloads only emulated).
@@ -94,6 +97,8 @@ pub struct SessionDeps {
     pub models: crate::models::ModelHandle,
     /// The node's Layer 0 reflexes (`None`: off).
     pub reflex: Option<Arc<Reflexes>>,
+    /// The node's Layer 4 persona (`None`: off, as on a replay's virtual clock).
+    pub persona: Option<Addr<crate::actors::persona::PersonaActor>>,
 }
 
 /// Where and how big session recordings are.
@@ -103,6 +108,8 @@ pub struct Recordings {
     pub data_dir: PathBuf,
     /// Size cap of one recording.
     pub max_bytes: u64,
+    /// Admin UI watchers of live terminals (`GET /sessions/{id}/tty`).
+    pub watchers: crate::outputs::tty_watch::TtyWatchers,
 }
 
 /// The terminal a client asked for with `pty-req`.
@@ -122,6 +129,8 @@ struct ActiveRecording {
     /// `tty/<session>.cast`, as the event names it.
     relative: String,
     started: Instant,
+    /// The same output, to whoever watches the session live.
+    feed: crate::outputs::tty_watch::TtyFeed,
 }
 
 /// One attacker session.
@@ -149,6 +158,8 @@ pub struct SessionActor {
     predictor: predict::Predictor,
     /// The session's reflex tags, jitter and output pacer (kept across restarts).
     reflex: reflex::SessionReflex,
+    /// The persona's answers for the line about to run (see `input.rs`).
+    answers: crate::shell::Answers,
 }
 
 impl SessionActor {
@@ -179,8 +190,10 @@ impl SessionActor {
             columns: 80,
             recording: None,
             classifier: classify::Classifier::new(deps.clock.now(), models.clone(), &login),
-            predictor: predict::Predictor::new(models, &login, deps.clock.now()),
+            predictor: predict::Predictor::new(models, &login, deps.clock.now())
+                .with_memory(deps.models.memory()),
             deps,
+            answers: crate::shell::Answers::new(),
         }
     }
 
@@ -201,7 +214,10 @@ impl SessionActor {
         if let (TransportOutput::Data(bytes), Some(rec), Some(shell)) =
             (&item, self.recording.as_mut(), self.shell_out.as_ref())
             && (shell.same_channel(out))
-            && let Err(err) = rec.recorder.output(rec.started.elapsed(), bytes)
+            && let Err(err) = {
+                rec.feed.output(bytes);
+                rec.recorder.output(rec.started.elapsed(), bytes)
+            }
         {
             tracing::warn!(session = %self.origin.session, error = %err, "Cannot write the recording.");
             self.recording = None;
@@ -245,6 +261,7 @@ impl SessionActor {
         terminal: Terminal,
         state: &mut ShellState,
         line: &str,
+        answers: crate::shell::Answers,
     ) -> Result<LineOutcome, String> {
         catch_unwind(AssertUnwindSafe(|| {
             // A line that panicked before may have poisoned the lock: `lock` takes it over.
@@ -254,7 +271,9 @@ impl SessionActor {
             {
                 panic!("fault injection: input contains {trigger:?}");
             }
-            deps.shell.run(state, &mut overlay, terminal, line)
+            crate::shell::with_answers(answers, || {
+                deps.shell.run(state, &mut overlay, terminal, line)
+            })
         }))
         .map_err(|payload| {
             payload
@@ -275,6 +294,8 @@ impl SessionActor {
         interactive: bool,
         ctx: &mut Context<Self>,
     ) -> Option<LineOutcome> {
+        // Given for this line only, whatever answers it (a reflex or the shell).
+        let answers = std::mem::take(&mut self.answers);
         let started = Instant::now();
         self.deps.metrics.commands_total.inc();
         if !line.trim().is_empty() {
@@ -284,10 +305,7 @@ impl SessionActor {
         }
         // The line is split once for both models.
         let commands = crate::models::commands::split(line);
-        let predictions =
-            self.predictor
-                .observe(&commands, self.deps.clock.now(), &self.deps.metrics);
-        self.classify_line(line, commands);
+        let predictions = self.model_line(line, commands);
         for prediction in predictions {
             self.emit(prediction);
         }
@@ -307,7 +325,7 @@ impl SessionActor {
         // Planted honeytoken files the line reads become `mirage.honeytoken.accessed`.
         let planted = self.deps.shell.image().planted().clone();
         let (result, tokens_read) = crate::honeytokens::watch_reads(&planted, || {
-            Self::run_guarded(&self.deps, &self.fs, terminal, state, line)
+            Self::run_guarded(&self.deps, &self.fs, terminal, state, line, answers)
         });
         for token in &tokens_read {
             // Not `self.emit`: `state` may still borrow `self.state`.
@@ -473,6 +491,7 @@ impl SessionActor {
         ) {
             Ok(recorder) => {
                 self.recording = Some(ActiveRecording {
+                    feed: recordings.watchers.feed(&self.origin.session.0),
                     recorder,
                     relative,
                     started: Instant::now(),
@@ -514,6 +533,8 @@ impl Handler<Resize> for SessionActor {
 impl Drop for SessionActor {
     /// The session is over (its last address is gone): close the recording and say where it is.
     fn drop(&mut self) {
+        // The node memory learns what the session typed.
+        self.predictor.finish();
         let Some(rec) = self.recording.take() else {
             return;
         };
@@ -553,6 +574,17 @@ impl Handler<Exec> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, msg: Exec, ctx: &mut Context<Self>) {
+        // Layer 4: commands the shell would not find wait for the persona (`input.rs`).
+        match self.persona_ask(&msg.command, false) {
+            Some(ask) => self.hold_for_persona(ask, ctx, move |act, ctx| act.exec(msg, ctx)),
+            None => self.exec(msg, ctx),
+        }
+    }
+}
+
+impl SessionActor {
+    /// Runs an exec request's command and reports its output and status.
+    fn exec(&mut self, msg: Exec, ctx: &mut Context<Self>) {
         let pty = std::mem::replace(&mut self.pty, msg.pty);
         let (text, status) = match self.run_line(&msg.command, false, ctx) {
             Some(outcome) => (self.terminal_bytes(&outcome.output), outcome.status as u32),

@@ -27,6 +27,16 @@ pub struct SshConfig {
     /// content under `<data_dir>/uploads/<sha256>`; beyond this the transfer fails as on a
     /// full disk (`No space left on device`).
     pub upload_max_bytes: u64,
+    /// Most connections the SSH decoy holds at once, logged in or not (0: no cap). One more is
+    /// refused as OpenSSH refuses one past `MaxStartups`: `Exceeded MaxStartups` and a close,
+    /// right after accept, before the banner.
+    pub max_sessions: usize,
+    /// Most connections one source address may hold at once (0: no cap); past it, refused the
+    /// same way (OpenSSH's `PerSourceMaxStartups`).
+    pub max_sessions_per_ip: usize,
+    /// A connection on which nothing is sent either way for this many seconds is closed (0:
+    /// never). Before login, `login_grace_time_secs` usually closes it first.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for SshConfig {
@@ -37,6 +47,9 @@ impl Default for SshConfig {
             profile: AUTO.to_owned(),
             login_grace_time_secs: 120,
             upload_max_bytes: 10 * 1024 * 1024,
+            max_sessions: 10_000,
+            max_sessions_per_ip: 50,
+            idle_timeout_secs: 3600,
         }
     }
 }
@@ -209,6 +222,12 @@ impl Default for RecordingConfig {
 pub struct FaultConfig {
     /// When a shell line contains this text, the session's handler panics (empty: off).
     pub panic_on_input: String,
+    /// When a shell line contains this text, the session's classification and prediction
+    /// step panics (empty: off).
+    pub panic_on_classify: String,
+    /// When an event's text (a typed line) contains this, the event sink panics after
+    /// spooling it (empty: off).
+    pub panic_on_event: String,
 }
 
 /// Sample fetching: real downloads of what `wget`, `curl` and friends name, so the operator

@@ -46,6 +46,9 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_SSH_PROFILE", "openssh_9.2p1_debian"),
         ("MIRAGE_SSH_LOGIN_GRACE_TIME_SECS", "30"),
         ("MIRAGE_SSH_UPLOAD_MAX_BYTES", "4096"),
+        ("MIRAGE_SSH_MAX_SESSIONS", "300"),
+        ("MIRAGE_SSH_MAX_SESSIONS_PER_IP", "7"),
+        ("MIRAGE_SSH_IDLE_TIMEOUT_SECS", "90"),
         ("MIRAGE_AUTH_POLICY", "accept_after"),
         ("MIRAGE_AUTH_USERDB", "root:x:*, !root:x:123456"),
         ("MIRAGE_AUTH_ACCEPT_AFTER", "4"),
@@ -55,6 +58,7 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_HTTP_RATE_LIMIT_PER_MINUTE", "20"),
         ("MIRAGE_HTTP_LOGIN_MAX_FAILURES", "2"),
         ("MIRAGE_HTTP_LOGIN_LOCKOUT_SECS", "90"),
+        ("MIRAGE_HTTP_MAX_CONNECTIONS_PER_IP", "9"),
         ("MIRAGE_STRATEGY_HTTP_LATENCY_MIN_MS", "1"),
         ("MIRAGE_STRATEGY_HTTP_LATENCY_MAX_MS", "2"),
         ("MIRAGE_ADMIN_LISTEN", "0.0.0.0:9999"),
@@ -79,6 +83,8 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_SAMPLES_TIMEOUT_SECS", "5"),
         ("MIRAGE_SAMPLES_ALLOW_NETWORKS", "127.0.0.1/32, 10.1.0.0/16"),
         ("MIRAGE_FAULT_PANIC_ON_INPUT", "boom"),
+        ("MIRAGE_FAULT_PANIC_ON_CLASSIFY", "kaboom"),
+        ("MIRAGE_FAULT_PANIC_ON_EVENT", "splat"),
         ("MIRAGE_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/hook"),
         ("MIRAGE_ALERT_WEBHOOK_MIN_SEVERITY", "critical"),
         ("MIRAGE_ALERT_DEDUP_SECS", "60"),
@@ -101,6 +107,21 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_REFLEX_ENABLED", "false"),
         ("MIRAGE_REFLEX_RULES", "/etc/mirage/reflex.toml"),
         ("MIRAGE_MODELS_DIR", "/var/lib/mirage/models"),
+        ("MIRAGE_PERSONA_ENABLED", "true"),
+        ("MIRAGE_PERSONA_BASE_URL", "http://10.0.0.5:8080/v1"),
+        ("MIRAGE_PERSONA_MODEL", "qwen2.5"),
+        ("MIRAGE_PERSONA_API_KEY", "sk-test"),
+        ("MIRAGE_PERSONA_API_KEY_ENV", "OPENAI_API_KEY"),
+        ("MIRAGE_PERSONA_TIMEOUT_MS", "900"),
+        ("MIRAGE_PERSONA_STYLE", "developer"),
+        ("MIRAGE_PERSONA_MAX_OUTPUT_BYTES", "512"),
+        ("MIRAGE_PERSONA_CACHE_ENTRIES", "9"),
+        ("MIRAGE_PERSONA_HISTORY_LINES", "3"),
+        ("MIRAGE_PERSONA_SESSION_CALLS", "4"),
+        ("MIRAGE_PERSONA_IP_CALLS_PER_DAY", "5"),
+        ("MIRAGE_PERSONA_IP_TOKENS_PER_DAY", "600"),
+        ("MIRAGE_PERSONA_GLOBAL_CALLS_PER_DAY", "70"),
+        ("MIRAGE_PERSONA_GLOBAL_TOKENS_PER_DAY", "8000"),
     ]);
     assert_eq!(
         vars.len(),
@@ -115,6 +136,9 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.ssh.profile, "openssh_9.2p1_debian");
     assert_eq!(c.ssh.login_grace_time_secs, 30);
     assert_eq!(c.ssh.upload_max_bytes, 4096);
+    assert_eq!(c.ssh.max_sessions, 300);
+    assert_eq!(c.ssh.max_sessions_per_ip, 7);
+    assert_eq!(c.ssh.idle_timeout_secs, 90);
     assert_eq!(c.auth.policy, AuthPolicyKind::AcceptAfter);
     assert_eq!(c.auth.userdb, vec!["root:x:*", "!root:x:123456"]);
     assert_eq!(c.auth.accept_after, 4);
@@ -124,6 +148,7 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.http.rate_limit_per_minute, 20);
     assert_eq!(c.http.login_max_failures, 2);
     assert_eq!(c.http.login_lockout_secs, 90);
+    assert_eq!(c.http.max_connections_per_ip, 9);
     assert_eq!(c.strategy.http_latency_min_ms, 1);
     assert_eq!(c.strategy.http_latency_max_ms, 2);
     assert_eq!(c.admin.listen.to_string(), "0.0.0.0:9999");
@@ -148,6 +173,8 @@ fn every_setting_is_overridable_from_the_environment() {
         vec!["127.0.0.1/32", "10.1.0.0/16"]
     );
     assert_eq!(c.fault.panic_on_input, "boom");
+    assert_eq!(c.fault.panic_on_classify, "kaboom");
+    assert_eq!(c.fault.panic_on_event, "splat");
     assert_eq!(c.alert.webhook_url, "http://127.0.0.1:9/hook");
     assert_eq!(
         c.alert.webhook_min_severity,
@@ -172,6 +199,11 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.honeytokens.link_max_ips, 7);
     assert!(!c.reflex.enabled);
     assert_eq!(c.reflex.rules, PathBuf::from("/etc/mirage/reflex.toml"));
+    assert!(c.persona.enabled);
+    assert_eq!(c.persona.base_url, "http://10.0.0.5:8080/v1");
+    assert_eq!(c.persona.style, "developer");
+    assert_eq!(c.persona.timeout_ms, 900);
+    assert_eq!(c.persona.global_tokens_per_day, 8000);
 }
 
 #[test]
@@ -301,4 +333,103 @@ fn http_lure_and_latency_are_checked() {
         "{err}"
     );
     assert_eq!(Config::default().http.lure, HttpLure::Nginx);
+}
+
+/// Text that looks like a config file: sections, keys of every setting, values of every kind.
+fn config_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let key = proptest::sample::select(SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>());
+    let value = prop_oneof![
+        Just("\"\"".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        "\"[ -~]{0,40}\"",
+        "\\[(\"[a-z:*!/]{0,12}\", ?){0,4}\\]",
+        "[ -~]{0,30}",
+    ];
+    let line = prop_oneof![
+        (key, value).prop_map(|(k, v)| match k.rsplit_once('.') {
+            Some((section, leaf)) => format!("[{section}]\n{leaf} = {v}"),
+            None => format!("{k} = {v}"),
+        }),
+        "\\[[a-z_.]{0,20}\\]",
+        "[ -~]{0,60}",
+        "\\PC{0,40}",
+    ];
+    proptest::collection::vec(line, 0..16).prop_map(|lines| lines.join("\n"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// The config loader never panics, whatever the file holds: it loads or names an error.
+    #[test]
+    fn any_config_file_loads_or_is_refused_without_a_panic(text in config_text()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mirage.toml");
+        std::fs::write(&path, &text).unwrap();
+        if let Err(err) = Config::load(Some(&path), env(&[])) {
+            proptest::prop_assert!(!err.to_string().is_empty());
+        }
+        let _parsed = Config::from_toml(&path, &text);
+    }
+
+    /// The same for environment overrides: any value for any setting.
+    #[test]
+    fn any_environment_value_loads_or_is_refused_without_a_panic(
+        vars in proptest::collection::vec(
+            (0..SETTINGS.len(), "\\PC{0,40}"),
+            0..8,
+        )
+    ) {
+        let vars: Vec<(String, String)> =
+            vars.into_iter().map(|(i, v)| (SETTINGS[i].env_var(), v)).collect();
+        if let Err(err) = Config::load(None, vars) {
+            proptest::prop_assert!(!err.to_string().is_empty());
+        }
+    }
+
+    /// The example file with a random stretch replaced by random text.
+    #[test]
+    fn a_damaged_example_file_never_panics(start in 0usize..4096, len in 0usize..64, junk in "\\PC{0,64}") {
+        let text = include_str!("../../config/mirage.example.toml");
+        let start = (0..=start.min(text.len()))
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        let end = ((start + len).min(text.len())..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(text.len());
+        let damaged = format!("{}{}{}", &text[..start], junk, &text[end..]);
+        let _parsed = Config::from_toml(Path::new("damaged.toml"), &damaged);
+    }
+}
+
+#[test]
+fn ssh_limits_have_honeypot_defaults_and_accept_zero_but_not_negatives() {
+    let c = Config::default();
+    assert_eq!(c.ssh.max_sessions, 10_000);
+    assert_eq!(c.ssh.max_sessions_per_ip, 50);
+    assert_eq!(c.ssh.idle_timeout_secs, 3600);
+    assert_eq!(c.http.max_connections_per_ip, 50);
+    let c = Config::load(
+        None,
+        env(&[
+            ("MIRAGE_SSH_MAX_SESSIONS", "0"),
+            ("MIRAGE_SSH_MAX_SESSIONS_PER_IP", "0"),
+            ("MIRAGE_SSH_IDLE_TIMEOUT_SECS", "0"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            c.ssh.max_sessions,
+            c.ssh.max_sessions_per_ip,
+            c.ssh.idle_timeout_secs
+        ),
+        (0, 0, 0)
+    );
+    let err = Config::load(None, env(&[("MIRAGE_SSH_MAX_SESSIONS", "-1")])).unwrap_err();
+    assert!(err.to_string().contains("MIRAGE_SSH_MAX_SESSIONS"), "{err}");
 }

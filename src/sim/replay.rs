@@ -329,11 +329,14 @@ impl Replayer {
             sink: collector.clone().recipient(),
             metrics: self.metrics.clone(),
             panic_on_input: None,
+            panic_on_classify: None,
             recordings: None,
             samples: None,
             clock,
             models: self.options.models.clone(),
             reflex: crate::actors::session::Reflexes::for_replay(),
+            // Layer 4 asks a real model; a replay on the virtual clock never does.
+            persona: None,
         };
         let workers = self.options.workers.clone();
         SessionManager::new(workers, deps, overlays).start()

@@ -10,6 +10,7 @@
 //! confidence. Without one, the R1–R8 rules decide, as counted by the features
 //! (`source: rules`).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -155,6 +156,34 @@ impl Classifier {
 }
 
 impl SessionActor {
+    /// Feeds `line` (split into `commands`) to the next-command predictor and the classifier
+    /// and answers the predictor's `mirage.prediction` events, under `catch_unwind`: a panic
+    /// in either model is counted as `mirage_actor_restarts_total{actor="classifier"}`, that
+    /// line's model update is skipped (whatever the models announced before it stays
+    /// announced), and the session goes on; the line itself still runs.
+    pub(super) fn model_line(&mut self, line: &str, commands: Vec<Command>) -> Vec<EventKind> {
+        let now = self.deps.clock.now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(trigger) = self.deps.panic_on_classify.as_deref()
+                && line.contains(trigger)
+            {
+                panic!("fault injection: classified input contains {trigger:?}");
+            }
+            let predictions = self.predictor.observe(&commands, now, &self.deps.metrics);
+            self.classify_line(line, commands);
+            predictions
+        }));
+        result.unwrap_or_else(|_| {
+            tracing::error!(session = %self.origin.session, "Classification or prediction panicked; the line's model update is skipped.");
+            self.deps
+                .metrics
+                .actor_restarts_total
+                .with_label_values(&["classifier"])
+                .inc();
+            Vec::new()
+        })
+    }
+
     /// Re-decides the session's class after `line` (by the trained classifier, or by the
     /// rules without one) and announces a change.
     pub(super) fn classify_line(&mut self, line: &str, commands: Vec<Command>) {
