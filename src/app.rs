@@ -553,6 +553,19 @@ impl Node {
         }
         self.readiness.admin.store(false, Ordering::SeqCst);
         self.admin.stop(true).await;
+        // Events that reached the sink while the above ran (an alert raised from the last
+        // events, a session's last update) are drained too; skipped when the store is down,
+        // so a shutdown never waits twice.
+        let pending = if pending == 0 {
+            self.sink
+                .send(Flush {
+                    timeout: FLUSH_TIMEOUT,
+                })
+                .await
+                .unwrap_or(u64::MAX)
+        } else {
+            pending
+        };
         for arbiter in &self.arbiters {
             arbiter.stop();
         }
