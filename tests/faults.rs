@@ -258,7 +258,9 @@ async fn sigterm_with_twenty_busy_sessions_closes_them_flushes_every_event_and_e
     for task in load {
         let busy = task.await.expect("a busy session failed");
         assert!(busy.closed_by_server, "session still open: {busy:?}");
-        assert!(busy.completed >= 3, "{busy:?}");
+        // Three of its lines were logged, and each was typed only after the previous one's
+        // output came back: at least two answers reached the client before the stop.
+        assert!(busy.completed >= 2, "{busy:?}");
     }
 
     // Every event is in the JSON log and the store, once; nothing is left in the spool.
