@@ -284,19 +284,45 @@ pub fn http_request(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, String, String) {
+    http_exchange(addr, method, path, headers, None)
+}
+
+/// An HTTP/1.1 request, with a body (and its `Content-Length`) when `body` is given; returns
+/// (status, head, body). An event stream never ends by itself: its head is enough.
+pub fn http_exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");
+    request.push_str(body.unwrap_or(""));
     stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
     // A reset after the response is fine: what arrived is what we check.
-    stream.read_to_end(&mut raw).ok();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+        let so_far = String::from_utf8_lossy(&raw);
+        if so_far.contains("\r\n\r\n") && so_far.contains("text/event-stream") {
+            break;
+        }
+    }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
