@@ -321,6 +321,7 @@ impl<'a> Fs<'a> {
             }
         };
         bytes.truncate(limit);
+        crate::host::io_meter::read(bytes.len());
         bytes
     }
 
@@ -334,6 +335,7 @@ impl<'a> Fs<'a> {
         if !self.cred.may(&node.meta, true, Access::Read) {
             return Err(FsError::PermissionDenied);
         }
+        crate::host::io_meter::entries(dir.len());
         Ok(dir
             .iter()
             .map(|(name, node)| DirEntry {

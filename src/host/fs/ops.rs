@@ -216,6 +216,7 @@ impl Fs<'_> {
             old.len() as u64
         };
         let size = old_size + data.len() as u64;
+        crate::host::io_meter::written(data.len() as u64);
         let now = self.stamp();
         self.overlay.rewrite(&canonical, now, size, |node| {
             let mut bytes = match &mut node.kind {
@@ -237,6 +238,7 @@ impl Fs<'_> {
                 dir_required: true, ..
             } => Err(FsError::IsADirectory),
             Walk::Missing { parent, name, .. } => {
+                crate::host::io_meter::written(data.size());
                 self.create(&parent, &name, Kind::File(data), mode & !umask() & 0o7777)
             }
             Walk::Found { .. } => {
@@ -246,6 +248,7 @@ impl Fs<'_> {
                 let (canonical, _) = self.lookup(path, true)?;
                 let now = self.stamp();
                 let size = data.size();
+                crate::host::io_meter::written(size);
                 self.overlay.rewrite(&canonical, now, size, |node| {
                     node.kind = Kind::File(data);
                 })

@@ -362,6 +362,10 @@ struct WgetOpts {
     output: Option<String>,
     prefix: Option<String>,
     urls: Vec<String>,
+    /// `-t`: tries (used when nothing answers, see [`super::offline`]).
+    tries: Option<u32>,
+    /// `-T`, `--timeout`, `--connect-timeout`: seconds.
+    timeout: Option<f64>,
 }
 
 const WGET_USAGE: &str =
@@ -398,8 +402,9 @@ impl Wget {
                     | "continue"
                     | "no-clobber"
                     | "passive-ftp" => {}
-                    "user-agent" | "header" | "tries" | "timeout" | "user" | "password"
-                    | "post-data" => {
+                    "tries" => opts.tries = value(inline)?.parse().ok(),
+                    "timeout" | "connect-timeout" => opts.timeout = value(inline)?.parse().ok(),
+                    "user-agent" | "header" | "user" | "password" | "post-data" => {
                         value(inline)?;
                     }
                     _ => return Err(format!("wget: unrecognized option '{arg}'\n")),
@@ -424,6 +429,8 @@ impl Wget {
                             match c {
                                 'O' => opts.output = Some(v),
                                 'P' => opts.prefix = Some(v),
+                                't' => opts.tries = v.parse().ok(),
+                                'T' => opts.timeout = v.parse().ok(),
                                 _ => {}
                             }
                             break;
@@ -490,6 +497,39 @@ impl Command for Wget {
                 }
             }
             let ip = address.unwrap_or_default();
+            if super::offline::realistic(cx) {
+                // A firewall drops the connection: see `offline`.
+                let name = match url.file_name() {
+                    n if n.is_empty() => "index.html".to_owned(),
+                    n => n,
+                };
+                let shown = if !url.is_literal() {
+                    format!("{host} ({host})|{ip}|:{port}")
+                } else if ip.contains(':') {
+                    format!("[{ip}]:{port}")
+                } else {
+                    format!("{ip}:{port}")
+                };
+                let outfile = match (&opts.output, &opts.prefix) {
+                    (Some(o), _) => o.clone(),
+                    (None, Some(dir)) => format!("{}/{name}", dir.trim_end_matches('/')),
+                    (None, None) => name,
+                };
+                status = super::offline::wget_unreachable(
+                    cx,
+                    super::offline::WgetAttempt {
+                        full: &full,
+                        shown,
+                        log,
+                        outfile,
+                        output_named: opts.output.is_some(),
+                        quiet: opts.quiet,
+                        tries: opts.tries,
+                        timeout: opts.timeout,
+                    },
+                );
+                continue;
+            }
             if url.is_literal() {
                 let shown = if ip.contains(':') {
                     format!("[{ip}]")

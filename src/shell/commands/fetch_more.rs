@@ -141,6 +141,22 @@ impl Command for Curl {
             }
             return 6;
         }
+        if super::offline::realistic(cx) {
+            let name = url.file_name();
+            let outfile = match (&output, remote_name) {
+                (Some(o), _) if o != "-" => Some(o.clone()),
+                (_, true) if !name.is_empty() => Some(name),
+                _ => None,
+            };
+            return super::offline::curl_unreachable(
+                cx,
+                &url,
+                args,
+                outfile,
+                progress,
+                quiet_errors,
+            );
+        }
         let full = url.full();
         let name = url.file_name();
         let path = match (&output, remote_name) {

@@ -78,6 +78,9 @@ impl Command for AptGet {
                     ));
                 }
                 out.push_str("Reading package lists... Done\n");
+                if super::offline::realistic(cx) {
+                    super::offline::apt::update_wait();
+                }
                 cx.out(out);
                 cx.err(format!(
                     "{warnings}W: Some index files failed to download. They have been ignored, or old ones used instead.\n"
@@ -97,6 +100,27 @@ impl Command for AptGet {
                 if action != "install" && action != "reinstall" {
                     cx.out("Calculating upgrade... Done\n0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n");
                     return 0;
+                }
+                if super::offline::realistic(cx) {
+                    let missing: Vec<&str> = words
+                        .iter()
+                        .skip(1)
+                        .map(|w| w.as_str())
+                        .filter(|w| !cx.host.packages.iter().any(|p| p.name == *w))
+                        .collect();
+                    let yes = argv.iter().any(|a| {
+                        a == "--yes"
+                            || a == "--assume-yes"
+                            || (a.starts_with('-') && !a.starts_with("--") && a.contains('y'))
+                    });
+                    if !missing.is_empty()
+                        && let Some((out, err, status)) =
+                            super::offline::apt::install(&missing, cx.host.release().codename, yes)
+                    {
+                        cx.out(out);
+                        cx.err(err);
+                        return status;
+                    }
                 }
                 for name in words.iter().skip(1) {
                     let found = cx.host.packages.iter().find(|p| p.name == **name);

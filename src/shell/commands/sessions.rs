@@ -18,6 +18,17 @@ pub(crate) fn users_logged_in(cx: &CommandCtx<'_>) -> usize {
     usize::from(!cx.state.tty.is_empty())
 }
 
+/// Someone else on the box: an admin, when the session's richness makes the host busy
+/// ([`crate::host::richness::other_login`]).
+pub(crate) fn other_login(cx: &CommandCtx<'_>) -> Option<crate::host::richness::OtherLogin> {
+    crate::host::richness::other_login(cx.host, cx.state.deception.richness, cx.now())
+}
+
+/// Everyone logged in: the session's own login and any other.
+pub(crate) fn users_on(cx: &CommandCtx<'_>) -> usize {
+    users_logged_in(cx) + usize::from(other_login(cx).is_some())
+}
+
 /// When the session logged in (now, if the shell was not told).
 pub(crate) fn login_time(cx: &CommandCtx<'_>) -> DateTime<Utc> {
     cx.state.login_time.unwrap_or_else(|| cx.now())
@@ -168,7 +179,7 @@ impl Command for Uptime {
             let v4 = cx.host.release().procps.starts_with('4');
             pretty_uptime(cx.host.uptime_secs(now), v4)
         } else {
-            uptime_line(cx.host, now, users_logged_in(cx))
+            uptime_line(cx.host, now, users_on(cx))
         };
         cx.out(format!("{line}\n"));
         0
@@ -262,7 +273,7 @@ impl Command for W {
         let users = users_logged_in(cx);
         let mut out = String::new();
         if header {
-            out.push_str(&uptime_line(cx.host, now, users));
+            out.push_str(&uptime_line(cx.host, now, users_on(cx)));
             out.push('\n');
             out.push_str("USER     TTY      ");
             if from {
@@ -303,6 +314,26 @@ impl Command for W {
             let fixed = 21 + 8 + if from { 16 } else { 0 } + if long { 20 } else { 0 };
             let maxcmd = columns.saturating_sub(fixed).clamp(7, 512);
             out.push_str(&argv.join(" ").chars().take(maxcmd).collect::<String>());
+            out.push('\n');
+        }
+        if let Some(other) = other_login(cx)
+            && operands.first().is_none_or(|u| *u == other.user)
+        {
+            let user: String = other.user.chars().take(8).collect();
+            out.push_str(&format!("{user:<9}{:<9}", other.tty));
+            if from {
+                out.push_str(&format!("{:<16}", other.from));
+            }
+            if long {
+                out.push_str(&login_column(other.login, now));
+                out.push_str(&interval7(other.idle_secs, 0));
+                out.push_str(&interval7(0, 4 + other.idle_secs % 90));
+                out.push_str(&interval7(0, 1 + other.idle_secs % 7));
+            } else {
+                out.push_str(&interval7(other.idle_secs, 0));
+            }
+            out.push(' ');
+            out.push_str(&other.what);
             out.push('\n');
         }
         cx.out(out);
@@ -397,13 +428,15 @@ impl Command for Who {
         };
         let width = if iso { 16 } else { 12 };
         let users = users_logged_in(cx);
+        let other = other_login(cx);
         if has("count") {
-            let names = if users > 0 {
-                cx.state.user.clone()
-            } else {
-                String::new()
-            };
-            cx.out(format!("{names}\n# users={users}\n"));
+            let mut names: Vec<String> = Vec::new();
+            if users > 0 {
+                names.push(cx.state.user.clone());
+            }
+            names.extend(other.iter().map(|o| o.user.clone()));
+            let count = names.len();
+            cx.out(format!("{}\n# users={count}\n", names.join(" ")));
             return 0;
         }
         let line = |name: &str, mesg: Option<char>, tty: &str, time: &str, rest: &str| {
@@ -463,6 +496,21 @@ impl Command for Who {
             };
             out.push_str(&line(&cx.state.user, mesg, &cx.state.tty, &login, &rest));
         }
+        if let Some(other) = other.filter(|_| !only_special || all) {
+            let login = fmt_time(other.login);
+            let rest = if has("users") || all {
+                let pid = cx.host.pid_at(cx.host.uptime_secs(other.login));
+                let idle = format!(
+                    "{:02}:{:02}",
+                    other.idle_secs / 3600,
+                    (other.idle_secs / 60) % 60
+                );
+                format!(" {idle}    {pid:>10} ({})", other.from)
+            } else {
+                format!(" ({})", other.from)
+            };
+            out.push_str(&line(&other.user, mesg, &other.tty, &login, &rest));
+        }
         cx.out(out);
         0
     }
@@ -477,9 +525,15 @@ impl Command for Users {
     }
 
     fn run(&self, cx: &mut CommandCtx<'_>, _argv: &[String]) -> i32 {
+        let mut names: Vec<String> = Vec::new();
         if users_logged_in(cx) > 0 {
-            let user = cx.state.user.clone();
-            cx.out(format!("{user}\n"));
+            names.push(cx.state.user.clone());
+        }
+        names.extend(other_login(cx).map(|o| o.user));
+        if !names.is_empty() {
+            // `users` sorts the names.
+            names.sort();
+            cx.out(format!("{}\n", names.join(" ")));
         }
         0
     }

@@ -22,7 +22,23 @@ pub(crate) fn run_nested(command: &dyn Command, cx: &mut CommandCtx<'_>, argv: &
     status
 }
 
-/// `sleep`: checks its operands like GNU sleep, then returns without waiting.
+/// The longest `sleep` a session waits for (longer ones wait this long).
+const SLEEP_MAX_SECS: f64 = 3_600.0;
+
+/// The seconds a valid `sleep` operand (`5`, `0.5m`, `1h`) stands for.
+fn sleep_secs(op: &str) -> f64 {
+    let number = op.trim_end_matches(['s', 'm', 'h', 'd']);
+    let unit = match op.get(number.len()..).unwrap_or("") {
+        "m" => 60.0,
+        "h" => 3_600.0,
+        "d" => 86_400.0,
+        _ => 1.0,
+    };
+    number.parse::<f64>().map_or(0.0, |n| n * unit)
+}
+
+/// `sleep`: checks its operands like GNU sleep, then returns without waiting (with a
+/// latency profile, the session waits the time it names).
 pub struct Sleep;
 
 impl Command for Sleep {
@@ -49,6 +65,14 @@ impl Command for Sleep {
             }
         }
         if ok {
+            // With a latency profile the session really waits (in virtual time when
+            // replayed): a `sleep` that returns at once is a honeypot tell.
+            if cx.state.deception.latency != crate::models::strategy::LatencyProfile::None {
+                let secs: f64 = operands.iter().map(|op| sleep_secs(op)).sum();
+                crate::host::io_meter::block(std::time::Duration::from_secs_f64(
+                    secs.clamp(0.0, SLEEP_MAX_SECS),
+                ));
+            }
             0
         } else {
             cx.err(try_help("sleep"));
@@ -264,6 +288,9 @@ impl Command for Sudo {
             rest.next();
         }
         let command: Vec<String> = rest.cloned().collect();
+        if !cx.fs.cred().is_root() && super::offline::realistic(cx) && !cx.state.tty.is_empty() {
+            return super::offline::sudo_denied(cx);
+        }
         if !cx.fs.cred().is_root() {
             cx.err(
                 "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n\

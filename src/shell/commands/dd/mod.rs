@@ -12,7 +12,9 @@ use super::coreutils_help::{self, usage};
 use super::gnu_opts::prog_name;
 use super::{Command, CommandCtx, try_help, usr_bin};
 use crate::host::fs::{Data, Device, FsError, Kind, READ_LIMIT};
-use summary::transfer_line;
+use crate::host::io_meter;
+use crate::models::strategy::LatencyProfile;
+use summary::{transfer_line, transfer_line_after};
 
 /// The most bytes one `dd` moves from an endless device (what a session can wait for).
 const MAX_VIRTUAL: u64 = 1 << 30;
@@ -101,6 +103,19 @@ impl Command for Dd {
     }
 
     fn run(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
+        if cx.state.deception.latency != LatencyProfile::SlowDisk {
+            return self.copy(cx, argv);
+        }
+        // On a slow disk dd reports the time the copy takes there, and the session waits
+        // exactly that long: the copy's own reads and writes are not counted again.
+        let (status, own) = io_meter::measure(|| self.copy(cx, argv));
+        io_meter::block(own.blocked);
+        status
+    }
+}
+
+impl Dd {
+    fn copy(&self, cx: &mut CommandCtx<'_>, argv: &[String]) -> i32 {
         let prog = prog_name(argv, "dd").to_owned();
         let mut args = argv.get(1..).unwrap_or_default();
         match args.first().map(String::as_str) {
@@ -267,11 +282,23 @@ impl Command for Dd {
             (w_full, w_partial)
         };
         let level = ops.status.as_deref().unwrap_or("");
+        let slow = (cx.state.deception.latency == LatencyProfile::SlowDisk).then(|| {
+            let work = io_meter::Work {
+                written,
+                ..io_meter::Work::default()
+            };
+            let took = work.slow_disk_time() + std::time::Duration::from_micros(300);
+            io_meter::block(took);
+            took
+        });
         if level != "none" {
             let mut summary =
                 format!("{r_full}+{r_partial} records in\n{w_full}+{w_partial} records out\n");
             if level != "noxfer" {
-                summary.push_str(&transfer_line(cx.host.seed, written));
+                summary.push_str(&match slow {
+                    Some(took) => transfer_line_after(written, took.as_nanos() as u64),
+                    None => transfer_line(cx.host.seed, written),
+                });
             }
             cx.err(summary);
         }

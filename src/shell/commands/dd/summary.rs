@@ -10,6 +10,13 @@ pub(super) fn transfer_line(seed: u64, bytes: u64) -> String {
     let setup_ns = 18_000 + mix % 40_000;
     let gbps = 1.0 + (mix >> 20) as f64 % 2000.0 / 1000.0;
     let delta_ns = setup_ns + (bytes as f64 / gbps) as u64;
+    transfer_line_after(bytes, delta_ns)
+}
+
+/// The third summary line for `bytes` copied in `delta_ns` nanoseconds (a slow disk's
+/// time, when the session's latency profile has one).
+pub(super) fn transfer_line_after(bytes: u64, delta_ns: u64) -> String {
+    let delta_ns = delta_ns.max(1);
     let seconds = g_format(delta_ns as f64 / 1e9);
     let rate = human(bytes as f64 * 1e9 / delta_ns as f64, 1000.0, "B");
     let si = human(bytes as f64, 1000.0, "B");

@@ -5,7 +5,7 @@
 //! fake one prints the same single frame and returns, which is what bots that run `top` and
 //! read its first screen see.
 
-use super::super::sessions::{uptime_line, users_logged_in};
+use super::super::sessions::{uptime_line, users_on};
 use super::super::toolkit::{parse, procps_usage, procps_version, short_name};
 use super::super::{Command, CommandCtx, usr_bin};
 use super::{Proc, process_table};
@@ -154,7 +154,7 @@ fn frame(
     let now = cx.now();
     let v4 = host.release().procps.starts_with('4');
     let procs = process_table(cx, argv);
-    let mut out = format!("top -{}\n", uptime_line(host, now, users_logged_in(cx)));
+    let mut out = format!("top -{}\n", uptime_line(host, now, users_on(cx)));
     let total = procs.len();
     out.push_str(&format!(
         "Tasks: {total:3} total, {:3} running, {:3} sleeping, {:3} stopped, {:3} zombie\n",

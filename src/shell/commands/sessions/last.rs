@@ -307,6 +307,16 @@ impl Command for Last {
                 down: false,
             });
         }
+        if let Some(other) = super::other_login(cx) {
+            entries.push(Entry {
+                user: other.user,
+                line: other.tty,
+                host: other.from,
+                start: other.login,
+                end: None,
+                down: false,
+            });
+        }
         entries.sort_by_key(|e| std::cmp::Reverse(e.start));
         let mut out = String::new();
         let mut shown = 0;
