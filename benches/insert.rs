@@ -1,7 +1,10 @@
 //! Store insert throughput (issue 8): how many events per second `EventStore::insert` stores
 //! on SQLite and PostgreSQL, in batches as the sink's spool drain sends them. Since the
 //! session summaries (migration 2), `insert` also upserts one `sessions` row per session in
-//! the batch; this tool measures that cost (build it on an older checkout for the "before").
+//! the batch (one multi-row statement on SQLite per up to 64 sessions, one `unnest` statement
+//! per batch on PostgreSQL); this tool measures that cost (build it on an older checkout for
+//! the "before"; on a shared machine, run the two alternately and compare CPU time too, e.g.
+//! `/usr/bin/time` with `MIRAGE_BENCH_PG` pointing nowhere for SQLite alone).
 //!
 //! `cargo bench --bench insert` (PostgreSQL on 127.0.0.1:5432 as user `postgres`, or
 //! `MIRAGE_BENCH_PG` = `host:port`; a database of its own is created and dropped).

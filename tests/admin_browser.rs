@@ -216,7 +216,11 @@ async fn xss_ran(client: &Client) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_logs_in_watches_a_live_session_replays_filters_and_exports_it() {
     let driver = start_driver();
-    let node = NodeProcess::start(&[("MIRAGE_ADMIN_TOKEN", TOKEN)]);
+    let node = NodeProcess::start(&[
+        ("MIRAGE_ADMIN_TOKEN", TOKEN),
+        // Layer 3 on, with fixed settings: the live row shows them.
+        ("MIRAGE_STRATEGY_MODE", "fixed"),
+    ]);
     let client = browser(&driver).await;
 
     log_in(&client, &node, "/live").await;
@@ -272,7 +276,28 @@ async fn an_operator_logs_in_watches_a_live_session_replays_filters_and_exports_
         t.contains("echo browser-typed-42")
     })
     .await;
-    assert!(row.contains("commands"), "phase: {row}");
+    assert!(row.contains("commands"), "state: {row}");
+    // The live session's attack phase and deception settings, as the models see them now.
+    let phase = wait_text(&client, "#live-body tr td.phase", "an attack phase", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        [
+            "recon",
+            "credential_access",
+            "download_execute",
+            "persistence",
+            "lateral",
+            "cleanup"
+        ]
+        .contains(&phase.as_str()),
+        "{phase}"
+    );
+    wait_text(&client, "#live-body tr td.strategy", "the settings", |t| {
+        t.starts_with("latency=none enticement=medium")
+    })
+    .await;
     screenshot(&client, "live").await;
     shell.run("uname -a").await;
     drop(shell);

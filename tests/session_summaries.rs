@@ -12,7 +12,7 @@ use mirage::store::sessions::{AlertFilter, SessionFilter};
 
 mod fixtures;
 
-use fixtures::{Backend, Spec, all, base, events_of, fixture, net, sid};
+use fixtures::{Backend, Spec, all, base, events_of, fixture, net, rich_settings, sid};
 
 /// Upper bound for one whole test, setup and cleanup excluded.
 const TEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -70,7 +70,8 @@ scenarios! {
 async fn summaries_follow_the_events(b: &Backend) {
     let store = b.store();
     let specs = fixture();
-    store.insert(&events_of(&specs)).await.unwrap();
+    let events = events_of(&specs);
+    store.insert(&events).await.unwrap();
     let rich = &specs[0];
     let s = store.session(&sid(rich)).await.unwrap().expect("stored");
     assert_eq!(s.session, sid(rich));
@@ -90,13 +91,41 @@ async fn summaries_follow_the_events(b: &Backend) {
     assert_eq!(s.class.as_deref(), Some("malware_dropper"));
     assert_eq!(s.class_confidence, Some(0.875));
     assert_eq!(s.tags, ["flood", "scanner"]);
-    assert_eq!(s.phase, None);
+    // The latest phase a classification carried, and the latest settings.
+    assert_eq!(s.phase.as_deref(), Some("download_execute"));
+    assert_eq!(
+        s.strategy.as_deref(),
+        Some(
+            "latency=human_jitter enticement=high richness=standard errors=realistic vulnerable=never"
+        )
+    );
+    assert_eq!(s.strategy, Some(rich_settings().to_string()));
+    // The events carrying them come back as they went in.
+    let stored = store.events(Some(&sid(rich)), 100).await.unwrap();
+    let sent: Vec<_> = events
+        .iter()
+        .filter(|e| e.session == sid(rich))
+        .cloned()
+        .collect();
+    for kind in ["mirage.classification", "mirage.strategy"] {
+        let of = |events: &[mirage::events::Event]| {
+            let mut v: Vec<_> = events
+                .iter()
+                .filter(|e| e.kind.eventid() == kind)
+                .cloned()
+                .collect();
+            v.sort_by_key(|e| (e.timestamp, e.id));
+            v
+        };
+        assert_eq!(of(&stored), of(&sent), "{kind}");
+    }
     // A session still open.
     let open = store.session(&sid(&specs[1])).await.unwrap().unwrap();
     assert!(!open.closed);
     assert_eq!(open.duration_ms, None);
     assert_eq!(open.username.as_deref(), Some("admin"));
     assert_eq!(open.password.as_deref(), Some("admin"));
+    assert_eq!((open.phase, open.strategy), (None, None));
     let quiet = store.session(&sid(&specs[9])).await.unwrap().unwrap();
     assert_eq!(
         (quiet.username, quiet.class, quiet.login_attempts),

@@ -2,8 +2,8 @@
 //! change and end.
 //!
 //! [`LiveFeed`] subscribes to the event sink like the alert actor does and keeps one
-//! [`LiveSession`] per open session (who, since when, class and phase when known, the last
-//! command). Each change goes out on a broadcast channel; `GET /live/events` streams it as
+//! [`LiveSession`] per open session (who, since when, where it is, its class, attack phase
+//! and deception settings when known, the last command). Each change goes out on a broadcast channel; `GET /live/events` streams it as
 //! Server-Sent Events (`event: session`, the session as JSON), after a snapshot of the
 //! sessions open when the stream starts. A slow reader skips what it missed (the next update
 //! of a session carries its whole state); the sink is never held up.
@@ -50,9 +50,13 @@ pub struct LiveSession {
     pub username: Option<String>,
     /// The attacker class, once the classifier has one.
     pub class: Option<String>,
-    /// Where the session is: `connected`, `login`, `logged in`, `commands`, `download`,
+    /// Where the connection is: `connected`, `login`, `logged in`, `commands`, `download`,
     /// `upload`, `requests`, `ended`.
-    pub phase: &'static str,
+    pub state: &'static str,
+    /// The attack phase (`recon`, `download_execute`, …), once a classification carried one.
+    pub phase: Option<String>,
+    /// The deception settings in force (`latency=… enticement=… …`), once Layer 3 chose them.
+    pub strategy: Option<String>,
     /// The last command line (or HTTP request line).
     pub last_command: Option<String>,
     /// Commands (or HTTP requests) so far.
@@ -140,7 +144,9 @@ impl LiveState {
                 started: event.timestamp,
                 username: None,
                 class: None,
-                phase: "connected",
+                state: "connected",
+                phase: None,
+                strategy: None,
                 last_command: None,
                 commands: 0,
                 ended: None,
@@ -149,40 +155,47 @@ impl LiveState {
             EventKind::SessionConnect => true,
             EventKind::LoginFailed { username, .. } => {
                 session.username = Some(username.clone());
-                session.phase = "login";
+                session.state = "login";
                 true
             }
             EventKind::LoginSuccess { username, .. } => {
                 session.username = Some(username.clone());
-                session.phase = "logged in";
+                session.state = "logged in";
                 true
             }
             EventKind::CommandInput { input } => {
                 session.last_command = Some(input.clone());
                 session.commands = session.commands.saturating_add(1);
-                session.phase = "commands";
+                session.state = "commands";
                 true
             }
             EventKind::FileDownload { .. } => {
-                session.phase = "download";
+                session.state = "download";
                 true
             }
             EventKind::FileUpload { .. } => {
-                session.phase = "upload";
+                session.state = "upload";
                 true
             }
             EventKind::HttpRequest(info) => {
                 session.last_command = Some(format!("{} {}", info.method, info.path));
                 session.commands = session.commands.saturating_add(1);
-                session.phase = "requests";
+                session.state = "requests";
                 true
             }
-            EventKind::Classification { class, .. } => {
+            EventKind::Classification { class, phase, .. } => {
                 session.class = Some(class.clone());
+                if phase.is_some() {
+                    session.phase = phase.clone();
+                }
+                true
+            }
+            EventKind::Strategy { settings, .. } => {
+                session.strategy = Some(settings.to_string());
                 true
             }
             EventKind::SessionClosed { .. } => {
-                session.phase = "ended";
+                session.state = "ended";
                 session.ended = Some(event.timestamp);
                 true
             }
@@ -319,18 +332,18 @@ mod tests {
         live.apply(&o.event(EventKind::CommandInput {
             input: "<script>uname</script>".into(),
         }));
-        let phases: Vec<&str> = std::iter::from_fn(|| rx.try_recv().ok())
-            .map(|s| s.phase)
+        let states: Vec<&str> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|s| s.state)
             .collect();
         assert_eq!(
-            phases,
+            states,
             ["connected", "logged in", "commands"],
             "no update for a resize"
         );
         assert_eq!(live.open_count(), 1);
         live.apply(&o.event(EventKind::SessionClosed { duration_ms: 5 }));
         let ended = rx.try_recv().unwrap();
-        assert_eq!(ended.phase, "ended");
+        assert_eq!(ended.state, "ended");
         assert_eq!(
             ended.last_command.as_deref(),
             Some("<script>uname</script>")
@@ -341,6 +354,40 @@ mod tests {
             1,
             "an ended session stays a minute"
         );
+    }
+
+    #[test]
+    fn class_phase_and_strategy_are_published() {
+        let live = LiveState::default();
+        let mut rx = live.subscribe();
+        let o = origin("bbbbbbbbbbbb");
+        live.apply(&o.event(EventKind::SessionConnect));
+        let classified = |phase: Option<&str>| EventKind::Classification {
+            class: "malware_dropper".into(),
+            rule: "R5".into(),
+            source: "rules".into(),
+            confidence: None,
+            phase: phase.map(str::to_owned),
+        };
+        live.apply(&o.event(classified(Some("download_execute"))));
+        live.apply(&o.event(EventKind::Strategy {
+            settings: crate::models::strategy::Deception::default(),
+            mode: "fixed".into(),
+            class: "malware_dropper".into(),
+            phase: "download_execute".into(),
+        }));
+        // An older event kind without a phase leaves the phase shown.
+        live.apply(&o.event(classified(None)));
+        let last = std::iter::from_fn(|| rx.try_recv().ok()).last().unwrap();
+        assert_eq!(last.class.as_deref(), Some("malware_dropper"));
+        assert_eq!(last.phase.as_deref(), Some("download_execute"));
+        assert_eq!(
+            last.strategy.as_deref(),
+            Some("latency=none enticement=medium richness=standard errors=off vulnerable=never")
+        );
+        let json = serde_json::to_value(&last).unwrap();
+        assert_eq!(json["phase"], "download_execute");
+        assert_eq!(json["state"], "connected");
     }
 
     #[test]

@@ -185,8 +185,13 @@ pub struct SessionSummary {
     pub class: Option<String>,
     /// The classifier's confidence in it, 0…1 (absent for the rules).
     pub class_confidence: Option<f64>,
-    /// The latest predicted attack phase, when an event carries one (none does yet).
+    /// The latest attack phase (`recon`, `download_execute`, …), from the latest
+    /// `mirage.classification` that carried one.
     pub phase: Option<String>,
+    /// The deception settings now in force (the latest `mirage.strategy`), as one line:
+    /// `latency=human_jitter enticement=high richness=rich errors=realistic vulnerable=never`.
+    #[serde(default)]
+    pub strategy: Option<String>,
     /// Tags the reflex rules gave it (`tag <name>` actions), sorted.
     pub tags: Vec<String>,
 }

@@ -9,6 +9,7 @@ use mirage::config::DatabaseConfig;
 use mirage::events::{
     Event, EventKind, HoneytokenRef, Protocol, SessionId, SessionOrigin, Severity,
 };
+use mirage::models::strategy::{Deception, Enticement, ErrorInjection, LatencyProfile};
 use mirage::store::sessions::{SessionFilter, SessionSummary};
 use mirage::store::{self, EventStore};
 use tempfile::TempDir;
@@ -24,6 +25,16 @@ pub(super) fn base() -> DateTime<Utc> {
 
 pub(super) fn sid(spec: &Spec) -> SessionId {
     SessionId(spec.id.clone())
+}
+
+/// The deception settings the rich session ends with.
+pub(super) fn rich_settings() -> Deception {
+    Deception {
+        latency: LatencyProfile::HumanJitter,
+        enticement: Enticement::High,
+        errors: ErrorInjection::Realistic,
+        ..Deception::default()
+    }
 }
 
 /// One session of the fixture and what it does.
@@ -130,6 +141,7 @@ impl Spec {
                 rule: "tree".into(),
                 source: "tree".into(),
                 confidence: Some(0.875),
+                phase: Some("download_execute".into()),
             });
             push(EventKind::SessionClosed { duration_ms: 9000 });
             // Stored after the close, in the same second ordering: counts still add up.
@@ -144,6 +156,36 @@ impl Spec {
                     5,
                     EventKind::CommandInput {
                         input: "wget http://x/y".into(),
+                    },
+                );
+                // An older phase loses to the newer one (second 7); a later classification
+                // without a phase keeps it.
+                let classified = |phase: Option<&str>| EventKind::Classification {
+                    class: "malware_dropper".into(),
+                    rule: "tree".into(),
+                    source: "tree".into(),
+                    confidence: Some(0.875),
+                    phase: phase.map(str::to_owned),
+                };
+                add(5, classified(Some("recon")));
+                add(8, classified(None));
+                // The settings at the start, then those chosen for the dropper.
+                add(
+                    3,
+                    EventKind::Strategy {
+                        settings: Deception::default(),
+                        mode: "adaptive".into(),
+                        class: String::new(),
+                        phase: String::new(),
+                    },
+                );
+                add(
+                    7,
+                    EventKind::Strategy {
+                        settings: rich_settings(),
+                        mode: "adaptive".into(),
+                        class: "malware_dropper".into(),
+                        phase: "download_execute".into(),
                     },
                 );
                 add(
@@ -212,6 +254,7 @@ impl Spec {
                 rule: "R1".into(),
                 source: "rules".into(),
                 confidence: None,
+                phase: None,
             });
         }
         if self.token_read {

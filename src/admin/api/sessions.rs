@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::super::AdminState;
 use super::{bad_request, deny, error, store_failed};
 use crate::events::{Event, EventKind, PredictedCommand, SessionId};
+use crate::models::strategy::Deception;
 use crate::store::sessions::SessionSummary;
 
 /// Most events the detail returns in its timeline (oldest first); `truncated` says when a
@@ -46,8 +47,10 @@ pub struct SessionDetail {
     pub truncated: bool,
     /// Layer 1's guesses against the commands that came.
     pub predictions: Vec<PredictionView>,
-    /// Every change of the session's class.
+    /// Every change of the session's class or attack phase.
     pub classifications: Vec<ClassificationView>,
+    /// Every change of the session's deception settings (Layer 3).
+    pub strategies: Vec<StrategyView>,
     /// Files downloaded.
     pub downloads: Vec<DownloadView>,
     /// Files uploaded.
@@ -88,6 +91,25 @@ pub struct ClassificationView {
     pub source: String,
     /// The model's confidence, 0…1.
     pub confidence: Option<f64>,
+    /// The attack phase then (`recon`, `download_execute`, …), when the event carried one.
+    pub phase: Option<String>,
+}
+
+/// One change of the session's deception settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyView {
+    /// When they changed.
+    pub time: DateTime<Utc>,
+    /// The settings now in force.
+    pub settings: Deception,
+    /// The same as one line (`latency=human_jitter enticement=high …`).
+    pub summary: String,
+    /// `adaptive` or `fixed`.
+    pub mode: String,
+    /// The class they were chosen for (empty before one was known).
+    pub class: String,
+    /// The attack phase they were chosen for (empty before one was known).
+    pub phase: String,
 }
 
 /// One download.
@@ -125,6 +147,7 @@ impl SessionDetail {
     pub fn new(summary: SessionSummary, timeline: Vec<Event>, truncated: bool) -> SessionDetail {
         let mut predictions = Vec::new();
         let mut classifications = Vec::new();
+        let mut strategies = Vec::new();
         let mut downloads = Vec::new();
         let mut uploads = Vec::new();
         for e in &timeline {
@@ -149,12 +172,27 @@ impl SessionDetail {
                     rule,
                     source,
                     confidence,
+                    phase,
                 } => classifications.push(ClassificationView {
                     time,
                     class: class.clone(),
                     rule: rule.clone(),
                     source: source.clone(),
                     confidence: *confidence,
+                    phase: phase.clone(),
+                }),
+                EventKind::Strategy {
+                    settings,
+                    mode,
+                    class,
+                    phase,
+                } => strategies.push(StrategyView {
+                    time,
+                    settings: *settings,
+                    summary: settings.to_string(),
+                    mode: mode.clone(),
+                    class: class.clone(),
+                    phase: phase.clone(),
                 }),
                 EventKind::FileDownload {
                     url,
@@ -202,6 +240,7 @@ impl SessionDetail {
             truncated,
             predictions,
             classifications,
+            strategies,
             downloads,
             uploads,
         }

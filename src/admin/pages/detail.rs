@@ -37,13 +37,17 @@ struct PredictionRow {
     hit: &'static str,
 }
 
-/// One class change.
-struct ClassRow {
+/// One change of the session's class, attack phase or deception settings.
+struct ChangeRow {
     time: String,
+    /// `class` or `strategy`.
+    what: &'static str,
     class: String,
-    source: String,
-    rule: String,
-    confidence: String,
+    phase: String,
+    /// The classifier and its rule or model, or the strategy's mode.
+    by: String,
+    /// The confidence, or the settings.
+    detail: String,
 }
 
 /// A file that came down or up.
@@ -68,7 +72,7 @@ struct SessionPage {
     truncated: bool,
     predictions: Vec<PredictionRow>,
     hits: usize,
-    classes: Vec<ClassRow>,
+    changes: Vec<ChangeRow>,
     files: Vec<FileRow>,
 }
 
@@ -111,7 +115,16 @@ fn describe(kind: &EventKind) -> String {
             format!("honeytoken {} used: {how}", token.token)
         }
         EventKind::Reflex { rule, action, .. } => format!("reflex {rule}: {action}"),
-        EventKind::Classification { class, source, .. } => format!("class {class} ({source})"),
+        EventKind::Classification {
+            class,
+            source,
+            phase,
+            ..
+        } => match phase {
+            Some(phase) => format!("class {class} ({source}), phase {phase}"),
+            None => format!("class {class} ({source})"),
+        },
+        EventKind::Strategy { settings, mode, .. } => format!("strategy ({mode}): {settings}"),
         EventKind::Prediction {
             actual, hit_top1, ..
         } => format!(
@@ -193,7 +206,7 @@ fn build(
     truncated: bool,
 ) -> SessionPage {
     let mut predictions = Vec::new();
-    let mut classes = Vec::new();
+    let mut changes = Vec::new();
     let mut files = Vec::new();
     let mut has_recording = false;
     for e in events {
@@ -218,12 +231,27 @@ fn build(
                 rule,
                 source,
                 confidence,
-            } => classes.push(ClassRow {
+                phase,
+            } => changes.push(ChangeRow {
                 time: time(e.timestamp),
+                what: "class",
                 class: class.clone(),
-                source: source.clone(),
-                rule: rule.clone(),
-                confidence: confidence.map_or(String::new(), |c| format!("{:.0}%", c * 100.0)),
+                phase: phase.clone().unwrap_or_default(),
+                by: format!("{source} {rule}"),
+                detail: confidence.map_or(String::new(), |c| format!("{:.0}%", c * 100.0)),
+            }),
+            EventKind::Strategy {
+                settings,
+                mode,
+                class,
+                phase,
+            } => changes.push(ChangeRow {
+                time: time(e.timestamp),
+                what: "strategy",
+                class: class.clone(),
+                phase: phase.clone(),
+                by: mode.clone(),
+                detail: settings.to_string(),
             }),
             EventKind::FileDownload {
                 url,
@@ -279,7 +307,7 @@ fn build(
         truncated,
         hits: predictions.iter().filter(|p| p.hit == "top-1 hit").count(),
         predictions,
-        classes,
+        changes,
         files,
     }
 }

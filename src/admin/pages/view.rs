@@ -35,6 +35,10 @@ pub struct SessionRow {
     pub username: String,
     /// Latest class, or empty.
     pub class: String,
+    /// Latest attack phase, or empty.
+    pub phase: String,
+    /// Deception settings in force (`latency=… …`), or empty.
+    pub strategy: String,
     /// Commands entered.
     pub commands: u64,
     /// Downloads and uploads.
@@ -55,6 +59,8 @@ impl SessionRow {
             src_ip: s.src_ip.to_string(),
             username: s.username.clone().unwrap_or_default(),
             class: s.class.clone().unwrap_or_default(),
+            phase: s.phase.clone().unwrap_or_default(),
+            strategy: s.strategy.clone().unwrap_or_default(),
             commands: s.commands,
             files: s.downloads + s.uploads,
             honeytoken: if s.honeytoken_used {

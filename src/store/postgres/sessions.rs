@@ -9,7 +9,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::{BACKEND, map_strings, pg_error, unescape_nul};
+use super::{BACKEND, escape_nul, map_strings, pg_error, unescape_nul};
 use crate::events::{Event, Protocol, SessionId};
 use crate::store::StoreError;
 use crate::store::sessions::read::{alert_page, hours, severities_from, window_start};
@@ -26,15 +26,33 @@ const BACKFILL_CHUNK: i64 = 5000;
 const COLUMNS: &str = "session_id, node_id, protocol, src_ip, src_port, first_ts, last_ts, \
     closed, duration_ms, client_version, username, password, login_attempts, commands, \
     downloads, uploads, honeytoken_read, honeytoken_used, alerts, class, class_confidence, \
-    phase, tags";
+    phase, tags, strategy";
 
-/// Adds one session's delta to its row; the newer event wins for the "latest" values.
+/// Adds a batch's deltas to their sessions' rows in one statement: each column comes as an
+/// array (`unnest` turns them into rows, one per session) and the newer event wins for the
+/// "latest" values. Tags come as one JSON array text per session (arrays of arrays must be
+/// rectangular).
 const UPSERT: &str = "INSERT INTO sessions (session_id, node_id, protocol, src_ip, src_port, \
     ip_key, src_net, first_ts, last_ts, closed, duration_ms, client_version, client_version_ts, \
     username, password, login_ts, login_attempts, commands, downloads, uploads, \
-    honeytoken_read, honeytoken_used, alerts, class, class_confidence, class_ts, tags) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-    $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+    honeytoken_read, honeytoken_used, alerts, class, class_confidence, class_ts, phase, \
+    phase_ts, strategy, strategy_ts, tags) \
+    SELECT u.session_id, u.node_id, u.protocol, u.src_ip, u.src_port, u.ip_key, u.src_net, \
+    u.first_ts, u.last_ts, u.closed, u.duration_ms, u.client_version, u.client_version_ts, \
+    u.username, u.password, u.login_ts, u.login_attempts, u.commands, u.downloads, u.uploads, \
+    u.honeytoken_read, u.honeytoken_used, u.alerts, u.class, u.class_confidence, u.class_ts, \
+    u.phase, u.phase_ts, u.strategy, u.strategy_ts, \
+    ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) \
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
+    $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[], $11::int8[], $12::text[], \
+    $13::timestamptz[], $14::text[], $15::text[], $16::timestamptz[], $17::int8[], $18::int8[], \
+    $19::int8[], $20::int8[], $21::bool[], $22::bool[], $23::int8[], $24::text[], \
+    $25::float8[], $26::timestamptz[], $27::text[], $28::timestamptz[], $29::text[], \
+    $30::timestamptz[], $31::text[]) \
+    AS u(session_id, node_id, protocol, src_ip, src_port, ip_key, src_net, first_ts, last_ts, \
+    closed, duration_ms, client_version, client_version_ts, username, password, login_ts, \
+    login_attempts, commands, downloads, uploads, honeytoken_read, honeytoken_used, alerts, \
+    class, class_confidence, class_ts, phase, phase_ts, strategy, strategy_ts, tags) \
     ON CONFLICT (session_id) DO UPDATE SET \
     node_id = CASE WHEN excluded.first_ts < sessions.first_ts THEN excluded.node_id ELSE sessions.node_id END, \
     src_ip = CASE WHEN excluded.first_ts < sessions.first_ts THEN excluded.src_ip ELSE sessions.src_ip END, \
@@ -70,6 +88,14 @@ const UPSERT: &str = "INSERT INTO sessions (session_id, node_id, protocol, src_i
         OR (excluded.class_ts IS NOT NULL AND sessions.class_ts IS NULL) \
         THEN excluded.class_confidence ELSE sessions.class_confidence END, \
     class_ts = GREATEST(sessions.class_ts, excluded.class_ts), \
+    phase = CASE WHEN excluded.phase_ts >= sessions.phase_ts \
+        OR (excluded.phase_ts IS NOT NULL AND sessions.phase_ts IS NULL) \
+        THEN excluded.phase ELSE sessions.phase END, \
+    phase_ts = GREATEST(sessions.phase_ts, excluded.phase_ts), \
+    strategy = CASE WHEN excluded.strategy_ts >= sessions.strategy_ts \
+        OR (excluded.strategy_ts IS NOT NULL AND sessions.strategy_ts IS NULL) \
+        THEN excluded.strategy ELSE sessions.strategy END, \
+    strategy_ts = GREATEST(sessions.strategy_ts, excluded.strategy_ts), \
     tags = CASE WHEN cardinality(excluded.tags) = 0 THEN sessions.tags ELSE \
         ARRAY(SELECT DISTINCT t FROM unnest(sessions.tags || excluded.tags) AS t ORDER BY t) END";
 
@@ -87,7 +113,7 @@ fn count(n: u64) -> i64 {
 }
 
 /// Adds the deltas of newly stored events to their sessions' rows (inside the insert's
-/// transaction). The statements are sent together (pipelined), one per session.
+/// transaction): one statement for the whole batch, each session once.
 pub(super) async fn apply<C: GenericClient>(
     client: &C,
     deltas: &[SessionDelta],
@@ -96,45 +122,143 @@ pub(super) async fn apply<C: GenericClient>(
         return Ok(());
     }
     let stmt = client.prepare_cached(UPSERT).await.map_err(pg_error)?;
-    let rows: Vec<Vec<Param>> = deltas.iter().map(delta_params).collect();
-    let params: Vec<Vec<&(dyn ToSql + Sync)>> = rows.iter().map(|r| refs(r)).collect();
-    futures::future::try_join_all(params.iter().map(|p| client.execute(&stmt, p)))
+    let args = Columns::from_deltas(deltas).params();
+    client
+        .execute(&stmt, &refs(&args))
         .await
         .map_err(pg_error)?;
     Ok(())
 }
 
-fn delta_params(d: &SessionDelta) -> Vec<Param> {
-    let stamp = |t: Option<DateTime<Utc>>| -> Param { Box::new(t) };
-    vec![
-        Box::new(d.session.clone()),
-        Box::new(d.node.clone()),
-        Box::new(d.protocol),
-        Box::new(d.src_ip.to_string()),
-        Box::new(i32::from(d.src_port)),
-        Box::new(ip_key(d.src_ip)),
-        Box::new(source_network(d.src_ip)),
-        Box::new(d.first),
-        Box::new(d.last),
-        Box::new(d.closed_ms.is_some()),
-        Box::new(d.closed_ms.map(count)),
-        Box::new(d.client_version.as_ref().map(|(_, v)| v.clone())),
-        stamp(d.client_version.as_ref().map(|(at, _)| *at)),
-        Box::new(d.login.as_ref().map(|(_, (u, _))| u.clone())),
-        Box::new(d.login.as_ref().map(|(_, (_, p))| p.clone())),
-        stamp(d.login.as_ref().map(|(at, _)| *at)),
-        Box::new(count(d.login_attempts)),
-        Box::new(count(d.commands)),
-        Box::new(count(d.downloads)),
-        Box::new(count(d.uploads)),
-        Box::new(d.honeytoken_read),
-        Box::new(d.honeytoken_used),
-        Box::new(count(d.alerts)),
-        Box::new(d.class.as_ref().map(|(_, (c, _))| c.clone())),
-        Box::new(d.class.as_ref().and_then(|(_, (_, conf))| *conf)),
-        stamp(d.class.as_ref().map(|(at, _)| *at)),
-        Box::new(d.tags.iter().cloned().collect::<Vec<String>>()),
-    ]
+/// A batch's deltas, column by column (the arrays of [`UPSERT`]).
+#[derive(Default)]
+struct Columns {
+    session: Vec<String>,
+    node: Vec<String>,
+    protocol: Vec<&'static str>,
+    src_ip: Vec<String>,
+    src_port: Vec<i32>,
+    ip_key: Vec<String>,
+    src_net: Vec<String>,
+    first: Vec<DateTime<Utc>>,
+    last: Vec<DateTime<Utc>>,
+    closed: Vec<bool>,
+    duration_ms: Vec<Option<i64>>,
+    client_version: Vec<Option<String>>,
+    client_version_ts: Vec<Option<DateTime<Utc>>>,
+    username: Vec<Option<String>>,
+    password: Vec<Option<String>>,
+    login_ts: Vec<Option<DateTime<Utc>>>,
+    login_attempts: Vec<i64>,
+    commands: Vec<i64>,
+    downloads: Vec<i64>,
+    uploads: Vec<i64>,
+    honeytoken_read: Vec<bool>,
+    honeytoken_used: Vec<bool>,
+    alerts: Vec<i64>,
+    class: Vec<Option<String>>,
+    class_confidence: Vec<Option<f64>>,
+    class_ts: Vec<Option<DateTime<Utc>>>,
+    phase: Vec<Option<String>>,
+    phase_ts: Vec<Option<DateTime<Utc>>>,
+    strategy: Vec<Option<String>>,
+    strategy_ts: Vec<Option<DateTime<Utc>>>,
+    tags: Vec<String>,
+}
+
+/// Attacker text as PostgreSQL can hold it (NUL escaped, see [`super::escape_nul`]).
+fn pg_text(s: &str) -> String {
+    escape_nul(s).unwrap_or_else(|| s.to_owned())
+}
+
+/// Undoes [`pg_text`] on a value read back.
+fn from_pg(s: Option<String>) -> Option<String> {
+    s.map(|s| unescape_nul(&s).unwrap_or(s))
+}
+
+impl Columns {
+    fn from_deltas(deltas: &[SessionDelta]) -> Columns {
+        let mut c = Columns::default();
+        for d in deltas {
+            c.session.push(d.session.clone());
+            c.node.push(d.node.clone());
+            c.protocol.push(d.protocol);
+            c.src_ip.push(d.src_ip.to_string());
+            c.src_port.push(i32::from(d.src_port));
+            c.ip_key.push(ip_key(d.src_ip));
+            c.src_net.push(source_network(d.src_ip));
+            c.first.push(d.first);
+            c.last.push(d.last);
+            c.closed.push(d.closed_ms.is_some());
+            c.duration_ms.push(d.closed_ms.map(count));
+            c.client_version
+                .push(d.client_version.as_ref().map(|(_, v)| pg_text(v)));
+            c.client_version_ts
+                .push(d.client_version.as_ref().map(|(at, _)| *at));
+            c.username
+                .push(d.login.as_ref().map(|(_, (u, _))| pg_text(u)));
+            c.password
+                .push(d.login.as_ref().map(|(_, (_, p))| pg_text(p)));
+            c.login_ts.push(d.login.as_ref().map(|(at, _)| *at));
+            c.login_attempts.push(count(d.login_attempts));
+            c.commands.push(count(d.commands));
+            c.downloads.push(count(d.downloads));
+            c.uploads.push(count(d.uploads));
+            c.honeytoken_read.push(d.honeytoken_read);
+            c.honeytoken_used.push(d.honeytoken_used);
+            c.alerts.push(count(d.alerts));
+            c.class
+                .push(d.class.as_ref().map(|(_, (cl, _))| pg_text(cl)));
+            c.class_confidence
+                .push(d.class.as_ref().and_then(|(_, (_, conf))| *conf));
+            c.class_ts.push(d.class.as_ref().map(|(at, _)| *at));
+            c.phase.push(d.phase.as_ref().map(|(_, p)| pg_text(p)));
+            c.phase_ts.push(d.phase.as_ref().map(|(at, _)| *at));
+            c.strategy
+                .push(d.strategy.as_ref().map(|(_, st)| pg_text(st)));
+            c.strategy_ts.push(d.strategy.as_ref().map(|(at, _)| *at));
+            let tags: Vec<String> = d.tags.iter().map(|t| pg_text(t)).collect();
+            c.tags
+                .push(serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()));
+        }
+        c
+    }
+
+    fn params(self) -> Vec<Param> {
+        vec![
+            Box::new(self.session),
+            Box::new(self.node),
+            Box::new(self.protocol),
+            Box::new(self.src_ip),
+            Box::new(self.src_port),
+            Box::new(self.ip_key),
+            Box::new(self.src_net),
+            Box::new(self.first),
+            Box::new(self.last),
+            Box::new(self.closed),
+            Box::new(self.duration_ms),
+            Box::new(self.client_version),
+            Box::new(self.client_version_ts),
+            Box::new(self.username),
+            Box::new(self.password),
+            Box::new(self.login_ts),
+            Box::new(self.login_attempts),
+            Box::new(self.commands),
+            Box::new(self.downloads),
+            Box::new(self.uploads),
+            Box::new(self.honeytoken_read),
+            Box::new(self.honeytoken_used),
+            Box::new(self.alerts),
+            Box::new(self.class),
+            Box::new(self.class_confidence),
+            Box::new(self.class_ts),
+            Box::new(self.phase),
+            Box::new(self.phase_ts),
+            Box::new(self.strategy),
+            Box::new(self.strategy_ts),
+            Box::new(self.tags),
+        ]
+    }
 }
 
 /// A stored payload as an event (undoing the NUL escaping).
@@ -213,9 +337,9 @@ fn summary(row: &Row) -> Result<SessionSummary, StoreError> {
             .try_get::<_, Option<i64>>(8)
             .map_err(pg_error)?
             .map(|v| v.max(0) as u64),
-        client_version: row.try_get(9).map_err(pg_error)?,
-        username: row.try_get(10).map_err(pg_error)?,
-        password: row.try_get(11).map_err(pg_error)?,
+        client_version: from_pg(row.try_get(9).map_err(pg_error)?),
+        username: from_pg(row.try_get(10).map_err(pg_error)?),
+        password: from_pg(row.try_get(11).map_err(pg_error)?),
         login_attempts: n(12)?,
         commands: n(13)?,
         downloads: n(14)?,
@@ -226,7 +350,13 @@ fn summary(row: &Row) -> Result<SessionSummary, StoreError> {
         class: row.try_get(19).map_err(pg_error)?,
         class_confidence: row.try_get(20).map_err(pg_error)?,
         phase: row.try_get(21).map_err(pg_error)?,
-        tags: row.try_get(22).map_err(pg_error)?,
+        strategy: row.try_get(23).map_err(pg_error)?,
+        tags: row
+            .try_get::<_, Vec<String>>(22)
+            .map_err(pg_error)?
+            .into_iter()
+            .map(|t| unescape_nul(&t).unwrap_or(t))
+            .collect(),
     })
 }
 
@@ -289,7 +419,7 @@ pub(super) async fn list<C: GenericClient>(
             &mut conds,
             &mut args,
             "username = ?",
-            vec![Box::new(user.clone())],
+            vec![Box::new(pg_text(user))],
         );
     }
     if let Some(class) = &filter.class {
@@ -297,7 +427,7 @@ pub(super) async fn list<C: GenericClient>(
             &mut conds,
             &mut args,
             "class = ?",
-            vec![Box::new(class.clone())],
+            vec![Box::new(pg_text(class))],
         );
     }
     if let Some(protocol) = filter.protocol {

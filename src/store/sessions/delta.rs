@@ -3,7 +3,7 @@
 //! Both backends fold the events an insert actually stored (copies skipped) into one
 //! [`SessionDelta`] per session and upsert it into `sessions` in the same transaction. The
 //! upsert adds counts, widens the time span, ORs flags, unions tags and, for the "latest"
-//! values (login, class, client version), keeps whichever is newer by event time, so events
+//! values (login, class, phase, strategy, client version), keeps whichever is newer by event time, so events
 //! stored out of order (a spool drained late) give the same row as events stored in order.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +55,10 @@ pub struct SessionDelta {
     pub alerts: u64,
     /// The latest classification (class, confidence).
     pub class: Stamped<(String, Option<f64>)>,
+    /// The latest attack phase a classification carried.
+    pub phase: Stamped<String>,
+    /// The latest deception settings, as their one-line text.
+    pub strategy: Stamped<String>,
     /// Reflex tags.
     pub tags: BTreeSet<String>,
 }
@@ -82,6 +86,8 @@ impl SessionDelta {
             honeytoken_used: false,
             alerts: 0,
             class: None,
+            phase: None,
+            strategy: None,
             tags: BTreeSet::new(),
         };
         match &event.kind {
@@ -98,8 +104,15 @@ impl SessionDelta {
             EventKind::HoneytokenUsed { .. } => d.honeytoken_used = true,
             EventKind::Alert { .. } => d.alerts = 1,
             EventKind::Classification {
-                class, confidence, ..
-            } => d.class = Some((at, (class.clone(), *confidence))),
+                class,
+                confidence,
+                phase,
+                ..
+            } => {
+                d.class = Some((at, (class.clone(), *confidence)));
+                d.phase = phase.as_ref().map(|p| (at, p.clone()));
+            }
+            EventKind::Strategy { settings, .. } => d.strategy = Some((at, settings.to_string())),
             EventKind::Reflex { action, .. } => {
                 if let Some(tag) = action.strip_prefix("tag ") {
                     d.tags.insert(tag.to_owned());
@@ -127,6 +140,8 @@ impl SessionDelta {
         newer(&mut self.client_version, other.client_version);
         newer(&mut self.login, other.login);
         newer(&mut self.class, other.class);
+        newer(&mut self.phase, other.phase);
+        newer(&mut self.strategy, other.strategy);
         self.login_attempts += other.login_attempts;
         self.commands += other.commands;
         self.downloads += other.downloads;
@@ -226,5 +241,51 @@ mod tests {
         assert_eq!(d.closed_ms, Some(5000));
         assert_eq!(d.tags.iter().collect::<Vec<_>>(), ["flood"]);
         assert_eq!(d.last - d.first, chrono::Duration::seconds(5));
+    }
+
+    #[test]
+    fn the_newest_phase_and_strategy_win_and_a_missing_phase_changes_nothing() {
+        use crate::models::strategy::{Deception, Enticement};
+        let o = origin("bbbbbbbbbbbb");
+        let classified = |s, phase: Option<&str>| {
+            at(
+                &o,
+                s,
+                EventKind::Classification {
+                    class: "malware_dropper".into(),
+                    rule: "R5".into(),
+                    source: "rules".into(),
+                    confidence: None,
+                    phase: phase.map(str::to_owned),
+                },
+            )
+        };
+        let strategy = |s, enticement| {
+            at(
+                &o,
+                s,
+                EventKind::Strategy {
+                    settings: Deception {
+                        enticement,
+                        ..Deception::default()
+                    },
+                    mode: "adaptive".into(),
+                    class: String::new(),
+                    phase: String::new(),
+                },
+            )
+        };
+        let events = vec![
+            classified(1, Some("recon")),
+            strategy(1, Enticement::Low),
+            classified(2, Some("persistence")),
+            strategy(3, Enticement::High),
+            classified(4, None),
+        ];
+        for order in [events.clone(), events.into_iter().rev().collect()] {
+            let d = &SessionDelta::fold(&order)[0];
+            assert_eq!(d.phase.as_ref().unwrap().1, "persistence");
+            assert!(d.strategy.as_ref().unwrap().1.contains("enticement=high"));
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! are time order and hour buckets are a prefix (`substr(ts, 1, 13)`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -27,16 +28,19 @@ const BACKFILL_CHUNK: i64 = 5000;
 const COLUMNS: &str = "session_id, node_id, protocol, src_ip, src_port, first_ts, last_ts, \
     closed, duration_ms, client_version, username, password, login_attempts, commands, \
     downloads, uploads, honeytoken_read, honeytoken_used, alerts, class, class_confidence, \
-    phase, tags";
+    phase, tags, strategy";
 
-/// Adds one session's delta to its row; the newer event wins for the "latest" values.
-const UPSERT: &str = "INSERT INTO sessions (session_id, node_id, protocol, src_ip, src_port, \
-    ip_key, src_net, first_ts, last_ts, closed, duration_ms, client_version, client_version_ts, \
-    username, password, login_ts, login_attempts, commands, downloads, uploads, \
-    honeytoken_read, honeytoken_used, alerts, class, class_confidence, class_ts, tags) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) \
-    ON CONFLICT (session_id) DO UPDATE SET \
+/// The columns an upsert writes, in the order [`row`] binds them.
+const INSERT_COLUMNS: &str = "session_id, node_id, protocol, src_ip, src_port, ip_key, src_net, \
+    first_ts, last_ts, closed, duration_ms, client_version, client_version_ts, username, \
+    password, login_ts, login_attempts, commands, downloads, uploads, honeytoken_read, \
+    honeytoken_used, alerts, class, class_confidence, class_ts, phase, phase_ts, strategy, \
+    strategy_ts, tags";
+/// How many values [`row`] binds.
+const ROW_VALUES: usize = 31;
+
+/// How one session's delta is added to its row; the newer event wins for the "latest" values.
+const ON_CONFLICT: &str = " ON CONFLICT (session_id) DO UPDATE SET \
     node_id = CASE WHEN excluded.first_ts < sessions.first_ts THEN excluded.node_id ELSE sessions.node_id END, \
     src_ip = CASE WHEN excluded.first_ts < sessions.first_ts THEN excluded.src_ip ELSE sessions.src_ip END, \
     src_port = CASE WHEN excluded.first_ts < sessions.first_ts THEN excluded.src_port ELSE sessions.src_port END, \
@@ -68,48 +72,92 @@ const UPSERT: &str = "INSERT INTO sessions (session_id, node_id, protocol, src_i
     class_confidence = CASE WHEN excluded.class_ts >= coalesce(sessions.class_ts, '') \
         THEN excluded.class_confidence ELSE sessions.class_confidence END, \
     class_ts = max(coalesce(sessions.class_ts, ''), coalesce(excluded.class_ts, '')), \
+    phase = CASE WHEN excluded.phase_ts >= coalesce(sessions.phase_ts, '') \
+        THEN excluded.phase ELSE sessions.phase END, \
+    phase_ts = max(coalesce(sessions.phase_ts, ''), coalesce(excluded.phase_ts, '')), \
+    strategy = CASE WHEN excluded.strategy_ts >= coalesce(sessions.strategy_ts, '') \
+        THEN excluded.strategy ELSE sessions.strategy END, \
+    strategy_ts = max(coalesce(sessions.strategy_ts, ''), coalesce(excluded.strategy_ts, '')), \
     tags = CASE WHEN excluded.tags = '[]' THEN sessions.tags ELSE \
         (SELECT json_group_array(value) FROM (SELECT value FROM json_each(sessions.tags) \
          UNION SELECT value FROM json_each(excluded.tags) ORDER BY value)) END";
 
+/// Rows per upsert statement, largest first: a batch is cut greedily into statements of these
+/// sizes, so few distinct statements are prepared (and cached) whatever the batch size.
+const CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+/// The upsert statement of each size in [`CHUNKS`], built once.
+static UPSERTS: LazyLock<[String; CHUNKS.len()]> = LazyLock::new(|| CHUNKS.map(upsert_sql));
+
+/// The upsert of `rows` sessions at once (one `VALUES` tuple each).
+fn upsert_sql(rows: usize) -> String {
+    let tuple = format!("({})", vec!["?"; ROW_VALUES].join(", "));
+    let values = vec![tuple.as_str(); rows].join(", ");
+    format!("INSERT INTO sessions ({INSERT_COLUMNS}) VALUES {values}{ON_CONFLICT}")
+}
+
 /// Adds the deltas of newly stored events to their sessions' rows (inside the insert's
-/// transaction).
+/// transaction): each session once, many sessions per statement.
 pub(super) fn apply(tx: &Transaction<'_>, deltas: &[SessionDelta]) -> Result<(), StoreError> {
-    let mut stmt = tx.prepare_cached(UPSERT).map_err(query_error)?;
-    for d in deltas {
-        let tags = serde_json::to_string(&d.tags).unwrap_or_else(|_| "[]".to_owned());
-        stmt.execute(params![
-            d.session,
-            d.node,
-            d.protocol,
-            d.src_ip.to_string(),
-            d.src_port,
-            ip_key(d.src_ip),
-            source_network(d.src_ip),
-            timestamp(&d.first),
-            timestamp(&d.last),
-            d.closed_ms.is_some(),
-            d.closed_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-            d.client_version.as_ref().map(|(_, v)| v.as_str()),
-            stamp(&d.client_version),
-            d.login.as_ref().map(|(_, (u, _))| u.as_str()),
-            d.login.as_ref().map(|(_, (_, p))| p.as_str()),
-            stamp(&d.login),
-            count(d.login_attempts),
-            count(d.commands),
-            count(d.downloads),
-            count(d.uploads),
-            d.honeytoken_read,
-            d.honeytoken_used,
-            count(d.alerts),
-            d.class.as_ref().map(|(_, (c, _))| c.as_str()),
-            d.class.as_ref().and_then(|(_, (_, conf))| *conf),
-            stamp(&d.class),
-            tags,
-        ])
-        .map_err(query_error)?;
+    let mut rest = deltas;
+    while !rest.is_empty() {
+        // The last size is 1, so some size always fits.
+        let i = CHUNKS
+            .iter()
+            .position(|&n| n <= rest.len())
+            .unwrap_or(CHUNKS.len() - 1);
+        let (chunk, tail) = rest.split_at(CHUNKS[i].min(rest.len()));
+        let mut stmt = tx.prepare_cached(&UPSERTS[i]).map_err(query_error)?;
+        stmt.execute(params_from_iter(chunk.iter().flat_map(row)))
+            .map_err(query_error)?;
+        rest = tail;
     }
     Ok(())
+}
+
+/// One session's values, in [`INSERT_COLUMNS`] order.
+fn row(d: &SessionDelta) -> [Value; ROW_VALUES] {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let opt = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.to_owned()));
+    let at = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    let int = |n: u64| Value::Integer(count(n));
+    let tags = serde_json::to_string(&d.tags).unwrap_or_else(|_| "[]".to_owned());
+    [
+        text(&d.session),
+        text(&d.node),
+        text(d.protocol),
+        Value::Text(d.src_ip.to_string()),
+        Value::Integer(i64::from(d.src_port)),
+        Value::Text(ip_key(d.src_ip)),
+        Value::Text(source_network(d.src_ip)),
+        Value::Text(timestamp(&d.first)),
+        Value::Text(timestamp(&d.last)),
+        Value::Integer(i64::from(d.closed_ms.is_some())),
+        d.closed_ms.map_or(Value::Null, int),
+        opt(d.client_version.as_ref().map(|(_, v)| v.as_str())),
+        at(stamp(&d.client_version)),
+        opt(d.login.as_ref().map(|(_, (u, _))| u.as_str())),
+        opt(d.login.as_ref().map(|(_, (_, p))| p.as_str())),
+        at(stamp(&d.login)),
+        int(d.login_attempts),
+        int(d.commands),
+        int(d.downloads),
+        int(d.uploads),
+        Value::Integer(i64::from(d.honeytoken_read)),
+        Value::Integer(i64::from(d.honeytoken_used)),
+        int(d.alerts),
+        opt(d.class.as_ref().map(|(_, (c, _))| c.as_str())),
+        d.class
+            .as_ref()
+            .and_then(|(_, (_, conf))| *conf)
+            .map_or(Value::Null, Value::Real),
+        at(stamp(&d.class)),
+        opt(d.phase.as_ref().map(|(_, p)| p.as_str())),
+        at(stamp(&d.phase)),
+        opt(d.strategy.as_ref().map(|(_, s)| s.as_str())),
+        at(stamp(&d.strategy)),
+        Value::Text(tags),
+    ]
 }
 
 /// The time of a stamped value, as stored.
@@ -204,6 +252,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<Result<SessionSummary, StoreError>
         class: opt(19)?,
         class_confidence: row.get(20)?,
         phase: opt(21)?,
+        strategy: opt(23)?,
         tags: Vec::new(),
     };
     Ok((|| {
