@@ -124,6 +124,8 @@ pub struct Node {
     pub correlation: Option<Addr<CorrelationActor>>,
     /// The event store.
     pub store: Arc<dyn EventStore>,
+    /// The Layer 3 strategy actor (`None`: `strategy.mode = "off"`).
+    pub strategy: Option<Addr<crate::actors::strategy::StrategyActor>>,
     /// Node metrics.
     pub metrics: Metrics,
     readiness: Arc<Readiness>,
@@ -267,6 +269,12 @@ impl Node {
         } else {
             None
         };
+        // Layer 3: the sessions' deception settings; its learned state is kept in the store.
+        let strategy = crate::actors::strategy::start(
+            &config.strategy,
+            metrics.strategy.clone(),
+            Some((store.clone(), node_id.clone())),
+        );
         // Live terminals the admin UI can watch (fed by the sessions' recordings).
         let tty_watchers = crate::outputs::tty_watch::TtyWatchers::default();
         let manager = {
@@ -324,6 +332,7 @@ impl Node {
                 models: models.clone(),
                 reflex: reflex.clone(),
                 persona: persona.clone(),
+                strategy: strategy.clone(),
             };
             Supervisor::start(move |_| SessionManager::new(handles, deps, overlays))
         };
@@ -506,6 +515,7 @@ impl Node {
             alerts,
             correlation,
             store,
+            strategy,
             metrics,
             readiness,
             ssh_shutdown,
@@ -566,6 +576,15 @@ impl Node {
         } else {
             pending
         };
+        // Layer 3's learned state, as of the sessions' outcomes so far.
+        if let Some(strategy) = &self.strategy
+            && !matches!(
+                strategy.send(crate::actors::strategy::SaveStrategy).await,
+                Ok(true)
+            )
+        {
+            tracing::warn!("Cannot save the strategy state at shutdown.");
+        }
         for arbiter in &self.arbiters {
             arbiter.stop();
         }

@@ -199,6 +199,17 @@ pub const SETTINGS: &[Setting] = &[
     setting("alert.rules.new_attacker_class", SettingKind::Text),
     setting("strategy.http_latency_min_ms", SettingKind::Integer),
     setting("strategy.http_latency_max_ms", SettingKind::Integer),
+    setting("strategy.mode", SettingKind::Text),
+    setting("strategy.learning", SettingKind::Bool),
+    setting("strategy.exploration_max_percent", SettingKind::Integer),
+    setting("strategy.exploration_min_percent", SettingKind::Integer),
+    setting("strategy.save_secs", SettingKind::Integer),
+    setting("strategy.seed", SettingKind::Integer),
+    setting("strategy.fixed.latency", SettingKind::Text),
+    setting("strategy.fixed.enticement", SettingKind::Text),
+    setting("strategy.fixed.richness", SettingKind::Text),
+    setting("strategy.fixed.errors", SettingKind::Text),
+    setting("strategy.fixed.vulnerable", SettingKind::Text),
     setting("honeytokens.enabled", SettingKind::Bool),
     setting("honeytokens.beacon_host", SettingKind::Text),
     setting("honeytokens.link_max_ips", SettingKind::Integer),
@@ -401,6 +412,7 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        self.strategy.validate()?;
         self.alert.validate()?;
         self.reflex.validate()?;
         self.persona.validate()?;

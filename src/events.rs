@@ -304,8 +304,8 @@ pub enum EventKind {
         /// Why, for operators (`over 60 requests per minute`).
         detail: String,
     },
-    /// The session's attacker class changed (or became known): what the classifier now says
-    /// the session is, from its input so far. Once per change, not per line.
+    /// The session's attacker class or attack phase changed (or became known): what the
+    /// classifier now says the session is, from its input so far. Once per change, not per line.
     Classification {
         /// The class (`malware_dropper`, `credential_hijack`, …; see [`crate::models::Class`]).
         class: String,
@@ -317,6 +317,11 @@ pub enum EventKind {
         /// the rules.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         confidence: Option<f64>,
+        /// The session's attack phase when it was decided (`recon`, `download_execute`, …; see
+        /// [`crate::models::phases::Phase`]): the phase model's most likely phase, or the
+        /// tagged phase of the latest command without one. Absent in older events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phase: Option<String>,
     },
     /// Layer 1 scored its standing guess at a command: what it predicted would come next,
     /// what came (both normalized, see [`crate::models::normalize`]) and whether it hit. One
@@ -341,6 +346,18 @@ pub enum EventKind {
         source: String,
         /// Why it fell back (`timeout`, `error`, `budget`, `rejected`); empty otherwise.
         reason: String,
+    },
+    /// Layer 3 set the session's deception settings (at its start) or changed them (when its
+    /// class or attack phase changed). Once per change.
+    Strategy {
+        /// The settings now in force.
+        settings: crate::models::strategy::Deception,
+        /// How they were chosen: `adaptive` (the bandit) or `fixed` (the configured settings).
+        mode: String,
+        /// The attacker class they were chosen for (empty before one is known).
+        class: String,
+        /// The attack phase they were chosen for (empty before one is known).
+        phase: String,
     },
     /// The connection ended.
     SessionClosed {
@@ -461,6 +478,7 @@ impl EventKind {
             EventKind::Classification { .. } => "mirage.classification",
             EventKind::Prediction { .. } => "mirage.prediction",
             EventKind::Persona { .. } => "mirage.persona",
+            EventKind::Strategy { .. } => "mirage.strategy",
             EventKind::SessionClosed { .. } => "cowrie.session.closed",
         }
     }

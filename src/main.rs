@@ -127,6 +127,41 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         order: usize,
     },
+    /// Simulate attacker populations (replayed corpus sessions, generative bots, honeypot
+    /// detectors) against a static and an adaptive node in virtual time and report mean time
+    /// to discovery (SIMULATION.md).
+    Simulate {
+        /// Seeds to run; each draws one population played against both configurations.
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// One JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Simulated days per seed.
+        #[arg(long, default_value_t = 7)]
+        days: usize,
+        /// Attackers per simulated day.
+        #[arg(long, default_value_t = 24)]
+        sessions_per_day: usize,
+        /// Population mix, weights replayed:bots:detectors.
+        #[arg(long, default_value = "4:3:3")]
+        mix: mirage::sim::simulate::population::Mix,
+        /// Longest session in virtual seconds; detectors that find no tell are censored here.
+        #[arg(long, default_value_t = 900)]
+        budget: u64,
+        /// Corpus of recorded sessions (JSON lines) for replayed sessions and bot openings.
+        #[arg(long, default_value = "../shared/data/sessions-train.jsonl")]
+        corpus: PathBuf,
+        /// The adaptive node's model set; default the node's `models.dir` (./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Runs (seed × configuration) at once; default the number of cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 /// Where `mirage train` learns from.
@@ -254,6 +289,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             holdout,
             order,
         ),
+        Command::Simulate {
+            seeds,
+            first_seed,
+            json,
+            days,
+            sessions_per_day,
+            mix,
+            budget,
+            corpus,
+            models,
+            jobs,
+        } => {
+            let defaults = mirage::sim::simulate::SimOptions::default();
+            let options = mirage::sim::simulate::SimOptions {
+                seeds,
+                first_seed,
+                days,
+                per_day: sessions_per_day,
+                mix,
+                budget: std::time::Duration::from_secs(budget),
+                jobs: jobs.unwrap_or(defaults.jobs),
+            };
+            simulate(&options, &corpus, models, json)
+        }
         Command::Config(ConfigCommand::Check { file }) => {
             Config::load(Some(&file), std::iter::empty())?;
             println!("{}: ok", file.display());
@@ -335,6 +394,43 @@ fn replay(
         "{failed} of {} scenarios failed",
         reports.len()
     );
+    Ok(())
+}
+
+/// `mirage simulate`: loads the corpus and the models, runs, prints the report.
+fn simulate(
+    options: &mirage::sim::simulate::SimOptions,
+    corpus: &std::path::Path,
+    models: Option<PathBuf>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use mirage::sim::simulate::{Inputs, population::Corpus};
+    let sessions = read_corpus(corpus).context("the simulation needs a corpus (--corpus)")?;
+    let models_dir = match models {
+        Some(dir) => dir,
+        None => load(None)?.models.dir,
+    };
+    let attacker_model = mirage::models::Models::load(&models_dir)?
+        .markov
+        .map(std::sync::Arc::new);
+    anyhow::ensure!(
+        attacker_model.is_some(),
+        "no command model in {}: the bots sample from it (train one with `mirage train`)",
+        models_dir.display()
+    );
+    let inputs = Inputs {
+        corpus: Corpus::new(sessions),
+        models_dir,
+        attacker_model,
+    };
+    let started = std::time::Instant::now();
+    let report = mirage::sim::simulate::simulate(options, &inputs)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    eprintln!("simulated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -67,6 +67,8 @@ pub struct Metrics {
     pub connections_refused_total: IntCounterVec,
     /// Layer 4 persona: calls, cache hits, fallbacks, tokens.
     pub persona: crate::persona::metrics::PersonaMetrics,
+    /// Layer 3 strategy: choices per dimension and option, outcomes, rewards, saves.
+    pub strategy: crate::actors::strategy::StrategyMetrics,
 }
 
 impl Metrics {
@@ -226,6 +228,7 @@ impl Metrics {
             )
             .expect("valid metric"),
             persona: crate::persona::metrics::PersonaMetrics::new(),
+            strategy: crate::actors::strategy::StrategyMetrics::new(),
             registry,
         };
         // Invariant: every name above is distinct, so registration cannot collide.
@@ -292,6 +295,7 @@ impl Metrics {
             .register(Box::new(metrics.connections_refused_total.clone()))
             .expect("unique metric");
         metrics.persona.register(registry);
+        metrics.strategy.register(registry);
         // Label sets that should show as 0 before anything happens.
         for protocol in ["ssh", "http"] {
             metrics.sessions_active.with_label_values(&[protocol]);

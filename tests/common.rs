@@ -58,7 +58,10 @@ impl NodeProcess {
             // Every test client comes from 127.0.0.1: no per-address cap unless a test sets
             // one (the `limits` and `connection_caps` tests do).
             .env("MIRAGE_SSH_MAX_SESSIONS_PER_IP", "0")
-            .env("MIRAGE_HTTP_MAX_CONNECTIONS_PER_IP", "0");
+            .env("MIRAGE_HTTP_MAX_CONNECTIONS_PER_IP", "0")
+            // Layer 3 draws each session's deceptions at random: tests that do not test it
+            // get the static honeypot (the `strategy` tests set a mode).
+            .env("MIRAGE_STRATEGY_MODE", "off");
         for (k, v) in env {
             cmd.env(k, v);
         }

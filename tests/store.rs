@@ -141,7 +141,7 @@ async fn migrate_twice_is_fine(b: &Backend) {
     let other = b.store();
     other.migrate().await.expect("migrate from a second store");
     assert_eq!(other.count().await.unwrap(), 3);
-    assert_eq!(b.migration_versions().await, vec![1, 2]);
+    assert_eq!(b.migration_versions().await, vec![1, 2, 3, 4]);
 }
 
 /// Case 4: Four stores (four nodes) migrating one fresh database at once all succeed, and each
@@ -152,7 +152,7 @@ async fn concurrent_migrations_apply_each_version_once(b: &Backend) {
     for (i, result) in results.into_iter().enumerate() {
         result.unwrap_or_else(|err| panic!("store {i}: {}", mirage::error_chain(&err)));
     }
-    assert_eq!(b.migration_versions().await, vec![1, 2]);
+    assert_eq!(b.migration_versions().await, vec![1, 2, 3, 4]);
     // And the schema works from every one of them.
     let events = session_events(&origin(&SessionId::random(), false), 0, 4);
     for (store, event) in stores.iter().zip(&events) {

@@ -48,6 +48,10 @@ mod postgres_node;
 mod samples;
 // One connection's shell and exec channels.
 mod session;
+// `mirage simulate` on the real binary: the JSON contract, reproducible seeds, detectors' tells.
+mod simulate;
+// Layer 3 on the real binary: a fixed strategy over SSH, an adaptive node's state across a restart.
+mod strategy;
 // scp and SFTP uploads, the upload quota, and port forwarding logged but never done.
 mod ssh_channels;
 // The SSH surface of each OpenSSH profile: KEXINIT via ssh -vvv, non-SSH input, grace time.

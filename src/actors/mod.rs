@@ -7,3 +7,4 @@ pub mod sample_fetcher;
 pub mod session;
 pub mod session_manager;
 pub mod sink;
+pub mod strategy;

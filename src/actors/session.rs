@@ -30,9 +30,11 @@ mod classify;
 mod editor_host;
 mod http;
 mod input;
+mod latency;
 mod predict;
 mod reflex;
 mod status;
+mod strategy;
 
 use editor_host::SessionHost;
 pub use http::HttpExchange;
@@ -99,6 +101,8 @@ pub struct SessionDeps {
     pub reflex: Option<Arc<Reflexes>>,
     /// The node's Layer 4 persona (`None`: off, as on a replay's virtual clock).
     pub persona: Option<Addr<crate::actors::persona::PersonaActor>>,
+    /// The node's Layer 3 strategy (`None`: off, the static honeypot's settings).
+    pub strategy: Option<Addr<crate::actors::strategy::StrategyActor>>,
 }
 
 /// Where and how big session recordings are.
@@ -160,6 +164,8 @@ pub struct SessionActor {
     reflex: reflex::SessionReflex,
     /// The persona's answers for the line about to run (see `input.rs`).
     answers: crate::shell::Answers,
+    /// The session's Layer 3 settings and outcome so far (kept across restarts).
+    strategy: strategy::SessionStrategy,
 }
 
 impl SessionActor {
@@ -190,6 +196,7 @@ impl SessionActor {
             columns: 80,
             recording: None,
             classifier: classify::Classifier::new(deps.clock.now(), models.clone(), &login),
+            strategy: strategy::SessionStrategy::new(deps.clock.now()),
             predictor: predict::Predictor::new(models, &login, deps.clock.now())
                 .with_memory(deps.models.memory()),
             deps,
@@ -309,6 +316,7 @@ impl SessionActor {
         for prediction in predictions {
             self.emit(prediction);
         }
+        self.strategy_line(line, ctx);
         // Layer 0: a reflex may answer the line instead of the shell, or end the session.
         if let Some(answer) = self.reflex_line(line, interactive) {
             return Some(answer);
@@ -324,8 +332,11 @@ impl SessionActor {
         };
         // Planted honeytoken files the line reads become `mirage.honeytoken.accessed`.
         let planted = self.deps.shell.image().planted().clone();
-        let (result, tokens_read) = crate::honeytokens::watch_reads(&planted, || {
-            Self::run_guarded(&self.deps, &self.fs, terminal, state, line, answers)
+        // What the line did to the fake machine, for the latency profile (`latency.rs`).
+        let ((result, tokens_read), work) = crate::host::io_meter::measure(|| {
+            crate::honeytokens::watch_reads(&planted, || {
+                Self::run_guarded(&self.deps, &self.fs, terminal, state, line, answers)
+            })
         });
         for token in &tokens_read {
             // Not `self.emit`: `state` may still borrow `self.state`.
@@ -346,7 +357,9 @@ impl SessionActor {
                     outcome.output.extend_from_slice(&end.output);
                     outcome.status = end.status;
                 }
+                self.deception_latency(line, &work);
                 self.reflex_after(&tokens_read, &mut outcome);
+                self.strategy_effects(tokens_read.len(), &outcome.events);
                 for command in &outcome.unknown_commands {
                     self.emit(EventKind::CommandFailed {
                         input: command.clone(),
@@ -431,6 +444,11 @@ fn fetchable(url: &str) -> bool {
 
 impl Actor for SessionActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // Layer 3: the session's first settings (`strategy.rs`).
+        self.strategy_start(ctx);
+    }
 }
 
 impl Supervised for SessionActor {
@@ -535,6 +553,8 @@ impl Drop for SessionActor {
     fn drop(&mut self) {
         // The node memory learns what the session typed.
         self.predictor.finish();
+        // Layer 3 learns how the session went.
+        self.strategy_finish();
         let Some(rec) = self.recording.take() else {
             return;
         };

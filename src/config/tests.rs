@@ -61,6 +61,17 @@ fn every_setting_is_overridable_from_the_environment() {
         ("MIRAGE_HTTP_MAX_CONNECTIONS_PER_IP", "9"),
         ("MIRAGE_STRATEGY_HTTP_LATENCY_MIN_MS", "1"),
         ("MIRAGE_STRATEGY_HTTP_LATENCY_MAX_MS", "2"),
+        ("MIRAGE_STRATEGY_MODE", "fixed"),
+        ("MIRAGE_STRATEGY_LEARNING", "false"),
+        ("MIRAGE_STRATEGY_EXPLORATION_MAX_PERCENT", "30"),
+        ("MIRAGE_STRATEGY_EXPLORATION_MIN_PERCENT", "5"),
+        ("MIRAGE_STRATEGY_SAVE_SECS", "4"),
+        ("MIRAGE_STRATEGY_SEED", "99"),
+        ("MIRAGE_STRATEGY_FIXED_LATENCY", "slow_disk"),
+        ("MIRAGE_STRATEGY_FIXED_ENTICEMENT", "high"),
+        ("MIRAGE_STRATEGY_FIXED_RICHNESS", "rich"),
+        ("MIRAGE_STRATEGY_FIXED_ERRORS", "realistic"),
+        ("MIRAGE_STRATEGY_FIXED_VULNERABLE", "after_recon"),
         ("MIRAGE_ADMIN_LISTEN", "0.0.0.0:9999"),
         ("MIRAGE_ADMIN_TOKEN", "s3cret"),
         (
@@ -151,6 +162,21 @@ fn every_setting_is_overridable_from_the_environment() {
     assert_eq!(c.http.max_connections_per_ip, 9);
     assert_eq!(c.strategy.http_latency_min_ms, 1);
     assert_eq!(c.strategy.http_latency_max_ms, 2);
+    assert_eq!(c.strategy.mode, crate::config::StrategyMode::Fixed);
+    assert!(!c.strategy.learning);
+    assert_eq!(
+        (
+            c.strategy.exploration_max_percent,
+            c.strategy.exploration_min_percent,
+            c.strategy.save_secs,
+            c.strategy.seed
+        ),
+        (30, 5, 4, 99)
+    );
+    assert_eq!(
+        c.strategy.fixed.to_string(),
+        "latency=slow_disk enticement=high richness=rich errors=realistic vulnerable=after_recon"
+    );
     assert_eq!(c.admin.listen.to_string(), "0.0.0.0:9999");
     assert_eq!(c.admin.token, "s3cret");
     assert_eq!(c.database.url, "postgres://postgres@127.0.0.1/mirage");

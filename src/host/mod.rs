@@ -19,13 +19,16 @@ pub mod files;
 pub(crate) mod fixture;
 pub mod fs;
 pub mod hardware;
+pub mod io_meter;
 pub mod kthreads;
 pub mod network;
 pub mod platform;
 pub mod processes;
 mod profile;
 pub mod release;
+pub mod richness;
 mod runtime;
+pub mod staging;
 pub mod storage;
 
 pub use facts::Package;

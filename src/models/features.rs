@@ -33,6 +33,7 @@ use super::commands::{Command, Stage, split};
 use super::hmm::{PhaseFilter, PhaseModel};
 use super::labels::{CONSOLE, Class, DISCOVERY, IOT_MARKERS, MINERS, TEMPLATES, busybox_key};
 use super::normalize::normalize_command;
+use super::phases::{Phase, tag};
 
 /// How many attack phases the HMM distinguishes (its distribution fills the last slots).
 pub const PHASES: usize = 6;
@@ -208,6 +209,8 @@ pub struct SessionFeatures {
     rules: Rules,
     /// The phase model and the session's filtered phase distribution, when one runs.
     phases: Option<(Arc<PhaseModel>, PhaseFilter)>,
+    /// The tagged phase of the latest command (the phase without a phase model).
+    last_tag: Option<Phase>,
 }
 
 /// Counters of command categories.
@@ -255,6 +258,19 @@ impl SessionFeatures {
         self
     }
 
+    /// The session's current attack phase: the most likely phase of the filtered HMM
+    /// distribution when a phase model runs, else the tagged phase of the latest command;
+    /// `None` before the first command.
+    pub(crate) fn phase(&self) -> Option<Phase> {
+        match &self.phases {
+            Some((model, filter)) if self.commands > 0 => Phase::ALL
+                .get(super::hmm::argmax(&filter.posterior(model)))
+                .copied(),
+            Some(_) => None,
+            None => self.last_tag,
+        }
+    }
+
     /// How many lines were taken.
     pub fn lines(&self) -> usize {
         self.lines
@@ -277,9 +293,12 @@ impl SessionFeatures {
         self.bytes = self.bytes.saturating_add(line.len());
         self.time(at.filter(|t| t.is_finite()), line.len());
         self.line_text(line);
-        for command in commands {
+        let last = commands.len().saturating_sub(1);
+        for (i, command) in commands.into_iter().enumerate() {
             if let Some((model, filter)) = &mut self.phases {
                 filter.step(model, &normalize_command(&command));
+            } else if i == last {
+                self.last_tag = Some(tag(&normalize_command(&command)));
             }
             self.command(&command);
             // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.

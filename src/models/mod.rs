@@ -4,6 +4,7 @@
 //! every session's class, as the node emits it in `mirage.classification` events. Trained
 //! models will sit beside it and use the same classes.
 
+pub mod bandit;
 pub mod bundle;
 pub mod classifier;
 pub mod commands;
@@ -16,8 +17,11 @@ pub mod markov;
 pub mod memory;
 pub mod normalize;
 pub mod phases;
+pub mod probes;
 pub mod recorded;
 pub mod reflex;
+pub mod reward;
+pub mod strategy;
 pub mod train;
 
 pub use bundle::{ModelHandle, Models};

@@ -35,7 +35,7 @@
 //! | `mirage.alert` | `severity` (`info`/`warning`/`critical`), `rule` | the alert's own text |
 //! | `mirage.reflex` | `rule` (`http_rate_limit`, `http_login_lockout`), `action` (`503`, `lockout 1200s`), `detail` | `Reflex {rule} acting on {src_ip}: {action} ({detail})` |
 //! | `mirage.persona` | `command`, `source` (`model`, `cache`, `fallback`), `reason` (`timeout`, `error`, `rejected`, `budget`; empty unless `fallback`) | `Persona answered {command} from {source}` |
-//! | `mirage.classification` | `class` (`malware_dropper`, …), `rule` (`R5`, or the model set's version), `source` (`rules` or `tree`), `confidence` (0…1, only from the trained model) | `Session classified as {class} ({source} {rule})`, with `, {confidence}` from the model |
+//! | `mirage.classification` | `class` (`malware_dropper`, …), `rule` (`R5`, or the model set's version), `source` (`rules` or `tree`), `confidence` (0…1, only from the trained model), `phase` (`recon`, `download_execute`, …, when known) | `Session classified as {class} ({source} {rule})`, with `, {confidence}` from the model |
 //! | `mirage.prediction` | `predicted` (list of `{command, probability}`, the guesses made before the command came, most likely first, at most 3), `actual` (the command that came), `hit_top1`, `hit_top3` (booleans), `model` (model set version); commands normalized (`wget <URL>`) | `Prediction {top-1 hit, top-3 hit or miss}: expected {first guess or nothing}, got {actual}` |
 //!
 //! Where Cowrie versions differ we follow Cowrie 2.x, which existing dashboards were built on,

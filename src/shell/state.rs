@@ -106,6 +106,14 @@ pub struct ShellState {
     /// (`[1]+  Done                    sleep 5`): job number, exit status, command text.
     #[serde(default)]
     pub jobs_done: Vec<(usize, i32, String)>,
+    /// Layer 3's deception settings for this session (latency, enticement, richness, error
+    /// injection, vulnerable path); the default is the static honeypot's behaviour.
+    #[serde(default)]
+    pub deception: crate::models::strategy::Deception,
+    /// Which deception files were already put in the session's filesystem
+    /// ([`crate::host::staging`]), so each set is placed once and stays gone if deleted.
+    #[serde(default)]
+    pub deception_staged: u8,
 }
 
 fn default_tty() -> String {
@@ -164,6 +172,8 @@ impl ShellState {
             command_mode: false,
             last_background: None,
             jobs_done: Vec::new(),
+            deception: Default::default(),
+            deception_staged: 0,
         }
     }
 
@@ -232,6 +242,8 @@ impl ShellState {
         state.login_time = self.login_time;
         state.clock = self.clock;
         state.random_seed = self.random_seed;
+        state.deception = self.deception;
+        state.deception_staged = self.deception_staged;
         state.tty.clear();
         // ~/.bashrc returns early in a non-interactive shell: no aliases, prompt or history
         // settings.

@@ -13,6 +13,8 @@
 //! - [`import`]: Cowrie JSON logs into scenario files (`mirage import cowrie`).
 //! - [`export`]: a recorded session out of the store (`mirage export`).
 //! - [`report`]: the table and JSON `mirage replay` prints.
+//! - [`simulate`]: simulated attacker populations against a static and an adaptive node,
+//!   reporting mean time to discovery (`mirage simulate`).
 //! - [`ssh_mode`]: the same scenarios over a real loopback SSH connection to an in-process
 //!   node (`mirage replay --ssh`).
 
@@ -27,4 +29,5 @@ pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod simulate;
 pub mod ssh_mode;

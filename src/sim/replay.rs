@@ -155,20 +155,7 @@ impl Replayer {
     /// image costs more than replaying most sessions, and it depends only on the seed and
     /// the start, so every replayer of the process shares them (a bounded number).
     fn shell(&self, scenario: &Scenario) -> Arc<Shell> {
-        static SHELLS: OnceLock<Mutex<ShellCache>> = OnceLock::new();
-        let key = (scenario.seed, scenario.start.timestamp());
-        let shells = SHELLS.get_or_init(Mutex::default);
-        if let Some(shell) = shells.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return shell.clone();
-        }
-        // Built outside the lock: other replays go on meanwhile.
-        let host = Arc::new(HostProfile::generate_at(scenario.seed, scenario.start));
-        let shell = Arc::new(Shell::at(host, scenario.start));
-        let mut shells = shells.lock().unwrap_or_else(|e| e.into_inner());
-        if shells.len() >= MAX_SHELLS {
-            shells.clear();
-        }
-        shells.entry(key).or_insert(shell).clone()
+        shared_shell(scenario.seed, scenario.start)
     }
 
     /// The id of the attacker's HTTP session in the n-th replay of a scenario (the same in
@@ -315,31 +302,77 @@ impl Replayer {
         clock: Clock,
         collector: &Addr<Collector>,
     ) -> Addr<SessionManager> {
-        let overlays = OverlayStore::new(
-            shell.image().clone(),
-            Arc::new(shell.host().clone()),
-            StoreConfig {
-                persist: Duration::ZERO,
-                limits: Limits::default(),
-                ..StoreConfig::default()
-            },
-        );
-        let deps = SessionDeps {
+        let deps = replay_deps(
             shell,
-            sink: collector.clone().recipient(),
-            metrics: self.metrics.clone(),
-            panic_on_input: None,
-            panic_on_classify: None,
-            recordings: None,
-            samples: None,
             clock,
-            models: self.options.models.clone(),
-            reflex: crate::actors::session::Reflexes::for_replay(),
-            // Layer 4 asks a real model; a replay on the virtual clock never does.
-            persona: None,
-        };
-        let workers = self.options.workers.clone();
-        SessionManager::new(workers, deps, overlays).start()
+            collector.clone().recipient(),
+            self.metrics.clone(),
+            self.options.models.clone(),
+        );
+        replay_manager(deps, self.options.workers.clone())
+    }
+}
+
+/// The shell (host and filesystem image) generated from `seed` at `start`. Building an image
+/// costs more than replaying most sessions and depends only on these two, so every replay and
+/// simulation of the process shares them (a bounded number).
+pub fn shared_shell(seed: u64, start: chrono::DateTime<chrono::Utc>) -> Arc<Shell> {
+    static SHELLS: OnceLock<Mutex<ShellCache>> = OnceLock::new();
+    let key = (seed, start.timestamp());
+    let shells = SHELLS.get_or_init(Mutex::default);
+    if let Some(shell) = shells.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return shell.clone();
+    }
+    // Built outside the lock: other replays go on meanwhile.
+    let host = Arc::new(HostProfile::generate_at(seed, start));
+    let shell = Arc::new(Shell::at(host, start));
+    let mut shells = shells.lock().unwrap_or_else(|e| e.into_inner());
+    if shells.len() >= MAX_SHELLS {
+        shells.clear();
+    }
+    shells.entry(key).or_insert(shell).clone()
+}
+
+/// A session manager for in-process sessions (replays, `mirage simulate`): its own overlays
+/// (nothing persisted), its sessions on `workers` (empty: the caller's arbiter).
+pub fn replay_manager(deps: SessionDeps, workers: Vec<ArbiterHandle>) -> Addr<SessionManager> {
+    let overlays = OverlayStore::new(
+        deps.shell.image().clone(),
+        Arc::new(deps.shell.host().clone()),
+        StoreConfig {
+            persist: Duration::ZERO,
+            limits: Limits::default(),
+            ..StoreConfig::default()
+        },
+    );
+    SessionManager::new(workers, deps, overlays).start()
+}
+
+/// What an in-process session runs with: the node's built-in reflexes, the given models, no
+/// recordings, no sample fetching, no persona (Layer 4 asks a real model; a session on the
+/// virtual clock never does), events to `sink`.
+pub fn replay_deps(
+    shell: Arc<Shell>,
+    clock: Clock,
+    sink: Recipient<Event>,
+    metrics: Metrics,
+    models: crate::models::ModelHandle,
+) -> SessionDeps {
+    SessionDeps {
+        shell,
+        sink,
+        metrics,
+        panic_on_input: None,
+        panic_on_classify: None,
+        recordings: None,
+        samples: None,
+        clock,
+        models,
+        reflex: crate::actors::session::Reflexes::for_replay(),
+        persona: None,
+        // Layer 3 learns across sessions and draws at random: a replay stays deterministic
+        // without it (a simulation sets its own).
+        strategy: None,
     }
 }
 
@@ -364,7 +397,7 @@ fn merge(a: Vec<Event>, b: Vec<Event>) -> Vec<Event> {
 }
 
 /// Everything the session has written so far.
-fn drain(rx: &mut mpsc::Receiver<TransportOutput>) -> Vec<TransportOutput> {
+pub fn drain(rx: &mut mpsc::Receiver<TransportOutput>) -> Vec<TransportOutput> {
     let mut items = Vec::new();
     while let Ok(item) = rx.try_recv() {
         items.push(item);

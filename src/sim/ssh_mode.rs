@@ -161,6 +161,9 @@ async fn replay_on_node(
     config.recording.enabled = false;
     config.log.enabled = false;
     config.samples.fetch = false;
+    // Layer 3 draws at random and learns across sessions: a replay runs without it, as the
+    // in-process replay does.
+    config.strategy.mode = crate::config::StrategyMode::Off;
     config.database = crate::config::DatabaseConfig::default();
     // The scenario's lure, with the limits the in-process replay uses.
     config.http = crate::config::HttpConfig {

@@ -28,6 +28,16 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "sessions",
         sql: include_str!("../../migrations/sqlite/0002_sessions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "strategy",
+        sql: include_str!("../../migrations/sqlite/0003_strategy.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "session_phase_strategy",
+        sql: include_str!("../../migrations/sqlite/0004_session_phase_strategy.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -42,11 +52,28 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "sessions",
         sql: include_str!("../../migrations/postgres/0002_sessions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "strategy",
+        sql: include_str!("../../migrations/postgres/0003_strategy.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "session_phase_strategy",
+        sql: include_str!("../../migrations/postgres/0004_session_phase_strategy.sql"),
+    },
 ];
 
-/// The migration that creates `sessions`; right after applying it, each runner folds the
-/// events already stored into it (a node upgraded in place), in the same transaction.
+/// The migration that creates `sessions`. When a run applies it, each runner folds the
+/// events already stored into it (a node upgraded in place) in the same transaction, after
+/// the run's last migration ([`backfills_after`]), so the fold can fill every later column.
 pub(crate) const SESSIONS: i32 = 2;
+
+/// Whether the runner folds stored events into `sessions` right after applying `version`:
+/// the last of `migrations`, in a run that started below [`SESSIONS`].
+pub(crate) fn backfills_after(migrations: &[Migration], applied: i32, version: i32) -> bool {
+    applied < SESSIONS && migrations.last().is_some_and(|m| m.version == version)
+}
 
 #[cfg(test)]
 mod tests {

@@ -194,6 +194,23 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<u64, StoreError> {
         Ok(0)
     }
+
+    /// The Layer 3 strategy state `node` saved last (JSON, see [`crate::models::bandit`]),
+    /// if any. Stores that keep none answer `None`.
+    async fn load_strategy(&self, _node: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
+    /// Saves `node`'s Layer 3 strategy state (JSON) as of `at`, replacing the one before.
+    /// Stores that keep none accept and drop it.
+    async fn save_strategy(
+        &self,
+        _node: &str,
+        _state: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Name of the embedded database inside the data directory.

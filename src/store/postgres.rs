@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
 use uuid::Uuid;
 
-use super::migrations::{POSTGRES, SESSIONS};
+use super::migrations::{POSTGRES, backfills_after};
 use super::sessions::{
     AlertFilter, AlertPage, Overview, SessionDelta, SessionFilter, SessionPage, SessionSummary,
 };
@@ -24,6 +24,7 @@ use super::{EventStore, StoreError};
 mod accuracy;
 mod sessions;
 mod stale;
+mod strategy;
 use crate::events::{Event, SessionId};
 
 const BACKEND: &str = "postgres";
@@ -187,7 +188,7 @@ async fn migrate(client: &mut deadpool_postgres::Client) -> Result<(), StoreErro
             source: Box::new(source),
         };
         tx.batch_execute(m.sql).await.map_err(failed)?;
-        if m.version == SESSIONS {
+        if backfills_after(POSTGRES, applied, m.version) {
             let events = sessions::backfill(&tx).await?;
             tracing::info!(backend = BACKEND, events, "Session summaries backfilled.");
         }
@@ -471,6 +472,19 @@ impl EventStore for PostgresStore {
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, StoreError> {
         stale::close_stale(&self.client().await?, node, before).await
+    }
+
+    async fn load_strategy(&self, node: &str) -> Result<Option<String>, StoreError> {
+        strategy::load(&self.client().await?, node).await
+    }
+
+    async fn save_strategy(
+        &self,
+        node: &str,
+        state: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        strategy::save(&self.client().await?, node, state, at).await
     }
 }
 

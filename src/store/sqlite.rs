@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::migrations::{Migration, SESSIONS, SQLITE};
+use super::migrations::{Migration, SQLITE, backfills_after};
 use super::sessions::{
     AlertFilter, AlertPage, Overview, SessionDelta, SessionFilter, SessionPage, SessionSummary,
 };
@@ -22,6 +22,7 @@ use super::{EventStore, StoreError};
 mod accuracy;
 mod sessions;
 mod stale;
+mod strategy;
 use crate::events::{Event, SessionId};
 
 const BACKEND: &str = "sqlite";
@@ -169,7 +170,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     };
     for m in SQLITE.iter().filter(|m| m.version > applied) {
         tx.execute_batch(m.sql).map_err(failed(*m))?;
-        if m.version == SESSIONS {
+        if backfills_after(SQLITE, applied, m.version) {
             let events = sessions::backfill(&tx)?;
             tracing::info!(backend = BACKEND, events, "Session summaries backfilled.");
         }
@@ -372,6 +373,23 @@ impl EventStore for SqliteStore {
     ) -> Result<u64, StoreError> {
         let node = node.to_owned();
         self.with_conn(move |conn| stale::close_stale(conn, &node, before))
+            .await
+    }
+
+    async fn load_strategy(&self, node: &str) -> Result<Option<String>, StoreError> {
+        let node = node.to_owned();
+        self.with_conn(move |conn| strategy::load(conn, &node))
+            .await
+    }
+
+    async fn save_strategy(
+        &self,
+        node: &str,
+        state: &str,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (node, state) = (node.to_owned(), state.to_owned());
+        self.with_conn(move |conn| strategy::save(conn, &node, &state, at))
             .await
     }
 }

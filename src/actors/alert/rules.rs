@@ -309,6 +309,7 @@ mod tests {
             rule: "R5".into(),
             source: "rules".into(),
             confidence: None,
+            phase: None,
         });
         e.session = SessionId(session.into());
         e

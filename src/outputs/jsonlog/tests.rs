@@ -259,6 +259,7 @@ fn mirage_only_kinds() {
         rule: "R5".into(),
         source: "rules".into(),
         confidence: None,
+        phase: None,
     });
     assert_eq!(v["eventid"], "mirage.classification");
     assert_eq!(v["class"], "malware_dropper");
@@ -269,13 +270,16 @@ fn mirage_only_kinds() {
         "Session classified as malware_dropper (rules R5)"
     );
     assert!(v.get("confidence").is_none());
+    assert!(v.get("phase").is_none());
     let v = json_of(EventKind::Classification {
         class: "malware_dropper".into(),
         rule: "3f9a0c".into(),
         source: "tree".into(),
         confidence: Some(0.875),
+        phase: Some("download_execute".into()),
     });
     assert_eq!(v["confidence"], 0.875);
+    assert_eq!(v["phase"], "download_execute");
     assert_eq!(
         v["message"],
         "Session classified as malware_dropper (tree 3f9a0c, 0.88)"
@@ -479,16 +483,18 @@ fn kind() -> impl Strategy<Value = EventKind> {
             text(),
             text(),
             // Eighths: exact in binary, so they read back from JSON bit for bit.
-            prop::option::of((0u8..=8).prop_map(|n| f64::from(n) / 8.0))
+            prop::option::of((0u8..=8).prop_map(|n| f64::from(n) / 8.0)),
+            prop::option::of(text())
         )
-            .prop_map(
-                |(class, rule, source, confidence)| EventKind::Classification {
+            .prop_map(|(class, rule, source, confidence, phase)| {
+                EventKind::Classification {
                     class,
                     rule,
                     source,
-                    confidence
+                    confidence,
+                    phase,
                 }
-            ),
+            }),
         (
             prop::collection::vec((text(), 0u32..=10_000), 0..4),
             text(),
@@ -662,16 +668,23 @@ proptest! {
                 prop_assert_eq!(&s("reason"), reason);
                 prop_assert_eq!(s("message"), format!("Persona answered {command} from {source}"));
             }
+            EventKind::Strategy { settings, mode, class, phase } => {
+                prop_assert_eq!(&v["settings"], &json!(settings));
+                prop_assert_eq!(&s("mode"), mode);
+                prop_assert_eq!(&s("class"), class);
+                prop_assert_eq!(&s("phase"), phase);
+            }
             EventKind::Reflex { rule, action, detail } => {
                 prop_assert_eq!(&s("rule"), rule);
                 prop_assert_eq!(&s("action"), action);
                 prop_assert_eq!(&s("detail"), detail);
             }
-            EventKind::Classification { class, rule, source, confidence } => {
+            EventKind::Classification { class, rule, source, confidence, phase } => {
                 prop_assert_eq!(&s("class"), class);
                 prop_assert_eq!(&s("rule"), rule);
                 prop_assert_eq!(&s("source"), source);
                 prop_assert_eq!(v["confidence"].as_f64(), *confidence);
+                prop_assert_eq!(v["phase"].as_str(), phase.as_deref());
             }
             EventKind::Prediction { predicted, actual, hit_top1, hit_top3, model } => {
                 prop_assert_eq!(&s("actual"), actual);

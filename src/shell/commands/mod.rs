@@ -49,6 +49,7 @@ mod net;
 mod netcat;
 mod nettools;
 mod od;
+mod offline;
 #[cfg(test)]
 mod owners;
 mod ping;

@@ -40,6 +40,7 @@ mod budget;
 mod builtins;
 mod compound;
 mod cond;
+mod deception;
 mod exec;
 mod expand;
 mod glob;

@@ -258,7 +258,8 @@ impl Shell {
         };
         // Jobs that finished before this line are reported before the next prompt.
         let owed = state.jobs_done.len();
-        let mut exec = Exec::new(&self.host, &budget, fs, columns, state);
+        let host = super::deception::prepare(&self.host, fs, state);
+        let mut exec = Exec::new(&host, &budget, fs, columns, state);
         let flow = exec.list(state, &list, &[]);
         let owed = owed.min(state.jobs_done.len());
         if owed > 0 {
@@ -315,7 +316,8 @@ impl Shell {
             sourced: false,
             command: true,
         };
-        let mut exec = Exec::new(&self.host, &budget, fs, columns, state);
+        let host = super::deception::prepare(&self.host, fs, state);
+        let mut exec = Exec::new(&host, &budget, fs, columns, state);
         let (flow, output, unknown) = exec.run_text(state, text, script, &[], columns);
         let (exit, status) = match flow {
             Flow::Exit(status) => {
