@@ -1,13 +1,13 @@
-//! `busybox`: the multi-call binary, as Ubuntu 22.04's `busybox` package (1.30.1) answers.
+//! `busybox`: the multi-call binary, as the host's `busybox-static` package answers.
 //!
 //! `busybox` alone (or `--help`) prints the banner and the applet list; `--list` lists the
 //! applets one per line; `busybox APPLET ARGS…` runs our command of that name (`ls`, `cat`,
 //! `wget`, `tftp`, …) as if invoked as `APPLET`. A name that is no applet gets
 //! `APPLET: applet not found` and status 127, which is what IoT bots probe for
-//! (`/bin/busybox MIRAI`). The texts are those of Debian's busybox 1.35 with Ubuntu's 1.30.1
-//! banner; applets we do not emulate run as if they did nothing and succeeded.
+//! (`/bin/busybox MIRAI`). The texts are those of Debian's busybox 1.35 with the banner of the
+//! version `dpkg -l` lists; applets we do not emulate run as if they did nothing and succeeded.
 
-use super::fetch_more::BUSYBOX_BANNER;
+use super::fetch_more::busybox_banner;
 use super::{Command, CommandCtx, lookup, usr_bin};
 
 /// The help text after the banner line.
@@ -32,12 +32,12 @@ impl Command for Busybox {
             .count();
         let args = argv.get(1 + skip..).unwrap_or_default();
         let Some(applet) = args.first() else {
-            cx.out(format!("{BUSYBOX_BANNER}{HELP}"));
+            cx.out(format!("{}{HELP}", busybox_banner(cx.host)));
             return 0;
         };
         match applet.as_str() {
             "--help" => {
-                cx.out(format!("{BUSYBOX_BANNER}{HELP}"));
+                cx.out(format!("{}{HELP}", busybox_banner(cx.host)));
                 return 0;
             }
             "--list" => {
@@ -201,6 +201,34 @@ mod tests {
             run_status("busybox --foo"),
             ("--foo: applet not found\n".to_owned(), 127)
         );
+    }
+
+    #[test]
+    fn the_banner_names_the_version_dpkg_lists_on_every_release() {
+        let mut releases = std::collections::HashSet::new();
+        for seed in 0..64 {
+            let host = crate::host::HostProfile::generate(seed);
+            let package = host
+                .packages
+                .iter()
+                .find(|p| p.name == "busybox-static")
+                .expect("every host lists busybox-static");
+            let banner = super::busybox_banner(&host);
+            assert!(
+                banner.starts_with(&format!("BusyBox v{}", upstream(&package.version)))
+                    && banner.contains(&format!("(Ubuntu {})", package.version)),
+                "{banner} vs {}",
+                package.version
+            );
+            releases.insert(package.version.clone());
+        }
+        assert!(releases.len() > 1, "the seeds cover several releases");
+    }
+
+    /// `1:1.36.1-6ubuntu3.1` → `1.36.1`.
+    fn upstream(version: &str) -> &str {
+        let v = version.split_once(':').map_or(version, |(_, v)| v);
+        v.split('-').next().unwrap_or(v)
     }
 
     #[test]

@@ -6,9 +6,20 @@ use super::fetch::{Url, body, digest, save};
 use super::{Command, CommandCtx, usr_bin};
 use crate::events::EventKind;
 
-/// The first line of BusyBox usage texts, as Ubuntu 22.04's busybox prints it.
-pub(crate) const BUSYBOX_BANNER: &str =
-    "BusyBox v1.30.1 (Ubuntu 1:1.30.1-7ubuntu3) multi-call binary.\n";
+/// The first line of BusyBox usage texts, as the host's installed `busybox-static` prints
+/// it (`BusyBox v1.36.1 (Ubuntu 1:1.36.1-6ubuntu3.1) multi-call binary.`), so the banner
+/// and `dpkg -l` agree on every release.
+pub(crate) fn busybox_banner(host: &crate::host::HostProfile) -> String {
+    let version = host
+        .packages
+        .iter()
+        .find(|p| p.name == "busybox-static" || p.name == "busybox")
+        .map_or("1:1.30.1-7ubuntu3", |p| p.version.as_str());
+    // Upstream version: no epoch, no Debian revision.
+    let upstream = version.split_once(':').map_or(version, |(_, v)| v);
+    let upstream = upstream.rsplit_once('-').map_or(upstream, |(v, _)| v);
+    format!("BusyBox v{upstream} (Ubuntu {version}) multi-call binary.\n")
+}
 
 /// curl's hint after a usage error.
 const CURL_TRY: &str = "curl: try 'curl --help' or 'curl --manual' for more information\n";
@@ -248,22 +259,22 @@ impl Command for Tftp {
                 }
                 _ if arg.starts_with('-') && arg.len() > 1 => {
                     cx.err(format!("tftp: invalid option -- '{}'\n", &arg[1..2]));
-                    cx.err(tftp_usage());
+                    cx.err(tftp_usage(&busybox_banner(cx.host)));
                     return 1;
                 }
                 _ => operands.push(arg.clone()),
             }
         }
         let Some(host) = operands.first() else {
-            cx.err(tftp_usage());
+            cx.err(tftp_usage(&busybox_banner(cx.host)));
             return 1;
         };
         if get == put {
-            cx.err(tftp_usage());
+            cx.err(tftp_usage(&busybox_banner(cx.host)));
             return 1;
         }
         let Some(remote) = remote.or_else(|| local.clone()) else {
-            cx.err(tftp_usage());
+            cx.err(tftp_usage(&busybox_banner(cx.host)));
             return 1;
         };
         if put {
@@ -297,9 +308,9 @@ impl Command for Tftp {
 }
 
 /// BusyBox `tftp`'s usage text.
-fn tftp_usage() -> String {
+fn tftp_usage(banner: &str) -> String {
     format!(
-        "{BUSYBOX_BANNER}\nUsage: tftp [OPTIONS] HOST [PORT]\n\n\
+        "{banner}\nUsage: tftp [OPTIONS] HOST [PORT]\n\n\
          Transfer a file from/to tftp server\n\n\
          \t-l FILE\tLocal FILE\n\t-r FILE\tRemote FILE\n\t-g\tGet file\n\t-p\tPut file\n\
          \t-b SIZE\tTransfer blocks in bytes\n"
@@ -341,8 +352,9 @@ impl Command for Ftpget {
             ),
             [host, local, remote, ..] => (host, local.clone(), remote),
             _ => {
+                let banner = busybox_banner(cx.host);
                 cx.err(format!(
-                    "{BUSYBOX_BANNER}\nUsage: ftpget [OPTIONS] HOST [LOCAL_FILE] REMOTE_FILE\n\n\
+                    "{banner}\nUsage: ftpget [OPTIONS] HOST [LOCAL_FILE] REMOTE_FILE\n\n\
                      Download a file via FTP\n\n\
                      \t-c\tContinue previous transfer\n\t-v\tVerbose\n\
                      \t-u USER\tUsername\n\t-p PASS\tPassword\n\t-P PORT\n"
