@@ -563,6 +563,27 @@ impl Node {
         }
         self.readiness.admin.store(false, Ordering::SeqCst);
         self.admin.stop(true).await;
+        // The session actors go now, before the last drain: what they send as they are
+        // dropped (a recording's `cowrie.log.closed`, Layer 3's outcome) must still reach the
+        // store and the strategy's final save. Bounded, so a stuck thread cannot hold the exit.
+        for arbiter in &self.arbiters {
+            arbiter.stop();
+        }
+        let arbiters = self.arbiters;
+        let joined = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::task::spawn_blocking(move || {
+                for arbiter in arbiters {
+                    if arbiter.join().is_err() {
+                        tracing::error!("A session worker thread failed.");
+                    }
+                }
+            }),
+        )
+        .await;
+        if joined.is_err() {
+            tracing::warn!("Session workers still busy after 5 s; shutting down without them.");
+        }
         // Events that reached the sink while the above ran (an alert raised from the last
         // events, a session's last update) are drained too; skipped when the store is down,
         // so a shutdown never waits twice.
@@ -584,9 +605,6 @@ impl Node {
             )
         {
             tracing::warn!("Cannot save the strategy state at shutdown.");
-        }
-        for arbiter in &self.arbiters {
-            arbiter.stop();
         }
         if let Some(reflex) = &self.reflex {
             reflex.save_if_dirty();
