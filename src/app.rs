@@ -587,16 +587,27 @@ impl Node {
         // Events that reached the sink while the above ran (an alert raised from the last
         // events, a session's last update) are drained too; skipped when the store is down,
         // so a shutdown never waits twice.
-        let pending = if pending == 0 {
-            self.sink
-                .send(Flush {
-                    timeout: FLUSH_TIMEOUT,
-                })
-                .await
-                .unwrap_or(u64::MAX)
-        } else {
-            pending
-        };
+        //
+        // Events can reach the sink while a drain runs (it does not hold the mailbox), so it
+        // drains until two drains 50 ms apart leave nothing, at most five times; a drain that
+        // ran into its timeout means the store is down: the rest stays in the spool.
+        let mut pending = pending;
+        if pending == 0 {
+            for attempt in 0..5 {
+                let started = std::time::Instant::now();
+                pending = self
+                    .sink
+                    .send(Flush {
+                        timeout: FLUSH_TIMEOUT,
+                    })
+                    .await
+                    .unwrap_or(u64::MAX);
+                if (pending == 0 && attempt > 0) || started.elapsed() >= FLUSH_TIMEOUT {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
         // Layer 3's learned state, as of the sessions' outcomes so far.
         if let Some(strategy) = &self.strategy
             && !matches!(

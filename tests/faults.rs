@@ -277,7 +277,15 @@ async fn sigterm_with_twenty_busy_sessions_closes_them_flushes_every_event_and_e
     let stored = sqlite_events(&node.data_dir);
     let stored_ids: HashSet<String> = stored.iter().map(|r| r.0.clone()).collect();
     assert_eq!(stored.len(), stored_ids.len(), "no duplicates");
-    assert_eq!(stored_ids, logged_ids, "the store holds what the log holds");
+    let missing: Vec<String> = logged
+        .iter()
+        .filter(|e| !stored_ids.contains(e["uuid"].as_str().unwrap()))
+        .map(|e| e["eventid"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(
+        stored_ids, logged_ids,
+        "the store holds what the log holds; missing: {missing:?}"
+    );
     let spooled = std::fs::read_dir(node.data_dir.join("spool"))
         .unwrap()
         .filter_map(Result::ok)

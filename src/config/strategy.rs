@@ -144,6 +144,15 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_fixed_setting_is_refused_not_ignored() {
+        let text = "[strategy]\nmode = \"fixed\"\n[strategy.fixed]\nlatencey = \"slow_disk\"\n";
+        let err = Config::from_toml(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("latencey"), "{err}");
+    }
+
+    #[test]
     fn contradictory_bounds_are_refused_by_name() {
         let mut s = StrategyConfig {
             exploration_min_percent: 30,

@@ -84,7 +84,7 @@ pub enum VulnerablePath {
 
 /// One session's deception settings: one choice per dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Deception {
     /// How long answers take.
     pub latency: LatencyProfile,
