@@ -42,7 +42,21 @@ impl NodeProcess {
 
     /// Starts a node on `data_dir` (kept by the caller, e.g. to restart on it).
     pub fn start_in(data_dir: &Path, env: &[(&str, &str)]) -> NodeProcess {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirage"));
+        NodeProcess::start_wrapped(data_dir, &[], env)
+    }
+
+    /// Starts a node on `data_dir` through `wrapper` (a program and its arguments that run the
+    /// node's command line, e.g. `setpriv --reuid=…`); an empty wrapper runs it directly.
+    pub fn start_wrapped(data_dir: &Path, wrapper: &[&str], env: &[(&str, &str)]) -> NodeProcess {
+        let binary = env!("CARGO_BIN_EXE_mirage");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(binary);
+                cmd
+            }
+            None => Command::new(binary),
+        };
         cmd.arg("run");
         for (key, _) in std::env::vars() {
             if key.starts_with("MIRAGE_") {

@@ -56,6 +56,8 @@ mod strategy;
 mod ssh_channels;
 // The SSH surface of each OpenSSH profile: KEXINIT via ssh -vvv, non-SSH input, grace time.
 mod ssh_surface;
+// The node as `nobody`: serves, owns its data, binds port < 1024 only with the capability.
+mod unprivileged;
 // README's command list matches the shell's registry.
 mod readme;
 // Layer 0 reflexes over SSH: canned answers, drops, a rate that outlives a restart, bad rules.
