@@ -21,8 +21,13 @@ pub(super) fn prepare<'h>(
     } else {
         Cow::Owned(crate::host::richness::profile(host, deception.richness))
     };
-    state.deception_staged =
-        crate::host::staging::stage(fs, &host, &deception, state.deception_staged, state.now());
+    // The files a setting plants were on the machine before the attacker came: writing them
+    // is not the line's work, so the latency profile must not see it (a rich host's program
+    // files are hundreds of MB: on a slow disk the first line took 20 s).
+    let (staged, _planted) = crate::host::io_meter::measure(|| {
+        crate::host::staging::stage(fs, &host, &deception, state.deception_staged, state.now())
+    });
+    state.deception_staged = staged;
     host
 }
 

@@ -243,3 +243,25 @@ fn latency_profiles_make_sleep_and_dd_take_their_time() {
     let (_, work) = io_meter::measure(|| s.run("ls -R / > /dev/null"));
     assert!(work.entries > 500, "{work:?}");
 }
+
+#[test]
+fn planting_a_rich_hosts_files_is_not_the_first_lines_work() {
+    // A rich host's programs (mysqld, dockerd, …) are planted before the first line runs;
+    // on a slow disk that first `uname -a` must not pay for writing them.
+    let mut s = Session::new(
+        "root",
+        with(|d| {
+            d.richness = Richness::Rich;
+            d.latency = LatencyProfile::SlowDisk;
+        }),
+    );
+    let (out, work) = io_meter::measure(|| s.run("uname -a"));
+    assert!(out.starts_with("Linux "), "{out}");
+    assert_eq!(work.written, 0, "{work:?}");
+    assert!(
+        work.slow_disk_time() < std::time::Duration::from_millis(10),
+        "{work:?}"
+    );
+    assert!(s.state.deception_staged != 0);
+    assert!(s.run("ls /usr/sbin/mysqld").contains("/usr/sbin/mysqld"));
+}
