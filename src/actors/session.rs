@@ -32,6 +32,7 @@ mod http;
 mod input;
 mod latency;
 mod predict;
+mod recording;
 mod reflex;
 mod status;
 mod strategy;
@@ -49,7 +50,6 @@ use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
-use crate::outputs::asciicast::Recorder;
 use crate::protocols::ssh::uploads::SessionFiles;
 use crate::shell::{LineEditor, LineOutcome, Shell, ShellState, Terminal};
 use crate::sim::clock::Clock;
@@ -127,16 +127,6 @@ pub struct PtySize {
     pub height: u32,
 }
 
-/// A recording in progress.
-struct ActiveRecording {
-    recorder: Recorder,
-    /// `tty/<session>.cast`, as the event names it.
-    relative: String,
-    started: Instant,
-    /// The same output, to whoever watches the session live.
-    feed: crate::outputs::tty_watch::TtyFeed,
-}
-
 /// One attacker session.
 pub struct SessionActor {
     origin: SessionOrigin,
@@ -155,7 +145,7 @@ pub struct SessionActor {
     /// The PTY's width in columns, for `ls` and friends.
     columns: u32,
     /// The interactive shell's recording, if recording is on.
-    recording: Option<ActiveRecording>,
+    recording: Option<recording::ActiveRecording>,
     /// The session's input so far and its attacker class (kept across restarts).
     classifier: classify::Classifier,
     /// The session's commands so far and its guesses at the next (kept across restarts).
@@ -217,17 +207,11 @@ impl SessionActor {
         }
     }
 
-    fn send_now(&mut self, out: &Output, item: TransportOutput, _: &mut Context<Self>) {
-        if let (TransportOutput::Data(bytes), Some(rec), Some(shell)) =
-            (&item, self.recording.as_mut(), self.shell_out.as_ref())
-            && (shell.same_channel(out))
-            && let Err(err) = {
-                rec.feed.output(bytes);
-                rec.recorder.output(rec.started.elapsed(), bytes)
-            }
+    fn send_now(&mut self, out: &Output, item: TransportOutput, ctx: &mut Context<Self>) {
+        if let (TransportOutput::Data(bytes), Some(shell)) = (&item, self.shell_out.as_ref())
+            && shell.same_channel(out)
         {
-            tracing::warn!(session = %self.origin.session, error = %err, "Cannot write the recording.");
-            self.recording = None;
+            self.record_output(bytes, ctx);
         }
         if out.try_send(item).is_err() {
             // The client stopped reading (or left): stop producing for it. The actor itself
@@ -492,36 +476,6 @@ impl Handler<StartShell> for SessionActor {
     }
 }
 
-impl SessionActor {
-    fn start_recording(&mut self, pty: &PtySize) {
-        let Some(recordings) = &self.deps.recordings else {
-            return;
-        };
-        let relative = format!("tty/{}.cast", self.origin.session);
-        let path = recordings.data_dir.join(&relative);
-        match Recorder::create(
-            &path,
-            pty.width,
-            pty.height,
-            chrono::Utc::now(),
-            &pty.term,
-            recordings.max_bytes,
-        ) {
-            Ok(recorder) => {
-                self.recording = Some(ActiveRecording {
-                    feed: recordings.watchers.feed(&self.origin.session.0),
-                    recorder,
-                    relative,
-                    started: Instant::now(),
-                })
-            }
-            Err(err) => {
-                tracing::warn!(session = %self.origin.session, error = %err, "Cannot start the recording.")
-            }
-        }
-    }
-}
-
 /// The client's terminal changed size.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -535,16 +489,9 @@ pub struct Resize {
 impl Handler<Resize> for SessionActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Resize, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Resize, ctx: &mut Context<Self>) {
         self.columns = msg.width;
-        if let Some(rec) = self.recording.as_mut()
-            && rec
-                .recorder
-                .resize(rec.started.elapsed(), msg.width, msg.height)
-                .is_err()
-        {
-            self.recording = None;
-        }
+        self.record_resize(msg.width, msg.height, ctx);
     }
 }
 
@@ -555,26 +502,7 @@ impl Drop for SessionActor {
         self.predictor.finish();
         // Layer 3 learns how the session went.
         self.strategy_finish();
-        let Some(rec) = self.recording.take() else {
-            return;
-        };
-        let duration_ms = rec
-            .started
-            .elapsed()
-            .as_millis()
-            .try_into()
-            .unwrap_or(u64::MAX);
-        match rec.recorder.finish() {
-            Ok(done) => self.emit(EventKind::LogClosed {
-                ttylog: rec.relative,
-                size: done.size,
-                shasum: done.sha256,
-                duration_ms,
-            }),
-            Err(err) => {
-                tracing::warn!(session = %self.origin.session, error = %err, "Cannot close the recording.")
-            }
-        }
+        self.finish_recording();
     }
 }
 

@@ -6,9 +6,15 @@
 //! is held back until it is complete; bytes that can never be UTF-8 become U+FFFD. A recording
 //! stops growing at `max_bytes` and says so in a final marker event, so an attacker flooding the
 //! terminal cannot fill the disk.
+//!
+//! A session may sit idle for hours, so a [`Recorder`] holds no open file: it keeps the lines
+//! not yet written in a small buffer and appends them to the file (opened for that write only)
+//! when the buffer passes [`FLUSH_BYTES`], when its owner calls [`Recorder::flush`] (the session
+//! does so shortly after it last recorded something) and at the end. The file is valid asciicast
+//! after every flush.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,10 +35,14 @@ pub struct Recording {
     pub truncated: bool,
 }
 
+/// Buffered lines that make the recorder write them out at once.
+pub const FLUSH_BYTES: usize = 8 * 1024;
+
 /// Writes one session's recording.
 pub struct Recorder {
     path: PathBuf,
-    file: BufWriter<File>,
+    /// Whole lines not yet in the file.
+    buffer: Vec<u8>,
     hasher: Sha256,
     size: u64,
     max_bytes: u64,
@@ -42,7 +52,8 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates the file (and its directory) and writes the header.
+    /// Creates the file (and its directory) and writes the header; the file is closed again
+    /// until there is more to write.
     pub fn create(
         path: &Path,
         width: u32,
@@ -54,10 +65,9 @@ impl Recorder {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = File::create(path)?;
         let mut recorder = Recorder {
             path: path.to_owned(),
-            file: BufWriter::new(file),
+            buffer: Vec::new(),
             hasher: Sha256::new(),
             size: 0,
             max_bytes,
@@ -72,7 +82,9 @@ impl Recorder {
             "timestamp": started.timestamp(),
             "env": { "SHELL": "/bin/bash", "TERM": term },
         });
-        recorder.line(&header.to_string())?;
+        recorder.line(&header.to_string());
+        File::create(path)?.write_all(&recorder.buffer)?;
+        recorder.buffer = Vec::new();
         Ok(recorder)
     }
 
@@ -93,9 +105,27 @@ impl Recorder {
         self.event(elapsed, "r", &format!("{width}x{height}"))
     }
 
-    /// Flushes and closes the file.
+    /// Whether recorded lines wait in the buffer for [`Recorder::flush`].
+    pub fn has_unflushed(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// Appends the buffered lines to the file and frees the buffer. The file is opened for
+    /// this write only; a file removed meanwhile is not made again (it would lack its header).
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let buffer = std::mem::take(&mut self.buffer);
+        OpenOptions::new()
+            .append(true)
+            .open(&self.path)?
+            .write_all(&buffer)
+    }
+
+    /// Writes what is left and says what the file is.
     pub fn finish(mut self) -> io::Result<Recording> {
-        self.file.flush()?;
+        self.flush()?;
         Ok(Recording {
             path: self.path,
             size: self.size,
@@ -114,18 +144,22 @@ impl Recorder {
         let marker = json!([time, "m", "recording truncated at size limit"]).to_string();
         if self.size + line.len() as u64 + marker.len() as u64 + 2 > self.max_bytes {
             self.truncated = true;
-            return self.line(&marker);
+            self.line(&marker);
+        } else {
+            self.line(&line);
         }
-        self.line(&line)
+        if self.buffer.len() >= FLUSH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
     }
 
-    fn line(&mut self, text: &str) -> io::Result<()> {
-        self.file.write_all(text.as_bytes())?;
-        self.file.write_all(b"\n")?;
+    fn line(&mut self, text: &str) {
+        self.buffer.extend_from_slice(text.as_bytes());
+        self.buffer.push(b'\n');
         self.hasher.update(text.as_bytes());
         self.hasher.update(b"\n");
         self.size += text.len() as u64 + 1;
-        Ok(())
     }
 }
 
@@ -239,6 +273,44 @@ mod tests {
         assert!(done.size <= 4096, "{}", done.size);
         let lines = read(&path);
         assert_eq!(lines.last().unwrap()[1], "m");
+    }
+
+    #[test]
+    fn the_file_is_valid_after_each_flush_and_grows_by_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.cast");
+        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 1 << 20).unwrap();
+        // Header only, at once: the admin page can show a live session's file.
+        assert_eq!(read(&path).len(), 1);
+        rec.output(ms(10), b"$ ").unwrap();
+        assert!(rec.has_unflushed());
+        rec.flush().unwrap();
+        assert!(!rec.has_unflushed());
+        assert_eq!(read(&path)[1], json!([0.01, "o", "$ "]));
+        // A burst past the buffer's size reaches the file without a flush.
+        for i in 0..400 {
+            rec.output(ms(20 + i), b"0123456789012345678901234567890123456789\r\n")
+                .unwrap();
+        }
+        let written = read(&path).len();
+        assert!(written > 2, "{written}");
+        let done = rec.finish().unwrap();
+        let lines = read(&path);
+        assert_eq!(lines.len(), 402);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(done.size, bytes.len() as u64);
+        assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
+    }
+
+    #[test]
+    fn a_removed_file_is_not_made_again_without_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.cast");
+        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 1 << 20).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        rec.output(ms(1), b"x").unwrap();
+        assert!(rec.flush().is_err());
+        assert!(!path.exists());
     }
 
     proptest::proptest! {

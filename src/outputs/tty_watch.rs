@@ -4,31 +4,35 @@
 //! A recording session holds a [`TtyFeed`] registered in the node's [`TtyWatchers`]; each
 //! output write checks the feed's receiver count first, so a session nobody watches pays one
 //! atomic load. Watchers get a bounded broadcast: one that falls behind skips what it missed
-//! rather than slowing the session.
+//! rather than slowing the session. The broadcast's buffer is made when the first watcher
+//! comes, so the many sessions nobody watches do not each hold one.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::broadcast;
 
 /// Output chunks a watcher may fall behind by before it skips ahead.
 pub const WATCH_BUFFER: usize = 256;
 
+/// One live terminal's broadcast, made when first watched.
+type Slot = Arc<OnceLock<broadcast::Sender<Arc<str>>>>;
+
 /// The node's live terminals, by session id. Cheap to clone (shared).
 #[derive(Clone, Debug, Default)]
 pub struct TtyWatchers {
-    feeds: Arc<Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>>,
+    feeds: Arc<Mutex<HashMap<String, Slot>>>,
 }
 
 impl TtyWatchers {
     /// Registers `session`'s terminal; it can be watched until the feed is dropped.
     pub fn feed(&self, session: &str) -> TtyFeed {
-        let (sender, _) = broadcast::channel(WATCH_BUFFER);
+        let slot = Slot::default();
         if let Ok(mut feeds) = self.feeds.lock() {
-            feeds.insert(session.to_owned(), sender.clone());
+            feeds.insert(session.to_owned(), slot.clone());
         }
         TtyFeed {
-            sender,
+            slot,
             session: session.to_owned(),
             watchers: self.clone(),
         }
@@ -37,7 +41,10 @@ impl TtyWatchers {
     /// Starts watching `session`'s terminal; `None` when it is not live on this node.
     pub fn watch(&self, session: &str) -> Option<broadcast::Receiver<Arc<str>>> {
         let feeds = self.feeds.lock().ok()?;
-        feeds.get(session).map(broadcast::Sender::subscribe)
+        feeds.get(session).map(|slot| {
+            slot.get_or_init(|| broadcast::channel(WATCH_BUFFER).0)
+                .subscribe()
+        })
     }
 
     /// How many terminals can be watched now.
@@ -50,7 +57,7 @@ impl TtyWatchers {
 /// watchers' streams then end).
 #[derive(Debug)]
 pub struct TtyFeed {
-    sender: broadcast::Sender<Arc<str>>,
+    slot: Slot,
     session: String,
     watchers: TtyWatchers,
 }
@@ -58,13 +65,14 @@ pub struct TtyFeed {
 impl TtyFeed {
     /// Passes terminal output on to the watchers, if any (invalid UTF-8 becomes U+FFFD).
     pub fn output(&self, bytes: &[u8]) {
-        if self.sender.receiver_count() == 0 || bytes.is_empty() {
+        let Some(sender) = self.slot.get() else {
+            return;
+        };
+        if sender.receiver_count() == 0 || bytes.is_empty() {
             return;
         }
         // Fails only when the last watcher left meanwhile: nobody to send to.
-        self.sender
-            .send(Arc::from(String::from_utf8_lossy(bytes)))
-            .ok();
+        sender.send(Arc::from(String::from_utf8_lossy(bytes))).ok();
     }
 }
 
@@ -73,7 +81,7 @@ impl Drop for TtyFeed {
         if let Ok(mut feeds) = self.watchers.feeds.lock()
             && feeds
                 .get(&self.session)
-                .is_some_and(|s| s.same_channel(&self.sender))
+                .is_some_and(|s| Arc::ptr_eq(s, &self.slot))
         {
             feeds.remove(&self.session);
         }

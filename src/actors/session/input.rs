@@ -37,11 +37,7 @@ impl Handler<Input> for SessionActor {
         if self.shell_out.is_none() {
             return;
         }
-        if let Some(rec) = self.recording.as_mut()
-            && rec.recorder.input(rec.started.elapsed(), &msg.0).is_err()
-        {
-            self.recording = None;
-        }
+        self.record_input(&msg.0, ctx);
         self.feed(msg.0, ctx);
     }
 }

@@ -3,9 +3,11 @@
 //! `server` accepts connections and runs each one; `handler` is the per-connection russh
 //! handler; `scp`, `sftp` and `uploads` receive files into the attacker's filesystem and the
 //! content-addressed upload store; `forward` logs port-forwarding requests, which are never
-//! carried out; `limits` caps concurrent connections as sshd's `MaxStartups` does.
+//! carried out; `limits` caps concurrent connections as sshd's `MaxStartups` does; `closer` lets
+//! the server close a connection russh owns.
 
 pub mod auth;
+pub mod closer;
 pub mod forward;
 pub mod handler;
 pub mod hassh;

@@ -28,15 +28,13 @@ use crate::actors::session_manager::{EndSession, SessionManager};
 use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::auth::AuthPolicy;
+use crate::protocols::ssh::closer::{Closable, CloseSignal};
 use crate::protocols::ssh::handler::SshHandler;
 use crate::protocols::ssh::hassh::{WireEvent, WireTap};
 use crate::protocols::ssh::ident::{self, Prelude, Verdict};
 use crate::protocols::ssh::limits::{self, SessionLimits, SessionPermit};
 use crate::protocols::ssh::profile::SshProfile;
 use crate::protocols::ssh::uploads::UploadConfig;
-
-/// Most bytes read (and discarded) from a closing connection, so it closes as sshd's does.
-const DRAIN_LIMIT: usize = 256 * 1024;
 
 /// How long the accept loop pauses after a failed accept (EMFILE, ENFILE, ENOBUFS), as
 /// sshd's `usleep(100 * 1000)`.
@@ -258,15 +256,9 @@ async fn converse(
             return;
         }
     };
-    // A second handle on the socket: it closes the connection when the grace time runs out
-    // while russh owns the stream, and it drains what arrived before the close.
-    let (stream, closer) = match split_closer(stream) {
-        Ok(pair) => pair,
-        Err(err) => {
-            tracing::warn!(session = %origin.session, error = %err, "Cannot duplicate the SSH socket.");
-            return;
-        }
-    };
+    // Closes the connection when the grace time runs out or a reflex hangs up while russh owns
+    // the stream; the stream drains what arrived before it closes.
+    let close = CloseSignal::new();
     let authenticated = Arc::new(AtomicBool::new(false));
     let (tap_tx, mut tap_rx) = mpsc::unbounded_channel();
     let forward = |event: WireEvent| {
@@ -285,6 +277,7 @@ async fn converse(
         hang_up.clone(),
         client,
     );
+    let stream = Closable::new(stream, close.clone());
     let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
     match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => {
@@ -306,14 +299,14 @@ async fn converse(
                     Some(event) = tap_rx.recv() => forward(event),
                     () = hang_up.notified() => {
                         tracing::debug!(session = %origin.session, "Connection dropped by a reflex.");
-                        closer.shutdown(std::net::Shutdown::Both).ok();
+                        close.close();
                     }
                     () = &mut grace, if !graced => {
                         graced = true;
                         if !authenticated.load(Ordering::SeqCst) {
                             tracing::debug!(session = %origin.session, "Login grace time over.");
                             // Both ways: russh reads end of stream and its writes fail.
-                            closer.shutdown(std::net::Shutdown::Both).ok();
+                            close.close();
                         }
                     }
                 }
@@ -331,34 +324,5 @@ async fn converse(
     }
     while let Ok(event) = tap_rx.try_recv() {
         forward(event);
-    }
-    drain(&closer);
-}
-
-/// The stream back, plus a duplicate of its socket (same connection, own descriptor).
-fn split_closer(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
-    let std_stream = stream.into_std()?;
-    let closer = std_stream.try_clone()?;
-    Ok((TcpStream::from_std(std_stream)?, closer))
-}
-
-/// Reads and discards what the peer already sent (bounded), without waiting. sshd reads its
-/// socket in large chunks, so when it closes after a bad packet nothing is left unread and
-/// the peer sees a FIN; russh reads exactly what it parses, which would leave bytes behind
-/// and turn the close into a reset.
-fn drain(socket: &std::net::TcpStream) {
-    use std::io::Read as _;
-    // The descriptor shares tokio's non-blocking mode; make sure of it, never block here.
-    if socket.set_nonblocking(true).is_err() {
-        return;
-    }
-    let mut buf = [0u8; 16 * 1024];
-    let mut total = 0;
-    let mut reader = socket;
-    while total < DRAIN_LIMIT {
-        match reader.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => total += n,
-        }
     }
 }
