@@ -8,7 +8,7 @@
 //! sessions open when the stream starts. A slow reader skips what it missed (the next update
 //! of a session carries its whole state); the sink is never held up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -68,6 +68,10 @@ pub struct LiveSession {
 /// The open sessions and the channel their changes go out on.
 pub struct LiveState {
     sessions: Mutex<HashMap<String, LiveSession>>,
+    /// Session ids in the order they were first seen (oldest first), so making room takes
+    /// the oldest at once instead of scanning every session; ids no longer tracked are
+    /// skipped. Locked only while `sessions` is.
+    order: Mutex<VecDeque<String>>,
     tx: broadcast::Sender<LiveSession>,
 }
 
@@ -75,6 +79,7 @@ impl Default for LiveState {
     fn default() -> Self {
         LiveState {
             sessions: Mutex::new(HashMap::new()),
+            order: Mutex::new(VecDeque::new()),
             tx: broadcast::channel(CHANNEL).0,
         }
     }
@@ -123,16 +128,17 @@ impl LiveState {
         let Ok(mut sessions) = self.sessions.lock() else {
             return;
         };
-        if !sessions.contains_key(&event.session.0) && sessions.len() >= MAX_TRACKED {
-            let now = Utc::now();
-            sessions.retain(|_, s| s.ended.is_none_or(|at| now - at < ENDED_KEPT));
-            if sessions.len() >= MAX_TRACKED
-                && let Some(oldest) = sessions
-                    .values()
-                    .min_by_key(|s| s.started)
-                    .map(|s| s.id.clone())
-            {
-                sessions.remove(&oldest);
+        if !sessions.contains_key(&event.session.0) {
+            let Ok(mut order) = self.order.lock() else {
+                return;
+            };
+            if sessions.len() >= MAX_TRACKED {
+                make_room(&mut sessions, &mut order);
+            }
+            order.push_back(event.session.0.clone());
+            // Ids of sessions the snapshot dropped pile up while the map is not full.
+            if order.len() > 2 * MAX_TRACKED {
+                order.retain(|id| sessions.contains_key(id));
             }
         }
         let session = sessions
@@ -210,6 +216,24 @@ impl LiveState {
     /// A receiver of every change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveSession> {
         self.tx.subscribe()
+    }
+}
+
+/// Drops one session to make room for a new one: the first ended one in `order` (oldest
+/// first), or the oldest of all when every one is open. Open sessions met on the way go to
+/// the back, so each call costs about one step, not a scan of every session.
+fn make_room(sessions: &mut HashMap<String, LiveSession>, order: &mut VecDeque<String>) {
+    let mut open_skipped = 0;
+    while let Some(id) = order.pop_front() {
+        let Some(session) = sessions.get(&id) else {
+            continue;
+        };
+        if session.ended.is_some() || open_skipped >= sessions.len() {
+            sessions.remove(&id);
+            return;
+        }
+        order.push_back(id);
+        open_skipped += 1;
     }
 }
 
@@ -404,5 +428,22 @@ mod tests {
         assert_eq!(snapshot.len(), 30);
         assert!(snapshot[..25].iter().all(|s| s.ended.is_none()));
         assert!(snapshot[25..].iter().all(|s| s.ended.is_some()));
+    }
+
+    #[test]
+    fn a_flood_of_short_sessions_keeps_the_open_ones() {
+        let live = LiveState::default();
+        let attacker = origin("ffffffffffff");
+        live.apply(&attacker.event(EventKind::SessionConnect));
+        for i in 0..MAX_TRACKED + 500 {
+            let o = origin(&format!("{i:012x}"));
+            live.apply(&o.event(EventKind::SessionConnect));
+            live.apply(&o.event(EventKind::SessionClosed { duration_ms: 1 }));
+        }
+        let tracked = live.sessions.lock().unwrap().len();
+        assert!(tracked <= MAX_TRACKED, "{tracked}");
+        assert_eq!(live.open_count(), 1, "the open session outlives ended ones");
+        let snapshot = live.snapshot(1);
+        assert_eq!(snapshot[0].id, "ffffffffffff");
     }
 }

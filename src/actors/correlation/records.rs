@@ -13,7 +13,7 @@
 //! id is the id of its first session. Everything is bounded: at most [`MAX_SESSIONS`] sessions
 //! (the least recently seen go first), a few identifiers and links per session.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -104,6 +104,10 @@ pub struct Saved {
 pub struct Records {
     link_max_ips: usize,
     sessions: HashMap<SessionId, SessionRecord>,
+    /// Sessions by when they were last seen as of their entry, oldest first: making room pops
+    /// the front instead of scanning every session. An entry older than its session's
+    /// `last_seen` goes to the back again; an entry of a session no longer kept is skipped.
+    recency: VecDeque<(DateTime<Utc>, SessionId)>,
     accesses: HashMap<String, Access>,
     /// Distinct addresses each identifier was seen from (up to `link_max_ips + 1`).
     spread: HashMap<String, Vec<IpAddr>>,
@@ -123,6 +127,7 @@ impl Records {
         Records {
             link_max_ips: usize::try_from(link_max_ips).unwrap_or(usize::MAX),
             sessions: HashMap::new(),
+            recency: VecDeque::new(),
             accesses: HashMap::new(),
             spread: HashMap::new(),
         }
@@ -131,10 +136,16 @@ impl Records {
     /// Records restored from `saved`.
     pub fn restore(link_max_ips: u32, saved: Saved) -> Records {
         let mut records = Records::new(link_max_ips);
-        for session in saved.sessions.into_iter().take(MAX_SESSIONS) {
+        let mut sessions: Vec<SessionRecord> =
+            saved.sessions.into_iter().take(MAX_SESSIONS).collect();
+        sessions.sort_by_key(|s| s.last_seen);
+        for session in sessions {
             for identifier in &session.identifiers {
                 records.spread_to(identifier, session.src_ip);
             }
+            records
+                .recency
+                .push_back((session.last_seen, session.session.clone()));
             records.sessions.insert(session.session.clone(), session);
         }
         records.accesses = saved.accesses;
@@ -170,16 +181,12 @@ impl Records {
 
     /// The session of `event`, made if new (the least recently seen one goes when full).
     fn session_of(&mut self, event: &Event) -> &mut SessionRecord {
-        if !self.sessions.contains_key(&event.session) && self.sessions.len() >= MAX_SESSIONS {
-            // The least recently seen session goes.
-            if let Some(oldest) = self
-                .sessions
-                .values()
-                .min_by_key(|s| s.last_seen)
-                .map(|s| s.session.clone())
-            {
-                self.sessions.remove(&oldest);
+        if !self.sessions.contains_key(&event.session) {
+            if self.sessions.len() >= MAX_SESSIONS {
+                self.forget_least_recent();
             }
+            self.recency
+                .push_back((event.timestamp, event.session.clone()));
         }
         let record = self
             .sessions
@@ -198,6 +205,23 @@ impl Records {
         record.last_seen = record.last_seen.max(event.timestamp);
         record.start = record.start.min(event.timestamp);
         record
+    }
+
+    /// Removes the least recently seen session (as far as the entries' order tells: events
+    /// of concurrent sessions arrive nearly in time order).
+    fn forget_least_recent(&mut self) {
+        while let Some((seen, id)) = self.recency.pop_front() {
+            match self.sessions.get(&id) {
+                None => {}
+                Some(record) if record.last_seen > seen => {
+                    self.recency.push_back((record.last_seen, id));
+                }
+                Some(_) => {
+                    self.sessions.remove(&id);
+                    return;
+                }
+            }
+        }
     }
 
     /// Takes in one event: its session, what identifies its client, the tokens it read or
