@@ -191,7 +191,10 @@ impl JsonLog {
     /// A failed rotation is logged and the line is appended to the current file anyway: an
     /// oversized file is better than a lost event. An error means the line was not written.
     pub fn write(&mut self, event: &Event, now: DateTime<Utc>) -> io::Result<()> {
-        let line = encode_line(&cowrie_json(event))?;
+        let line = match fast::encode(event) {
+            Some(line) => line?,
+            None => encode_line(&cowrie_json(event))?,
+        };
         if self.should_rotate(line.len() as u64, now) {
             match self.rotate(now) {
                 Ok(()) => {
@@ -485,6 +488,7 @@ fn first_line_time(file: &mut File) -> Option<DateTime<Utc>> {
 }
 
 mod cowrie;
+mod fast;
 #[cfg(test)]
 mod tests;
 

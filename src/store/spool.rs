@@ -9,12 +9,19 @@
 //! only after its transaction committed. If the process dies between the commit and the
 //! removal, the next drain inserts the segment again and the store skips every event by its
 //! id: each event is stored exactly once.
+//!
+//! The spool also keeps an in-memory copy of the events of the segments this process wrote
+//! (at most [`CACHE_LIMIT`] bytes of lines), so a drain stores them without reading the file
+//! back and parsing every line again. The file stays the truth: a segment whose copy is
+//! incomplete (a failed write, the cache full, a segment left by an earlier run) is read from
+//! disk as before.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{EventStore, StoreError};
 use crate::events::Event;
@@ -22,6 +29,11 @@ use crate::events::Event;
 /// Size at which the active segment is sealed after an append, so one drain transaction stays
 /// small and a drained segment frees its disk space soon.
 pub const SEGMENT_LIMIT: u64 = 1024 * 1024;
+
+/// Most bytes of spooled lines whose events are also kept in memory for the next drain; past
+/// it, segments are read back from disk. Sixteen segments' worth of events: a store outage
+/// longer than that costs only the parsing the cache saves.
+pub const CACHE_LIMIT: u64 = 16 * SEGMENT_LIMIT;
 
 /// Subdirectory of the spool for events the store refused while it accepted others.
 pub const QUARANTINE_DIR: &str = "quarantine";
@@ -36,6 +48,10 @@ pub struct Spool {
     active: Option<Active>,
     /// Events appended (or found at open) and not yet drained.
     pending: u64,
+    /// In-memory copies of sealed segments written by this process, by path.
+    cache: HashMap<PathBuf, (Arc<[Event]>, u64)>,
+    /// Bytes of lines behind the events in `cache` and in the active segment's copy.
+    cached_bytes: u64,
 }
 
 #[derive(Debug)]
@@ -43,6 +59,9 @@ struct Active {
     path: PathBuf,
     file: File,
     bytes: u64,
+    /// Every event written to this segment, in order; `None` when not kept (cache full, or a
+    /// write failed part way).
+    events: Option<Vec<Event>>,
 }
 
 impl Spool {
@@ -70,6 +89,8 @@ impl Spool {
             next_seq,
             active: None,
             pending,
+            cache: HashMap::new(),
+            cached_bytes: 0,
         })
     }
 
@@ -93,10 +114,19 @@ impl Spool {
         let active = self.active.insert(active);
         // One write_all of the whole line: no buffer in between, nothing left to flush.
         if let Err(err) = active.file.write_all(&line) {
+            // Part of the line may be in the file: its copy no longer matches it.
+            if active.events.take().is_some() {
+                self.cached_bytes = self.cached_bytes.saturating_sub(active.bytes);
+            }
             self.active = None;
             return Err(err);
         }
-        active.bytes += line.len() as u64;
+        let len = line.len() as u64;
+        active.bytes += len;
+        if let Some(events) = &mut active.events {
+            events.push(event.clone());
+            self.cached_bytes += len;
+        }
         self.pending += 1;
         if active.bytes >= SEGMENT_LIMIT {
             self.seal()?;
@@ -107,8 +137,19 @@ impl Spool {
     /// Closes the active segment if it holds events; the next append starts a new one.
     pub fn seal(&mut self) -> io::Result<()> {
         // The active segment is created by an append, so it always holds at least one line.
-        self.active = None;
+        if let Some(active) = self.active.take()
+            && let Some(events) = active.events
+        {
+            self.cache
+                .insert(active.path, (events.into(), active.bytes));
+        }
         Ok(())
+    }
+
+    /// The events of sealed segment `segment` as this process wrote them, if it kept a copy;
+    /// `None`: read the file.
+    pub fn cached(&self, segment: &Path) -> Option<Arc<[Event]>> {
+        self.cache.get(segment).map(|(events, _)| events.clone())
     }
 
     /// Sealed segments, oldest first.
@@ -163,10 +204,21 @@ impl Spool {
         match fs::remove_file(segment) {
             Ok(()) => {
                 self.pending = self.pending.saturating_sub(events);
+                self.forget(segment);
                 Ok(())
             }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                self.forget(segment);
+                Ok(())
+            }
             Err(err) => Err(err),
+        }
+    }
+
+    /// Drops the in-memory copy of `segment`.
+    fn forget(&mut self, segment: &Path) {
+        if let Some((_, bytes)) = self.cache.remove(segment) {
+            self.cached_bytes = self.cached_bytes.saturating_sub(bytes);
         }
     }
 
@@ -182,6 +234,8 @@ impl Spool {
                         path,
                         file,
                         bytes: 0,
+                        // Past the limit (a long store outage) segments are read back instead.
+                        events: (self.cached_bytes < CACHE_LIMIT).then(Vec::new),
                     });
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists && seq < u64::MAX => {}
@@ -269,11 +323,15 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
     let mut suspects = Vec::new();
     let mut first_error = None;
     for segment in segments {
-        let events = match read_segment(&segment) {
-            Ok(events) => events,
-            // Another drain got there first.
-            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(StoreError::Spool(err)),
+        let cached = lock(spool)?.cached(&segment);
+        let events: Arc<[Event]> = match cached {
+            Some(events) => events,
+            None => match read_segment(&segment) {
+                Ok(events) => events.into(),
+                // Another drain got there first.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(StoreError::Spool(err)),
+            },
         };
         match store.insert(&events).await {
             Ok(new) => {
@@ -290,14 +348,14 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
                 // keep the rest aside, so one bad event cannot hold back everything behind it.
                 let count = events.len() as u64;
                 let mut refused = Vec::new();
-                for event in events {
-                    match store.insert(std::slice::from_ref(&event)).await {
+                for event in events.iter() {
+                    match store.insert(std::slice::from_ref(event)).await {
                         Ok(new) => {
                             stored += new;
                             store_works = true;
                         }
                         Err(err) if err.is_unavailable() => return Err(err),
-                        Err(_) => refused.push(event),
+                        Err(_) => refused.push(event.clone()),
                     }
                 }
                 suspects.push((segment, count, refused));
@@ -398,6 +456,52 @@ mod tests {
         // A second mark (a concurrent drain) does not count the segment twice.
         spool.mark_drained(&sealed[0], 3).unwrap();
         assert_eq!(spool.pending(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_drain_stores_what_was_written_once_from_memory_or_disk() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = crate::store::sqlite::SqliteStore::new(tmp.path().join("m.db"), 1000);
+        // Left by an earlier run: only on disk.
+        {
+            let mut earlier = Spool::open(&tmp.path().join("spool")).unwrap();
+            earlier.append(&event(0)).unwrap();
+        }
+        let spool = Mutex::new(Spool::open(&tmp.path().join("spool")).unwrap());
+        for n in 1..4 {
+            spool.lock().unwrap().append(&event(n)).unwrap();
+        }
+        assert_eq!(drain(&spool, &store).await.unwrap(), 4);
+        {
+            let s = spool.lock().unwrap();
+            assert_eq!(s.pending(), 0);
+            assert!(s.cache.is_empty(), "a drained segment's copy is dropped");
+            assert_eq!(s.cached_bytes, 0);
+        }
+        let mut stored: Vec<Event> = store.events(None, 10).await.unwrap();
+        stored.sort_by_key(|e| e.id);
+        let mut expected: Vec<Event> = (0..4).map(event).collect();
+        expected.sort_by_key(|e| e.id);
+        assert_eq!(stored.len(), 4);
+        assert_eq!(
+            stored.iter().map(|e| &e.kind).collect::<Vec<_>>(),
+            expected.iter().map(|e| &e.kind).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_sealed_segment_is_kept_in_memory_as_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        let events: Vec<_> = (0..3).map(event).collect();
+        for e in &events {
+            spool.append(e).unwrap();
+        }
+        spool.seal().unwrap();
+        let sealed = spool.sealed().unwrap();
+        let cached = spool.cached(&sealed[0]).expect("kept");
+        assert_eq!(&*cached, &read_segment(&sealed[0]).unwrap()[..]);
+        assert_eq!(&*cached, &events[..]);
     }
 
     #[test]
