@@ -2,7 +2,7 @@
 //! shell that types a line and waits for the prompt to come back.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,8 @@ pub struct Target {
     pub password: String,
     /// Bound on each step (connect + login, one command, opening a shell).
     pub timeout: Duration,
+    /// The loopback address to connect from (`None`: the kernel's choice, 127.0.0.1).
+    pub source: Option<IpAddr>,
 }
 
 impl Target {
@@ -40,6 +42,19 @@ impl Target {
             user,
             password,
             timeout,
+            source: None,
+        })
+    }
+
+    /// The same target, connected to from `source` (any 127.0.0.0/8 address works on Linux
+    /// without configuration), so the server sees many attackers instead of one.
+    pub fn with_source(&self, source: IpAddr) -> anyhow::Result<Target> {
+        if !source.is_loopback() {
+            bail!("source {source} is not a loopback address");
+        }
+        Ok(Target {
+            source: Some(source),
+            ..self.clone()
         })
     }
 }
@@ -88,9 +103,25 @@ pub async fn login(
     config: Arc<client::Config>,
     target: &Target,
 ) -> anyhow::Result<Handle<AcceptAnyKey>> {
-    let mut handle = client::connect(config, target.addr, AcceptAnyKey)
-        .await
-        .with_context(|| format!("cannot connect to {}", target.addr))?;
+    let mut handle = match target.source {
+        None => client::connect(config, target.addr, AcceptAnyKey).await,
+        Some(source) => {
+            let socket = match source {
+                IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+                IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+            }?;
+            socket
+                .bind(SocketAddr::new(source, 0))
+                .with_context(|| format!("cannot bind to {source}"))?;
+            let stream = socket
+                .connect(target.addr)
+                .await
+                .with_context(|| format!("cannot connect to {} from {source}", target.addr))?;
+            stream.set_nodelay(config.nodelay)?;
+            client::connect_stream(config, stream, AcceptAnyKey).await
+        }
+    }
+    .with_context(|| format!("cannot connect to {}", target.addr))?;
     let auth = handle
         .authenticate_password(target.user.clone(), target.password.clone())
         .await
@@ -257,5 +288,11 @@ mod tests {
                 .to_string()
                 .contains("loopback")
         );
+        let from = |ip: &str| t("127.0.0.1:22").unwrap().with_source(ip.parse().unwrap());
+        assert_eq!(
+            from("127.9.8.7").unwrap().source,
+            Some("127.9.8.7".parse().unwrap())
+        );
+        assert!(from("10.0.0.1").is_err());
     }
 }

@@ -5,7 +5,9 @@ Starts the three servers on loopback ports, then runs each `mirage-load` mode ag
 server in turn, interleaved (Mirage, bare, Cowrie, Mirage, bare, Cowrie, ...), for several
 rounds, and prints one Markdown table: the median of each server's rounds and the median of the
 per-round ratios (ratios from runs seconds apart survive a noisy machine better than absolute
-numbers). Raw reports go to --out as JSON.
+numbers). After the rounds, `churn` (100,000 short sessions opened and closed, RSS sampled
+every tenth) runs once on Mirage and once on the bare server: a few minutes in all. Raw reports
+go to --out as JSON.
 
     CARGO_TARGET_DIR=/work/tgt-rel cargo build --release --bin mirage --bin mirage-load
     python3 tools/load/compare.py --bin-dir /work/tgt-rel/release --out /tmp/load.json
@@ -267,11 +269,18 @@ def main():
     p.add_argument("--models-dir", type=Path,
                    help="Mirage's models.dir (default: an empty directory, so no next-command model)")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--modes", default="handshake,interactive,idle")
+    p.add_argument("--modes", default="handshake,interactive,idle,churn",
+                   help="handshake, interactive and idle run every round; churn runs once per "
+                        "server (Mirage, then bare) after the rounds")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per handshake/interactive run")
     p.add_argument("--concurrency", type=int, default=4, help="handshakes in flight")
     p.add_argument("--sessions", type=int, default=20, help="busy interactive shells")
     p.add_argument("--idle-sessions", type=int, default=1000)
+    p.add_argument("--churn-sessions", type=int, default=100000,
+                   help="churn: sessions opened and closed per server (~1-2 min per 100,000 "
+                        "on Mirage at 1-2k sessions/s); RSS sampled after the first tenth "
+                        "and at every tenth after it")
+    p.add_argument("--churn-concurrency", type=int, default=8, help="churn: sessions in flight")
     p.add_argument("--hold-sessions", type=int, default=10000,
                    help="after the rounds: idle sessions opened and held on Mirage and bare (0: skip)")
     p.add_argument("--nofile", type=int, default=0,
@@ -313,6 +322,8 @@ def main():
         for r in range(a.rounds):
             round_results = {m: {} for m in ("handshake", "interactive", "idle")}
             for mode in modes:
+                if mode == "churn":
+                    continue
                 for name in names:
                     server = servers[name]
                     if mode == "handshake":
@@ -327,6 +338,17 @@ def main():
                     print(f"round {r + 1} {mode:<11} {name:<6} {time.time() - t:5.1f}s "
                           f"{json.dumps(rep)}", file=sys.stderr)
             results.append(round_results)
+        churn = {}
+        if "churn" in modes and a.churn_sessions:
+            for name in [n for n in ("mirage", "bare") if n in servers]:
+                t = time.time()
+                rep = load(a.bin_dir, "churn", servers[name],
+                           ["--sessions", str(a.churn_sessions),
+                            "--concurrency", str(a.churn_concurrency),
+                            "--warmup", str(max(1, a.churn_sessions // 10)), "--timeout", "10"],
+                           limit=3600)
+                churn[name] = rep
+                print(f"churn {name} {time.time() - t:5.1f}s {json.dumps(rep)}", file=sys.stderr)
         hold = {}
         if a.hold_sessions:
             for name in [n for n in ("mirage", "bare") if n in servers]:
@@ -348,6 +370,22 @@ def main():
         global ROWS
         ROWS = [row for row in ROWS if row[0] in present]
         print(table(results, names, a.rounds))
+        for name, rep in churn.items():
+            samples = ", ".join(f"{s['sessions']:,}: {s['rss_kib']:,}"
+                                for s in rep.get("samples", []))
+            print(f"\nchurn {a.churn_sessions:,} sessions on {name}: {rep.get('completed')} closed "
+                  f"({rep.get('failed')} failed, {rep.get('skipped')} not tried) at "
+                  f"{fmt(rep.get('sessions_per_second'))}/s, "
+                  f"{fmt(rep.get('sessions_per_server_cpu_second'))} per server-CPU-s; RSS "
+                  f"{rep.get('rss_warmup_kib')} KiB after the warm-up, {rep.get('rss_end_kib')} at "
+                  f"the end (peak {rep.get('rss_peak_kib')}): growth {fmt(rep.get('growth_percent'))} % "
+                  f"({fmt(rep.get('fitted_growth_percent'))} % fitted; "
+                  f"{fmt(rep.get('slope_bytes_per_session'))} bytes per session, "
+                  f"{fmt(rep.get('slope_second_half_bytes_per_session'))} in the second half); "
+                  f"server fds "
+                  f"{rep.get('fds_start')} -> {rep.get('fds_end')}; RSS KiB by sessions: {samples}"
+                  + (f", first error: {rep['first_error']}" if rep.get("first_error") else "")
+                  + (f", error: {rep['error']}" if rep.get("error") else ""))
         for name, rep in hold.items():
             print(f"\nhold {a.hold_sessions} idle sessions on {name}: opened {rep.get('opened')} "
                   f"({rep.get('failed')} failed, {rep.get('skipped')} not tried), "
@@ -359,7 +397,7 @@ def main():
                   + (f", error: {rep['error']}" if rep.get("error") else ""))
         if a.out:
             a.out.write_text(json.dumps({"machine": machine, "args": vars(a) | {"bin_dir": str(a.bin_dir), "cowrie_venv": str(a.cowrie_venv), "out": str(a.out)},
-                                         "rounds": results, "hold": hold}, indent=1))
+                                         "rounds": results, "churn": churn, "hold": hold}, indent=1))
     finally:
         for server in servers.values():
             server.stop()

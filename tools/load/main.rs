@@ -7,12 +7,15 @@
 //!   ([`handshake`]);
 //! - `interactive`: N PTY shells typing an attack script, latency per command ([`interactive`]);
 //! - `idle`: N open shells held while the server's RSS is sampled ([`idle`]);
+//! - `churn`: N short sessions opened and closed while the server's RSS is sampled
+//!   ([`churn`]);
 //! - `bare-server`: russh 0.65 alone, accepting any password and echoing ([`bare`]).
 //!
 //! Every mode is bounded (timeouts, durations, counts) and talks to loopback addresses only.
 //! `tools/load/compare.py` runs them against Mirage, the bare server and Cowrie, interleaved.
 
 mod bare;
+mod churn;
 mod client;
 mod handshake;
 mod idle;
@@ -41,6 +44,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MAX_SECONDS: f64 = 3600.0;
 /// Most concurrent connections any mode opens.
 const MAX_SESSIONS: usize = 20_000;
+/// Most sessions a churn run opens and closes (one after another, not at once).
+const MAX_CHURN_SESSIONS: usize = 10_000_000;
 
 /// Load an SSH server on this machine and report what it costs.
 #[derive(Parser)]
@@ -99,6 +104,36 @@ enum Mode {
         /// Stop opening sessions after this many failed to open (the server is at a limit).
         #[arg(long, default_value_t = 32)]
         max_failures: usize,
+    },
+    /// Open and close N short sessions (login, shell, a command or two); sample server RSS.
+    Churn {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Sessions to open and close in all.
+        #[arg(long, default_value_t = 100_000)]
+        sessions: usize,
+        /// Sessions in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Sessions before the baseline RSS sample.
+        #[arg(long, default_value_t = 10_000)]
+        warmup: usize,
+        /// Commands each session types, in turn from the script.
+        #[arg(long, default_value_t = 2)]
+        commands: usize,
+        /// `builtin` or a file, one line per command.
+        #[arg(long, default_value = "builtin")]
+        script: String,
+        /// Seconds to wait before each sample, for the server to finish closing sessions.
+        #[arg(long, default_value_t = 1.0)]
+        settle: f64,
+        /// Stop after this many sessions failed.
+        #[arg(long, default_value_t = 100)]
+        max_failures: usize,
+        /// Sessions come from this many loopback addresses in turn (127.0.0.2 and up), so
+        /// the server's per-address state is churned too; 1: all from 127.0.0.1.
+        #[arg(long, default_value_t = 1)]
+        source_ips: usize,
     },
     /// A bare russh server: any password, PTY shell that echoes and prompts.
     BareServer {
@@ -291,6 +326,89 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.fds_before,
                     report.fds_open,
                     report.fds_after_close,
+                    first_error(&report.first_error),
+                )
+            })
+        }
+        Mode::Churn {
+            target,
+            sessions,
+            concurrency,
+            warmup,
+            commands,
+            script,
+            settle,
+            max_failures,
+            source_ips,
+        } => {
+            let (target, server) = target.build()?;
+            let Some(server) = server else {
+                bail!("churn mode measures the server's memory: give --server-pid");
+            };
+            if sessions == 0 || sessions > MAX_CHURN_SESSIONS {
+                bail!("--sessions must be between 1 and {MAX_CHURN_SESSIONS}, not {sessions}");
+            }
+            if source_ips > churn::MAX_SOURCE_IPS {
+                bail!("--source-ips must be at most {}", churn::MAX_SOURCE_IPS);
+            }
+            if commands > 100 {
+                bail!("--commands must be at most 100, not {commands}");
+            }
+            let plan = churn::Plan {
+                sessions,
+                concurrency: count("--concurrency", concurrency)?,
+                warmup,
+                commands,
+                settle: seconds("--settle", settle)?,
+                max_failures: count("--max-failures", max_failures)?,
+                source_ips,
+            };
+            let report = churn::run(target, script::load(&script)?, plan, server).await?;
+            print(json, &report, || {
+                let samples: Vec<String> = report
+                    .samples
+                    .iter()
+                    .map(|s| format!("{}: {} KiB {} fds", s.sessions, s.rss_kib, s.fds))
+                    .collect();
+                format!(
+                    "sessions        {} closed of {} in {:.1} s ({} failed, {} not tried), \
+                     {} commands each, from {} addresses\n\
+                     rate            {:.1} sessions/s\n\
+                     server RSS      {} KiB at start, {} KiB after {} (warm-up), {} KiB at end, \
+                     peak {} KiB\n\
+                     growth          {:.2} % after the warm-up ({:.2} % fitted), \
+                     {:.0} bytes per session ({:.0} in the second half, {} anonymous)\n\
+                     server fds      {} at start, {} at end\n\
+                     samples         {}\n\
+                     server CPU      {:.2} s\n\
+                     per server-CPU  {}\n\
+                     load tool CPU   {:.2} s{}",
+                    report.completed,
+                    report.requested,
+                    report.wall_seconds,
+                    report.failed,
+                    report.skipped,
+                    report.commands_per_session,
+                    report.source_ips,
+                    report.sessions_per_second,
+                    report.rss_start_kib,
+                    report.rss_warmup_kib,
+                    report.warmup,
+                    report.rss_end_kib,
+                    report.rss_peak_kib,
+                    report.growth_percent,
+                    report.fitted_growth_percent,
+                    report.slope_bytes_per_session,
+                    report.slope_second_half_bytes_per_session,
+                    report
+                        .anon_slope_bytes_per_session
+                        .map_or("-".to_owned(), |b| format!("{b:.0}")),
+                    report.fds_start,
+                    report.fds_end,
+                    samples.join(", "),
+                    report.server_cpu_seconds,
+                    or_dash(report.sessions_per_server_cpu_second, "sessions/CPU-s"),
+                    report.client_cpu_seconds,
                     first_error(&report.first_error),
                 )
             })

@@ -41,6 +41,15 @@ impl ServerProc {
         parse_status_rss_kib(&text).with_context(|| format!("no VmRSS in {}", path.display()))
     }
 
+    /// The anonymous part of the resident set in KiB (`RssAnon`: heap and stacks, not the
+    /// mapped binary or files); `None` on kernels before 4.5, which do not report it.
+    pub fn rss_anon_kib(&self) -> anyhow::Result<Option<u64>> {
+        let path = self.path("status");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(parse_status_kib(&text, "RssAnon:"))
+    }
+
     /// File descriptors the process holds open (entries of `/proc/PID/fd`).
     pub fn open_fds(&self) -> anyhow::Result<usize> {
         let path = self.path("fd");
@@ -83,8 +92,13 @@ pub fn parse_stat_cpu_ticks(stat: &str) -> anyhow::Result<u64> {
 
 /// `VmRSS:  12345 kB` of a `/proc/PID/status` text, in KiB.
 pub fn parse_status_rss_kib(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let mut words = line["VmRSS:".len()..].split_whitespace();
+    parse_status_kib(status, "VmRSS:")
+}
+
+/// The `field` line (`RssAnon:`) of a `/proc/PID/status` text, in KiB.
+pub fn parse_status_kib(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let mut words = line[field.len()..].split_whitespace();
     let value = words.next()?.parse().ok()?;
     match words.next() {
         Some("kB") => Some(value),
@@ -128,6 +142,9 @@ mod tests {
         let status = "Name:\tmirage\nVmPeak:\t  900000 kB\nVmRSS:\t   51234 kB\nThreads:\t5\n";
         assert_eq!(parse_status_rss_kib(status), Some(51234));
         assert_eq!(parse_status_rss_kib("Name:\tkthreadd\n"), None);
+        let status = "VmRSS:\t   51234 kB\nRssAnon:\t   31000 kB\nRssFile:\t   20234 kB\n";
+        assert_eq!(parse_status_kib(status, "RssAnon:"), Some(31000));
+        assert_eq!(parse_status_kib(status, "RssShmem:"), None);
     }
 
     #[test]
