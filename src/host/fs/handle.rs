@@ -125,6 +125,19 @@ impl<'a> Fs<'a> {
 
     /// Resolves `path` as `cred` would. With `follow_last`, a link at the end is followed.
     pub(crate) fn walk_as(&self, cred: &Cred, path: &str, follow_last: bool) -> FsResult<Walk> {
+        self.walk_noting(cred, path, follow_last, |_| {})
+    }
+
+    /// [`Fs::walk_as`], telling `top` each name it looks up in the root directory (the
+    /// walk's answer depends on nothing else of the tree than those entries and the root's
+    /// own permissions).
+    fn walk_noting(
+        &self,
+        cred: &Cred,
+        path: &str,
+        follow_last: bool,
+        mut top: impl FnMut(&str),
+    ) -> FsResult<Walk> {
         path::check(path)?;
         // Borrowed components (no allocation per name); only a symlink's target is copied.
         let full: Cow<'_, str> = if path.starts_with('/') {
@@ -154,6 +167,9 @@ impl<'a> Fs<'a> {
                 _ => {}
             }
             let last = pending.is_empty();
+            if stack.is_empty() {
+                top(&name);
+            }
             let child = match dir.get(&*name) {
                 Some(child) => Some(child.clone()),
                 None => self.proc_node(&stack, &name),
@@ -229,6 +245,21 @@ impl<'a> Fs<'a> {
     /// The existing node at `path` and its canonical path.
     pub fn lookup(&self, path: &str, follow: bool) -> FsResult<(String, Arc<Node>)> {
         match self.walk(path, follow)? {
+            Walk::Found { path, node } => Ok((path, node)),
+            Walk::Missing { .. } => Err(FsError::NotFound),
+        }
+    }
+
+    /// [`Fs::lookup`], telling `top` each name looked up in the root directory: while the
+    /// overlay's root has the same permissions and those entries as when it was asked, the
+    /// answer is the same.
+    pub(crate) fn lookup_noting(
+        &self,
+        path: &str,
+        follow: bool,
+        top: impl FnMut(&str),
+    ) -> FsResult<(String, Arc<Node>)> {
+        match self.walk_noting(&self.cred, path, follow, top)? {
             Walk::Found { path, node } => Ok((path, node)),
             Walk::Missing { .. } => Err(FsError::NotFound),
         }

@@ -76,6 +76,9 @@ pub struct Overlay {
     /// The image's `/etc`: while the overlay's `/etc` is still this node, nothing in it
     /// changed, so the accounts are the image's without walking to the files.
     base_etc: Option<Arc<Node>>,
+    /// The image's root: what the overlay's root entries are compared with to tell that a
+    /// part of the tree is still the image's (see [`Overlay::same_as_image`]).
+    base_root: Arc<Node>,
 }
 
 impl Overlay {
@@ -99,6 +102,7 @@ impl Overlay {
                 file("/etc/group"),
             ),
             base_etc: file("/etc"),
+            base_root: image.root().clone(),
         }
     }
 
@@ -126,6 +130,35 @@ impl Overlay {
     /// The root directory as the session sees it.
     pub fn root(&self) -> &Arc<Node> {
         &self.root
+    }
+
+    /// The image's root directory (whatever the session changed).
+    pub(crate) fn image_root(&self) -> &Arc<Node> {
+        &self.base_root
+    }
+
+    /// Whether the root directory has the image's permissions and, for each of `names`, the
+    /// image's very entry (or none, as the image): then everything under those names is the
+    /// image's, since a change copies each directory on its path.
+    pub(crate) fn same_as_image<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> bool {
+        if Arc::ptr_eq(&self.root, &self.base_root) {
+            return true;
+        }
+        // A walk checks the root's search permission: its mode and owners.
+        let (a, b) = (&self.root.meta, &self.base_root.meta);
+        if (a.mode, a.uid, a.gid) != (b.mode, b.uid, b.gid) {
+            return false;
+        }
+        let (Some(ours), Some(image)) = (self.root.dir(), self.base_root.dir()) else {
+            return false;
+        };
+        names
+            .into_iter()
+            .all(|name| match (ours.get(name), image.get(name)) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            })
     }
 
     /// The quotas.

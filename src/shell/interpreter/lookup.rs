@@ -3,6 +3,7 @@
 //! which emulated command it is ([`Data::Binary`]), so `cp /bin/ls /tmp/x; /tmp/x` lists and
 //! `rm /usr/bin/wget` makes `wget` a missing command; a text file is a script.
 
+use super::lookup_cache;
 use crate::host::fs::{Access, Data, Fs, Kind};
 use crate::shell::commands::{self, Command};
 
@@ -99,6 +100,7 @@ pub(super) enum ShellKind {
 }
 
 /// What a command name runs.
+#[derive(Clone)]
 pub(super) enum Target {
     /// An emulated command.
     Command(&'static dyn Command),
@@ -165,11 +167,30 @@ pub(super) fn resolve(fs: &Fs<'_>, name: &str, path_var: &str) -> Target {
     if name.is_empty() {
         return Target::NotFound;
     }
+    if !lookup_cache::memoizable(path_var) {
+        return search(fs, name, path_var, &mut |_| {});
+    }
+    if let Some(target) = lookup_cache::get(fs, name, path_var) {
+        return target;
+    }
+    let mut touched: Vec<String> = Vec::new();
+    let target = search(fs, name, path_var, &mut |top| {
+        if !touched.iter().any(|t| t == top) {
+            touched.push(top.to_owned());
+        }
+    });
+    lookup_cache::put(fs, name, path_var, touched, &target);
+    target
+}
+
+/// Searches `$PATH` (`path_var`) for `name`, telling `top` each name looked up in the root
+/// directory.
+fn search(fs: &Fs<'_>, name: &str, path_var: &str, top: &mut dyn FnMut(&str)) -> Target {
     let mut denied = false;
     for dir in path_var.split(':') {
         let dir = if dir.is_empty() { "." } else { dir };
         let candidate = format!("{}/{name}", dir.trim_end_matches('/'));
-        let Ok((path, node)) = fs.lookup(&candidate, true) else {
+        let Ok((path, node)) = fs.lookup_noting(&candidate, true, &mut *top) else {
             continue;
         };
         if !matches!(node.kind, Kind::File(_)) {

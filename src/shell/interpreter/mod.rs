@@ -48,6 +48,7 @@ mod help;
 mod history_expand;
 mod jobs;
 pub(crate) mod lookup;
+mod lookup_cache;
 mod options;
 mod output;
 mod param;

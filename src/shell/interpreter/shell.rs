@@ -134,6 +134,11 @@ impl Shell {
         &self.host
     }
 
+    /// The host, shared (no copy of the profile).
+    pub fn shared_host(&self) -> Arc<HostProfile> {
+        Arc::clone(&self.host)
+    }
+
     /// The filesystem image sessions start from.
     pub fn image(&self) -> &Arc<Image> {
         &self.image
