@@ -6,7 +6,9 @@
 //! then with the files parsed before the clock starts (the replay and its checks alone).
 //!
 //! `cargo bench --bench replay` (release profile). Not a test: it reports how many replays
-//! failed their expectations but measures them all.
+//! failed their expectations but measures them all. `MIRAGE_BENCH_ROUNDS` (default 3) sets
+//! the rounds per line and `MIRAGE_BENCH_ONLY` (`files` or `loaded`) runs one line only: a
+//! quicker run for profiling and A/B comparisons.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -54,15 +56,24 @@ fn main() {
     // As `mirage replay` runs: each file parsed, replayed, checked.
     let from_files: Vec<Job> = all.iter().cloned().map(Job::File).collect();
     // The replay alone (with its checks): the YAML parsed before the clock starts.
+    let only = std::env::var("MIRAGE_BENCH_ONLY").unwrap_or_default();
     let loaded: Vec<Job> = all
         .iter()
+        .filter(|_| only != "files")
         .map(|file| {
             let scenario = Scenario::load(file).expect("scenario loads");
             Job::Loaded(file.clone(), Arc::new(scenario))
         })
         .collect();
+    let rounds: usize = std::env::var("MIRAGE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     for (what, jobs) in [("files", &from_files), ("loaded", &loaded)] {
-        for round in 1..=3 {
+        if !only.is_empty() && only != what {
+            continue;
+        }
+        for round in 1..=rounds {
             let started = Instant::now();
             let (reports, _) =
                 run_jobs_blocking(jobs, &AuthConfig::default(), &options, |_| {}).expect("replay");

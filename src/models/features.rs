@@ -32,7 +32,7 @@ use std::sync::Arc;
 use super::commands::{Command, Stage, split};
 use super::hmm::{PhaseFilter, PhaseModel};
 use super::labels::{CONSOLE, Class, DISCOVERY, IOT_MARKERS, MINERS, TEMPLATES, busybox_key};
-use super::normalize::normalize_command;
+use super::normalize::{Normalized, normalize_command};
 use super::phases::{Phase, tag};
 
 /// How many attack phases the HMM distinguishes (its distribution fills the last slots).
@@ -289,6 +289,23 @@ impl SessionFeatures {
 
     /// Takes a line already split into `commands` (the first ones of `line`, or all).
     pub fn push_commands(&mut self, at: Option<f64>, line: &str, commands: Vec<Command>) {
+        self.push_normalized(at, line, commands, &[]);
+    }
+
+    /// [`SessionFeatures::push_commands`] with the commands' normalized forms made before
+    /// (`normalized[i]` of `commands[i]`; those missing are made here), so a line is
+    /// normalized once for every model that reads it.
+    pub fn push_normalized(
+        &mut self,
+        at: Option<f64>,
+        line: &str,
+        commands: Vec<Command>,
+        normalized: &[Normalized],
+    ) {
+        let normal = |i: usize, command: &Command| match normalized.get(i) {
+            Some(n) => std::borrow::Cow::Borrowed(n),
+            None => std::borrow::Cow::Owned(normalize_command(command)),
+        };
         self.lines += 1;
         self.bytes = self.bytes.saturating_add(line.len());
         self.time(at.filter(|t| t.is_finite()), line.len());
@@ -296,9 +313,9 @@ impl SessionFeatures {
         let last = commands.len().saturating_sub(1);
         for (i, command) in commands.into_iter().enumerate() {
             if let Some((model, filter)) = &mut self.phases {
-                filter.step(model, &normalize_command(&command));
+                filter.step(model, &normal(i, &command));
             } else if i == last {
-                self.last_tag = Some(tag(&normalize_command(&command)));
+                self.last_tag = Some(tag(&normal(i, &command)));
             }
             self.command(&command);
             // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.

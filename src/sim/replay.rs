@@ -338,7 +338,7 @@ pub fn shared_shell(seed: u64, start: chrono::DateTime<chrono::Utc>) -> Arc<Shel
 pub fn replay_manager(deps: SessionDeps, workers: Vec<ArbiterHandle>) -> Addr<SessionManager> {
     let overlays = OverlayStore::new(
         deps.shell.image().clone(),
-        Arc::new(deps.shell.host().clone()),
+        deps.shell.shared_host(),
         StoreConfig {
             persist: Duration::ZERO,
             limits: Limits::default(),

@@ -22,6 +22,7 @@ use crate::models::classifier::Prediction;
 use crate::models::commands::Command;
 use crate::models::context::Login;
 use crate::models::features::{FEATURES, Protocol, SessionFeatures};
+use crate::models::normalize::{Normalized, normalize_command};
 use crate::models::phases::Phase;
 use crate::models::{Class, Models};
 
@@ -93,6 +94,7 @@ impl Classifier {
         at: DateTime<Utc>,
         line: &str,
         commands: Vec<Command>,
+        normalized: &[Normalized],
     ) -> Option<Next> {
         if line.trim().is_empty()
             || self.lines >= MAX_LINES
@@ -103,7 +105,8 @@ impl Classifier {
         let seconds = (at - self.started)
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
-        self.features.push_commands(Some(seconds), line, commands);
+        self.features
+            .push_normalized(Some(seconds), line, commands, normalized);
         self.lines += 1;
         self.bytes += line.len();
         match &self.models {
@@ -186,8 +189,10 @@ impl SessionActor {
             {
                 panic!("fault injection: classified input contains {trigger:?}");
             }
-            let predictions = self.predictor.observe(&commands, now, &self.deps.metrics);
-            self.classify_line(line, commands);
+            // Normalized once for both models.
+            let normalized: Vec<Normalized> = commands.iter().map(normalize_command).collect();
+            let predictions = self.predictor.observe(&normalized, now, &self.deps.metrics);
+            self.classify_line(line, commands, &normalized);
             predictions
         }));
         result.unwrap_or_else(|_| {
@@ -203,10 +208,15 @@ impl SessionActor {
 
     /// Re-decides the session's class after `line` (by the trained classifier, or by the
     /// rules without one) and announces a change.
-    pub(super) fn classify_line(&mut self, line: &str, commands: Vec<Command>) {
+    pub(super) fn classify_line(
+        &mut self,
+        line: &str,
+        commands: Vec<Command>,
+        normalized: &[Normalized],
+    ) {
         let kind = match self
             .classifier
-            .observe(self.deps.clock.now(), line, commands)
+            .observe(self.deps.clock.now(), line, commands, normalized)
         {
             None => None,
             Some(Next::Announce(kind)) => Some(kind),
@@ -228,7 +238,7 @@ mod tests {
 
     impl Classifier {
         fn observe_line(&mut self, at: DateTime<Utc>, line: &str) -> Option<Next> {
-            self.observe(at, line, crate::models::commands::split(line))
+            self.observe(at, line, crate::models::commands::split(line), &[])
         }
     }
 

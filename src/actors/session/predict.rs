@@ -18,12 +18,10 @@ use chrono::{DateTime, Utc};
 use crate::events::{EventKind, PredictedCommand};
 use crate::metrics::Metrics;
 use crate::models::Models;
-use crate::models::commands::Command;
 use crate::models::context::{Login, SessionContext};
 use crate::models::markov::{Markov, Prediction};
 use crate::models::memory::{self, NodeMemory};
 use crate::models::normalize::Normalized;
-use crate::models::normalize::normalize_command;
 
 /// Guesses made for each next command (top-3 accuracy needs three).
 pub const TOP_K: usize = 3;
@@ -96,13 +94,13 @@ impl Predictor {
         }
     }
 
-    /// Takes one input line typed at `at`, split into `commands`: for each command, the `mirage.prediction`
+    /// Takes one input line typed at `at`, its commands normalized (`commands`): for each command, the `mirage.prediction`
     /// event scoring the guesses made before it (also counted in `metrics`). Empty when no
     /// next-command model is loaded, the line holds no command, or the session is past
     /// [`MAX_COMMANDS`].
     pub(super) fn observe(
         &mut self,
-        commands: &[Command],
+        commands: &[Normalized],
         at: DateTime<Utc>,
         metrics: &Metrics,
     ) -> Vec<EventKind> {
@@ -114,10 +112,11 @@ impl Predictor {
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
         let mut events = Vec::new();
-        for mut command in commands.iter().map(normalize_command) {
+        for command in commands {
             if command.token.is_empty() || self.scored >= MAX_COMMANDS {
                 continue;
             }
+            let mut command = command.clone();
             truncate(&mut command.token, MAX_TOKEN_BYTES);
             let guesses = self.standing.take().unwrap_or_else(|| self.guess(markov));
             let hit_top1 = guesses.first().is_some_and(|g| g.token == command.token);
@@ -162,11 +161,15 @@ fn truncate(text: &mut String, max: usize) {
 mod tests {
     use super::*;
     use crate::models::markov::Markov;
-    use crate::models::normalize::{Normalized, normalize_line};
+    use crate::models::normalize::{Normalized, normalize_command, normalize_line};
 
     impl Predictor {
         fn observe_now(&mut self, line: &str, metrics: &Metrics) -> Vec<EventKind> {
-            self.observe(&crate::models::commands::split(line), Utc::now(), metrics)
+            let normalized: Vec<Normalized> = crate::models::commands::split(line)
+                .iter()
+                .map(normalize_command)
+                .collect();
+            self.observe(&normalized, Utc::now(), metrics)
         }
     }
 
