@@ -103,6 +103,9 @@ def start_mirage(bin_dir, work, models_dir):
         MIRAGE_ADMIN_LISTEN=f"127.0.0.1:{free_port()}",
         MIRAGE_MODELS_DIR=str(models_dir or (work / "no-models")),
         MIRAGE_REFLEX_ENABLED="false",
+        # The static honeypot: Layer 3 would draw latency profiles (human jitter, slow disk)
+        # and richer hosts per session; the targets are without injected latency.
+        MIRAGE_STRATEGY_MODE="off",
         # The load tool holds thousands of sessions from 127.0.0.1: no session caps.
         MIRAGE_SSH_MAX_SESSIONS="0",
         MIRAGE_SSH_MAX_SESSIONS_PER_IP="0",
@@ -288,6 +291,8 @@ def main():
                         "raising the hard limit needs root. 0: inherit")
     p.add_argument("--out", type=Path, help="raw reports as JSON")
     a = p.parse_args()
+    # The servers run in a scratch directory: a relative --bin-dir must not move with them.
+    a.bin_dir = a.bin_dir.resolve()
     global NOFILE
     NOFILE = a.nofile or None
     for b in ("mirage", "mirage-load"):
@@ -307,6 +312,11 @@ def main():
         if "cowrie" in wanted:
             servers["cowrie"] = start_cowrie(a.cowrie_venv, work)
         names = [s for s in SERVERS if s in servers]
+        start = {
+            "mirage": lambda: start_mirage(a.bin_dir, work, a.models_dir),
+            "bare": lambda: start_bare(a.bin_dir, work),
+            "cowrie": lambda: start_cowrie(a.cowrie_venv, work),
+        }
         machine = {
             "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                          if l.startswith("model name")), "?"),
@@ -332,6 +342,11 @@ def main():
                         args = ["--duration", str(a.duration), "--sessions", str(a.sessions)]
                     else:
                         args = ["--sessions", str(a.idle_sessions), "--parallel", "16"]
+                        # RSS per idle session is measured on a fresh process: memory an
+                        # allocator kept from earlier loads would make the next sessions
+                        # look free.
+                        server.stop()
+                        server = servers[name] = start[name]()
                     t = time.time()
                     rep = load(a.bin_dir, mode, server, args, limit=900)
                     round_results[mode][name] = rep
