@@ -67,19 +67,24 @@ pub struct LiveSession {
 
 /// The open sessions and the channel their changes go out on.
 pub struct LiveState {
-    sessions: Mutex<HashMap<String, LiveSession>>,
+    tracked: Mutex<Tracked>,
+    tx: broadcast::Sender<LiveSession>,
+}
+
+/// The sessions the page knows, with the order they came in.
+#[derive(Default)]
+struct Tracked {
+    sessions: HashMap<String, LiveSession>,
     /// Session ids in the order they were first seen (oldest first), so making room takes
     /// the oldest at once instead of scanning every session; ids no longer tracked are
-    /// skipped. Locked only while `sessions` is.
-    order: Mutex<VecDeque<String>>,
-    tx: broadcast::Sender<LiveSession>,
+    /// skipped.
+    order: VecDeque<String>,
 }
 
 impl Default for LiveState {
     fn default() -> Self {
         LiveState {
-            sessions: Mutex::new(HashMap::new()),
-            order: Mutex::new(VecDeque::new()),
+            tracked: Mutex::default(),
             tx: broadcast::channel(CHANNEL).0,
         }
     }
@@ -100,9 +105,10 @@ impl LiveState {
     /// At most `limit` sessions: those open now, newest first, then those ended in the last
     /// minute, most recently ended first.
     pub fn snapshot(&self, limit: usize) -> Vec<LiveSession> {
-        let Ok(mut sessions) = self.sessions.lock() else {
+        let Ok(mut tracked) = self.tracked.lock() else {
             return Vec::new();
         };
+        let sessions = &mut tracked.sessions;
         let now = Utc::now();
         sessions.retain(|_, s| s.ended.is_none_or(|at| now - at < ENDED_KEPT));
         let mut refs: Vec<&LiveSession> = sessions.values().collect();
@@ -117,23 +123,21 @@ impl LiveState {
 
     /// How many sessions are open now.
     pub fn open_count(&self) -> usize {
-        self.sessions
+        self.tracked
             .lock()
-            .map(|s| s.values().filter(|s| s.ended.is_none()).count())
+            .map(|t| t.sessions.values().filter(|s| s.ended.is_none()).count())
             .unwrap_or(0)
     }
 
     /// Applies one event; publishes the session if the event changed what the page shows.
     pub fn apply(&self, event: &Event) {
-        let Ok(mut sessions) = self.sessions.lock() else {
+        let Ok(mut tracked) = self.tracked.lock() else {
             return;
         };
+        let Tracked { sessions, order } = &mut *tracked;
         if !sessions.contains_key(&event.session.0) {
-            let Ok(mut order) = self.order.lock() else {
-                return;
-            };
             if sessions.len() >= MAX_TRACKED {
-                make_room(&mut sessions, &mut order);
+                make_room(sessions, order);
             }
             order.push_back(event.session.0.clone());
             // Ids of sessions the snapshot dropped pile up while the map is not full.
@@ -440,7 +444,7 @@ mod tests {
             live.apply(&o.event(EventKind::SessionConnect));
             live.apply(&o.event(EventKind::SessionClosed { duration_ms: 1 }));
         }
-        let tracked = live.sessions.lock().unwrap().len();
+        let tracked = live.tracked.lock().unwrap().sessions.len();
         assert!(tracked <= MAX_TRACKED, "{tracked}");
         assert_eq!(live.open_count(), 1, "the open session outlives ended ones");
         let snapshot = live.snapshot(1);

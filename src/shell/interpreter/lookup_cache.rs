@@ -109,9 +109,11 @@ pub(super) fn put(fs: &Fs<'_>, name: &str, path_var: &str, touched: Vec<String>,
         let image = Arc::as_ptr(overlay.image_root());
         let entries = memo.by_name.entry(name.to_owned()).or_default();
         // What another session saw with the same key and a changed tree gives way.
+        let before = entries.len();
         entries.retain(|e| !e.is_for(image, cred, path_var));
+        let replaced = before - entries.len();
         entries.push(entry);
-        memo.len = memo.len.saturating_add(1);
+        memo.len = (memo.len + 1).saturating_sub(replaced);
     });
 }
 
