@@ -463,6 +463,12 @@ impl Handler<StartShell> for SessionActor {
             // sshd puts the client's TERM in the environment; ~/.bashrc picks the prompt.
             self.state.set_terminal(&pty.term);
             self.checkpoint = Arc::new(self.state.clone());
+            // Shared with the manager, which lets go of its login-time copy: an idle session
+            // keeps two shell states, not three.
+            self.manager.do_send(Checkpoint {
+                session: self.origin.session.clone(),
+                state: self.checkpoint.clone(),
+            });
             if self.recording.is_none() {
                 self.start_recording(pty);
             }

@@ -35,8 +35,9 @@ pub enum WireEvent {
     /// The client's identification line, without its line ending (`SSH-2.0-OpenSSH_9.2p1 …`).
     /// Invalid UTF-8 is replaced with U+FFFD.
     ClientVersion(String),
-    /// The client's first KEXINIT, with its HASSH.
-    ClientKex(ClientKex),
+    /// The client's first KEXINIT, with its HASSH. Boxed: the tap's channel holds a block of
+    /// slots for the connection's life, each as large as the largest variant.
+    ClientKex(Box<ClientKex>),
 }
 
 /// Wraps a stream; passes every byte through unchanged, and parses the inbound bytes until the
@@ -202,7 +203,7 @@ impl HelloParser {
                     input = rest;
                     match parse_first_packet(&self.buf, MAX_OBSERVED.saturating_sub(start)) {
                         PacketParse::Kex(kex) => {
-                            events.push(WireEvent::ClientKex(kex));
+                            events.push(WireEvent::ClientKex(Box::new(kex)));
                             self.finish();
                         }
                         PacketParse::Garbage => self.finish(),

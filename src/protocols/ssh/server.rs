@@ -264,7 +264,7 @@ async fn converse(
     let forward = |event: WireEvent| {
         let kind = match event {
             WireEvent::ClientVersion(version) => EventKind::ClientVersion { version },
-            WireEvent::ClientKex(kex) => EventKind::ClientKex(kex),
+            WireEvent::ClientKex(kex) => EventKind::ClientKex(*kex),
         };
         deps.sink.do_send(origin.event(kind));
     };
