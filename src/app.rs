@@ -25,7 +25,7 @@ use crate::actors::correlation::CorrelationActor;
 use crate::actors::sample_fetcher::SampleFetcher;
 use crate::actors::session::{Recordings, Reflexes, SessionDeps};
 use crate::actors::session_manager::SessionManager;
-use crate::actors::sink::{EventSink, Subscribe};
+use crate::actors::sink::{EventSink, SubscribeShared};
 use crate::admin::{AdminState, Readiness};
 use crate::config::Config;
 use crate::host::HostProfile;
@@ -237,7 +237,11 @@ impl Node {
                 AlertActor::with_config(sink, &alert_config, webhooks, metrics)
             })
         };
-        sink.do_send(Subscribe(alerts.clone().recipient()));
+        // Only the kinds some alert rule acts on: the rest would wake the actor for nothing.
+        sink.do_send(SubscribeShared {
+            recipient: alerts.clone().recipient(),
+            wants: crate::actors::alert::rules::watches,
+        });
         // Honeytoken use and attacker records: sees every event.
         let correlation = config.honeytokens.enabled.then(|| {
             let (tokens, sink, dir) = (
@@ -249,7 +253,10 @@ impl Node {
             Supervisor::start(move |_| CorrelationActor::new(tokens, sink, &dir, max_ips))
         });
         if let Some(correlation) = &correlation {
-            sink.do_send(Subscribe(correlation.clone().recipient()));
+            sink.do_send(SubscribeShared {
+                recipient: correlation.clone().recipient(),
+                wants: crate::actors::sink::every_kind,
+            });
         }
 
         let workers = std::thread::available_parallelism()

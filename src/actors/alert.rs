@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use crate::actors::sink::SharedEvent;
 use crate::config::{AlertConfig, AlertRules};
 use crate::events::{Event, EventKind};
 use crate::metrics::Metrics;
@@ -86,7 +87,23 @@ impl Handler<Event> for AlertActor {
     type Result = ();
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        let Some(candidate) = rules::evaluate(&self.rules, &event) else {
+        self.observe(&event);
+    }
+}
+
+/// What the node's sink sends (only kinds [`rules::watches`]).
+impl Handler<SharedEvent> for AlertActor {
+    type Result = ();
+
+    fn handle(&mut self, event: SharedEvent, _: &mut Context<Self>) {
+        self.observe(&event.0);
+    }
+}
+
+impl AlertActor {
+    /// Raises the alert `event` calls for, if any and not a duplicate.
+    fn observe(&mut self, event: &Event) {
+        let Some(candidate) = rules::evaluate(&self.rules, event) else {
             return;
         };
         if !self
@@ -107,7 +124,7 @@ impl Handler<Event> for AlertActor {
             .with_label_values(&[candidate.rule, severity])
             .inc();
         tracing::warn!(session = %event.session, rule = candidate.rule, severity, "Alert raised.");
-        let mut alert = event;
+        let mut alert = event.clone();
         alert.id = uuid::Uuid::now_v7();
         // Raised when the event happened (on a replay's virtual clock too).
         alert.kind = EventKind::Alert {

@@ -22,6 +22,7 @@ mod records;
 
 pub use records::{Access, Attacker, MAX_SESSIONS, Records, Saved, SessionRecord};
 
+use crate::actors::sink::SharedEvent;
 use crate::events::{Event, EventKind};
 use crate::honeytokens::Honeytokens;
 
@@ -127,7 +128,23 @@ impl Handler<Event> for CorrelationActor {
     type Result = ();
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        self.records.observe(&event);
+        self.observe(&event);
+    }
+}
+
+/// What the node's sink sends: every event, shared.
+impl Handler<SharedEvent> for CorrelationActor {
+    type Result = ();
+
+    fn handle(&mut self, event: SharedEvent, _: &mut Context<Self>) {
+        self.observe(&event.0);
+    }
+}
+
+impl CorrelationActor {
+    /// Feeds the records and emits the use events `event` causes.
+    fn observe(&mut self, event: &Event) {
+        self.records.observe(event);
         self.dirty = true;
         if let EventKind::HoneytokenAccessed { token, .. } = &event.kind {
             let mut ids: Vec<&str> = self
@@ -143,7 +160,7 @@ impl Handler<Event> for CorrelationActor {
                     .record_access(id, &event.session, event.src_ip, event.timestamp);
             }
         }
-        for used in self.uses(&event) {
+        for used in self.uses(event) {
             tracing::warn!(session = %used.session, src = %used.src_ip, "Honeytoken used.");
             self.sink.do_send(used);
         }

@@ -1,7 +1,11 @@
 //! [`EventSink`]: every event goes through here, and none is lost.
 //!
 //! Each [`Event`] is appended to the on-disk spool first (that is the moment it counts as
-//! accepted), written to the JSON log, and passed to subscribers such as the alert actor. A
+//! accepted), written to the JSON log, and passed to subscribers such as the alert actor. The
+//! node's own subscribers take a [`SharedEvent`]: one event behind an [`Arc`], shared by the
+//! spool's in-memory copy and every subscriber instead of a deep copy each, and each says
+//! which kinds it wants ([`SubscribeShared`]), so an actor that acts on a few kinds is not
+//! woken for the rest. A
 //! timer drains the spool into the store; while the store is unreachable events stay on disk and
 //! the drain retries with backoff. Draining is idempotent by event id, so a crash between a
 //! commit and a segment's removal never duplicates events.
@@ -12,12 +16,14 @@
 //! the sink goes on with the next event. The event that was being handled is already spooled,
 //! so it still reaches the store.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
+use prometheus::IntCounter;
 
 use crate::events::{Event, EventKind};
 use crate::metrics::Metrics;
@@ -34,10 +40,40 @@ impl Message for Event {
     type Result = ();
 }
 
-/// Adds a recipient that sees every event after it is spooled (the alert actor).
+/// Adds a recipient that sees a copy of every event after it is spooled (a replay's
+/// observer).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Subscribe(pub Recipient<Event>);
+
+/// An event as the sink passes it to [`SubscribeShared`] subscribers: shared, not copied.
+#[derive(Message, Clone, Debug)]
+#[rtype(result = "()")]
+pub struct SharedEvent(pub Arc<Event>);
+
+/// Adds a recipient that sees, after it is spooled, every event whose kind `wants` accepts
+/// (the alert actor, the correlation actor, the admin live feed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SubscribeShared {
+    /// Who gets the events.
+    pub recipient: Recipient<SharedEvent>,
+    /// Which kinds it gets; [`every_kind`] for all.
+    pub wants: fn(&EventKind) -> bool,
+}
+
+/// The [`SubscribeShared::wants`] of a subscriber that sees every event.
+pub fn every_kind(_: &EventKind) -> bool {
+    true
+}
+
+/// One subscriber of the sink.
+enum Subscriber {
+    /// Gets its own copy of every event.
+    Copy(Recipient<Event>),
+    /// Gets the shared event, of the kinds it wants.
+    Shared(Recipient<SharedEvent>, fn(&EventKind) -> bool),
+}
 
 /// Drain everything now and flush the log; answers how many events are still only in the spool
 /// (non-zero when the store is unreachable; they are drained at the next start).
@@ -55,8 +91,12 @@ pub struct EventSink {
     /// Held by whoever drains, so the timer and a `Flush` never drain the same segment twice.
     drain_lock: Arc<tokio::sync::Mutex<()>>,
     log: Option<JsonLog>,
-    subscribers: Vec<Recipient<Event>>,
+    subscribers: Vec<Subscriber>,
     metrics: Metrics,
+    /// `mirage_events_total` by `eventid`, looked up once per kind instead of once per event.
+    counters: HashMap<&'static str, IntCounter>,
+    /// [`Spool::pending`] after the last append, so counting an event takes no second lock.
+    pending: u64,
     draining: bool,
     failures: u32,
     next_attempt: Instant,
@@ -73,7 +113,8 @@ impl EventSink {
         log: Option<JsonLog>,
         metrics: Metrics,
     ) -> EventSink {
-        metrics.events_spooled.set(spool.pending() as i64);
+        let pending = spool.pending();
+        metrics.events_spooled.set(pending as i64);
         EventSink {
             spool: Arc::new(Mutex::new(spool)),
             store,
@@ -81,6 +122,8 @@ impl EventSink {
             log,
             subscribers: Vec::new(),
             metrics,
+            counters: HashMap::new(),
+            pending,
             draining: false,
             failures: 0,
             next_attempt: Instant::now(),
@@ -95,8 +138,9 @@ impl EventSink {
         self
     }
 
-    fn pending(&self) -> u64 {
-        self.spool.lock().map(|s| s.pending()).unwrap_or(0)
+    fn pending(&mut self) -> u64 {
+        self.pending = self.spool.lock().map(|s| s.pending()).unwrap_or(0);
+        self.pending
     }
 
     /// Starts one drain in the background unless one is running or the backoff says wait.
@@ -141,7 +185,8 @@ impl EventSink {
                 }
             }
         }
-        self.metrics.events_spooled.set(self.pending() as i64);
+        let pending = self.pending();
+        self.metrics.events_spooled.set(pending as i64);
     }
 }
 
@@ -174,8 +219,13 @@ impl Handler<Event> for EventSink {
     type Result = ();
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
+        let event = Arc::new(event);
         let spooled = match self.spool.lock() {
-            Ok(mut spool) => spool.append(&event),
+            Ok(mut spool) => {
+                let appended = spool.append_shared(&event);
+                self.pending = spool.pending();
+                appended
+            }
             Err(_) => Err(std::io::Error::other("spool lock poisoned")),
         };
         if let Err(err) = spooled {
@@ -195,18 +245,19 @@ impl Handler<Event> for EventSink {
 
 impl EventSink {
     /// Counts, logs and passes on an event that is already spooled.
-    fn pass_on(&mut self, event: &Event) {
+    fn pass_on(&mut self, event: &Arc<Event>) {
         if let (Some(trigger), EventKind::CommandInput { input }) =
             (self.panic_on_event.as_deref(), &event.kind)
             && input.contains(trigger)
         {
             panic!("fault injection: event input contains {trigger:?}");
         }
-        self.metrics
-            .events_total
-            .with_label_values(&[event.kind.eventid()])
+        let eventid = event.kind.eventid();
+        self.counters
+            .entry(eventid)
+            .or_insert_with(|| self.metrics.events_total.with_label_values(&[eventid]))
             .inc();
-        self.metrics.events_spooled.set(self.pending() as i64);
+        self.metrics.events_spooled.set(self.pending as i64);
         if let Some(log) = self.log.as_mut()
             && let Err(err) = log.write(event, Utc::now())
         {
@@ -214,7 +265,14 @@ impl EventSink {
         }
         for subscriber in &self.subscribers {
             // Alerts are best effort: a full subscriber mailbox must not block the sink.
-            if subscriber.try_send(event.clone()).is_err() {
+            let sent = match subscriber {
+                Subscriber::Copy(recipient) => recipient.try_send(Event::clone(event)).is_ok(),
+                Subscriber::Shared(recipient, wants) if wants(&event.kind) => {
+                    recipient.try_send(SharedEvent(event.clone())).is_ok()
+                }
+                Subscriber::Shared(..) => true,
+            };
+            if !sent {
                 self.metrics.events_dropped_total.inc();
                 tracing::warn!(event = %event.id, "A subscriber's mailbox is full; event not passed on.");
             }
@@ -226,7 +284,16 @@ impl Handler<Subscribe> for EventSink {
     type Result = ();
 
     fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) {
-        self.subscribers.push(msg.0);
+        self.subscribers.push(Subscriber::Copy(msg.0));
+    }
+}
+
+impl Handler<SubscribeShared> for EventSink {
+    type Result = ();
+
+    fn handle(&mut self, msg: SubscribeShared, _: &mut Context<Self>) {
+        self.subscribers
+            .push(Subscriber::Shared(msg.recipient, msg.wants));
     }
 }
 
@@ -269,5 +336,106 @@ impl Handler<Flush> for EventSink {
             act.metrics.events_spooled.set(pending as i64);
             pending
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Protocol, SessionId, SessionOrigin};
+    use crate::store::sqlite::SqliteStore;
+
+    /// Remembers the `eventid` of every event it is given, owned or shared.
+    #[derive(Default)]
+    struct Seen(Vec<&'static str>);
+
+    impl Actor for Seen {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Event> for Seen {
+        type Result = ();
+        fn handle(&mut self, event: Event, _: &mut Context<Self>) {
+            self.0.push(event.kind.eventid());
+        }
+    }
+
+    impl Handler<SharedEvent> for Seen {
+        type Result = ();
+        fn handle(&mut self, event: SharedEvent, _: &mut Context<Self>) {
+            self.0.push(event.0.kind.eventid());
+        }
+    }
+
+    #[derive(Message)]
+    #[rtype(result = "Vec<&'static str>")]
+    struct Take;
+
+    impl Handler<Take> for Seen {
+        type Result = MessageResult<Take>;
+        fn handle(&mut self, _: Take, _: &mut Context<Self>) -> Self::Result {
+            MessageResult(std::mem::take(&mut self.0))
+        }
+    }
+
+    #[actix::test]
+    async fn subscribers_get_the_kinds_they_want_and_the_store_gets_every_event() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = Spool::open(&tmp.path().join("spool")).unwrap();
+        let store: Arc<dyn EventStore> =
+            Arc::new(SqliteStore::new(tmp.path().join("mirage.db"), 1000));
+        let sink = EventSink::new(spool, store.clone(), None, Metrics::new()).start();
+        let copies = Seen::default().start();
+        let logins = Seen::default().start();
+        sink.send(Subscribe(copies.clone().recipient()))
+            .await
+            .unwrap();
+        sink.send(SubscribeShared {
+            recipient: logins.clone().recipient(),
+            wants: |kind| matches!(kind, EventKind::LoginSuccess { .. }),
+        })
+        .await
+        .unwrap();
+        let origin = SessionOrigin {
+            node: "node-a".into(),
+            session: SessionId("0123456789ab".into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.7:50000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        };
+        let mut sent = Vec::new();
+        for kind in [
+            EventKind::SessionConnect,
+            EventKind::LoginSuccess {
+                username: "root".into(),
+                password: "hunter2\u{0}\"".into(),
+            },
+            EventKind::SessionClosed { duration_ms: 1249 },
+        ] {
+            let event = origin.event(kind);
+            sent.push(event.clone());
+            sink.send(event).await.unwrap();
+        }
+        let left = sink
+            .send(Flush {
+                timeout: Duration::from_secs(10),
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "everything drained");
+        assert_eq!(
+            copies.send(Take).await.unwrap(),
+            [
+                "cowrie.session.connect",
+                "cowrie.login.success",
+                "cowrie.session.closed"
+            ]
+        );
+        assert_eq!(logins.send(Take).await.unwrap(), ["cowrie.login.success"]);
+        // Stored from the spool's copy, payload and all: the same events come back.
+        let mut stored = store.events(None, 10).await.unwrap();
+        stored.sort_by_key(|e| e.id);
+        sent.sort_by_key(|e| e.id);
+        assert_eq!(stored, sent);
     }
 }

@@ -98,7 +98,10 @@ impl LiveState {
             let state = state.clone();
             Supervisor::start(move |_| LiveFeed::new(state.clone()))
         };
-        sink.do_send(crate::actors::sink::Subscribe(feed.recipient()));
+        sink.do_send(crate::actors::sink::SubscribeShared {
+            recipient: feed.recipient(),
+            wants: crate::actors::sink::every_kind,
+        });
         state
     }
 
@@ -211,8 +214,9 @@ impl LiveState {
             }
             _ => false,
         };
-        if changed {
-            // An error only means nobody is watching.
+        // Nobody watching: no copy to make (send would only hand it back).
+        if changed && self.tx.receiver_count() > 0 {
+            // An error only means the last watcher just left.
             self.tx.send(session.clone()).ok();
         }
     }
@@ -241,7 +245,7 @@ fn make_room(sessions: &mut HashMap<String, LiveSession>, order: &mut VecDeque<S
     }
 }
 
-/// The actor the event sink feeds (`Subscribe(LiveFeed.recipient())`).
+/// The actor the event sink feeds (`SubscribeShared` with every kind).
 pub struct LiveFeed {
     state: Arc<LiveState>,
 }
@@ -269,6 +273,14 @@ impl Handler<Event> for LiveFeed {
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
         self.state.apply(&event);
+    }
+}
+
+impl Handler<crate::actors::sink::SharedEvent> for LiveFeed {
+    type Result = ();
+
+    fn handle(&mut self, event: crate::actors::sink::SharedEvent, _: &mut Context<Self>) {
+        self.state.apply(&event.0);
     }
 }
 

@@ -127,6 +127,15 @@ pub trait EventStore: Send + Sync + 'static {
     /// Returns how many were new.
     async fn insert(&self, events: &[Event]) -> Result<u64, StoreError>;
 
+    /// [`EventStore::insert`] for a batch from the spool: the events are shared, not copied,
+    /// and those this process spooled come with their JSON payload already encoded, which a
+    /// backend that stores `serde_json::to_string(event)` can take as is. The default copies
+    /// the events and calls [`EventStore::insert`].
+    async fn insert_spooled(&self, batch: Arc<[spool::Spooled]>) -> Result<u64, StoreError> {
+        let events: Vec<Event> = batch.iter().map(|s| Event::clone(&s.event)).collect();
+        self.insert(&events).await
+    }
+
     /// Events of one session (or all when `None`), oldest first (by time, then id), at most
     /// `limit`.
     async fn events(

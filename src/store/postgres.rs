@@ -226,9 +226,9 @@ struct Columns {
 }
 
 impl Columns {
-    fn from_events(events: &[Event]) -> Result<Columns, StoreError> {
+    fn from_events(events: &[&Event]) -> Result<Columns, StoreError> {
         let mut c = Columns::default();
-        for e in events {
+        for &e in events {
             let mut payload = serde_json::to_value(e)
                 .map_err(|source| StoreError::Encode { id: e.id, source })?;
             map_strings(&mut payload, escape_nul);
@@ -319,25 +319,9 @@ fn unescape_nul(s: &str) -> Option<String> {
     Some(out)
 }
 
-#[async_trait::async_trait]
-impl EventStore for PostgresStore {
-    fn backend(&self) -> &'static str {
-        BACKEND
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.checkout().await?;
-        migrate(&mut client).await?;
-        self.migrated.store(true, Ordering::Release);
-        Ok(())
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client.batch_execute("SELECT 1").await.map_err(pg_error)
-    }
-
-    async fn insert(&self, events: &[Event]) -> Result<u64, StoreError> {
+impl PostgresStore {
+    /// [`EventStore::insert`] on borrowed events.
+    async fn insert_all(&self, events: &[&Event]) -> Result<u64, StoreError> {
         if events.is_empty() {
             return Ok(0);
         }
@@ -376,10 +360,44 @@ impl EventStore for PostgresStore {
             }
         }
         // Only events stored just now count: a copy already stored changes no summary.
-        let new = events.iter().filter(|e| stored.contains(&e.id));
+        let new = events.iter().copied().filter(|e| stored.contains(&e.id));
         sessions::apply(&tx, &SessionDelta::fold(new)).await?;
         tx.commit().await.map_err(pg_error)?;
         Ok(stored.len() as u64)
+    }
+}
+
+#[async_trait::async_trait]
+impl EventStore for PostgresStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.checkout().await?;
+        migrate(&mut client).await?;
+        self.migrated.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client.batch_execute("SELECT 1").await.map_err(pg_error)
+    }
+
+    async fn insert(&self, events: &[Event]) -> Result<u64, StoreError> {
+        let events: Vec<&Event> = events.iter().collect();
+        self.insert_all(&events).await
+    }
+
+    async fn insert_spooled(
+        &self,
+        batch: std::sync::Arc<[crate::store::spool::Spooled]>,
+    ) -> Result<u64, StoreError> {
+        // The payload is a JSON value here (NULs escaped), so the spooled text is not reused;
+        // but the events are not copied either.
+        let events: Vec<&Event> = batch.iter().map(|s| &*s.event).collect();
+        self.insert_all(&events).await
     }
 
     async fn events(

@@ -12,9 +12,11 @@
 //!
 //! The spool also keeps an in-memory copy of the events of the segments this process wrote
 //! (at most [`CACHE_LIMIT`] bytes of lines), so a drain stores them without reading the file
-//! back and parsing every line again. The file stays the truth: a segment whose copy is
-//! incomplete (a failed write, the cache full, a segment left by an earlier run) is read from
-//! disk as before.
+//! back and parsing every line again. The copy shares each event with the sink (an
+//! [`Arc`], not a clone) and keeps its line, which is exactly the store's JSON payload, so the
+//! store does not encode the event a second time ([`Spooled`]). The file stays the truth: a
+//! segment whose copy is incomplete (a failed write, the cache full, a segment left by an
+//! earlier run) is read from disk as before.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -30,7 +32,7 @@ use crate::events::Event;
 /// small and a drained segment frees its disk space soon.
 pub const SEGMENT_LIMIT: u64 = 1024 * 1024;
 
-/// Most bytes of spooled lines whose events are also kept in memory for the next drain; past
+/// Most bytes of spooled lines kept in memory, with their events, for the next drain; past
 /// it, segments are read back from disk. Sixteen segments' worth of events: a store outage
 /// longer than that costs only the parsing the cache saves.
 pub const CACHE_LIMIT: u64 = 16 * SEGMENT_LIMIT;
@@ -49,7 +51,7 @@ pub struct Spool {
     /// Events appended (or found at open) and not yet drained.
     pending: u64,
     /// In-memory copies of sealed segments written by this process, by path.
-    cache: HashMap<PathBuf, (Arc<[Event]>, u64)>,
+    cache: HashMap<PathBuf, (Arc<[Spooled]>, u64)>,
     /// Bytes of lines behind the events in `cache` and in the active segment's copy.
     cached_bytes: u64,
 }
@@ -61,7 +63,29 @@ struct Active {
     bytes: u64,
     /// Every event written to this segment, in order; `None` when not kept (cache full, or a
     /// write failed part way).
-    events: Option<Vec<Event>>,
+    events: Option<Vec<Spooled>>,
+}
+
+/// One spooled event as a drain hands it to the store
+/// ([`EventStore::insert_spooled`](super::EventStore::insert_spooled)).
+#[derive(Debug, Clone)]
+pub struct Spooled {
+    /// The event, shared with whoever else holds it (the sink's subscribers).
+    pub event: Arc<Event>,
+    /// Its JSON as this process spooled it, `serde_json::to_string(&*event)` (the line without
+    /// its newline): the store's payload, already encoded. `None` for an event read back from
+    /// disk: the store encodes it.
+    pub json: Option<Box<str>>,
+}
+
+impl Spooled {
+    /// An event without its JSON: the store encodes it.
+    pub fn new(event: Event) -> Spooled {
+        Spooled {
+            event: Arc::new(event),
+            json: None,
+        }
+    }
 }
 
 impl Spool {
@@ -99,21 +123,29 @@ impl Spool {
         &self.dir
     }
 
+    /// Appends a copy of one event: [`Spool::append_shared`] for an event not yet shared.
+    pub fn append(&mut self, event: &Event) -> io::Result<()> {
+        self.append_shared(&Arc::new(event.clone()))
+    }
+
     /// Appends one event; the line goes straight to the OS (no userspace buffer left
-    /// unflushed). Auto-seals when the active segment passes [`SEGMENT_LIMIT`].
+    /// unflushed). Auto-seals when the active segment passes [`SEGMENT_LIMIT`]. The in-memory
+    /// copy keeps `event` itself (one more reference) and its line.
     ///
     /// If the write fails the active segment is abandoned (sealed as it is): a partial line
     /// may end it, and the next append must not continue that line.
-    pub fn append(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
-        line.push(b'\n');
+    pub fn append_shared(&mut self, event: &Arc<Event>) -> io::Result<()> {
+        // The same bytes as `serde_json::to_vec`, made as a String so the copy can keep them
+        // as the store's payload without checking them again.
+        let mut line = serde_json::to_string(&**event).map_err(io::Error::other)?;
+        line.push('\n');
         let active = match self.active.take() {
             Some(active) => active,
             None => self.create_segment()?,
         };
         let active = self.active.insert(active);
         // One write_all of the whole line: no buffer in between, nothing left to flush.
-        if let Err(err) = active.file.write_all(&line) {
+        if let Err(err) = active.file.write_all(line.as_bytes()) {
             // Part of the line may be in the file: its copy no longer matches it.
             if active.events.take().is_some() {
                 self.cached_bytes = self.cached_bytes.saturating_sub(active.bytes);
@@ -124,7 +156,11 @@ impl Spool {
         let len = line.len() as u64;
         active.bytes += len;
         if let Some(events) = &mut active.events {
-            events.push(event.clone());
+            line.pop();
+            events.push(Spooled {
+                event: event.clone(),
+                json: Some(line.into_boxed_str()),
+            });
             self.cached_bytes += len;
         }
         self.pending += 1;
@@ -146,9 +182,9 @@ impl Spool {
         Ok(())
     }
 
-    /// The events of sealed segment `segment` as this process wrote them, if it kept a copy;
-    /// `None`: read the file.
-    pub fn cached(&self, segment: &Path) -> Option<Arc<[Event]>> {
+    /// The events of sealed segment `segment` as this process wrote them, with their lines,
+    /// if it kept a copy; `None`: read the file.
+    pub fn cached(&self, segment: &Path) -> Option<Arc<[Spooled]>> {
         self.cache.get(segment).map(|(events, _)| events.clone())
     }
 
@@ -324,16 +360,16 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
     let mut first_error = None;
     for segment in segments {
         let cached = lock(spool)?.cached(&segment);
-        let events: Arc<[Event]> = match cached {
+        let events: Arc<[Spooled]> = match cached {
             Some(events) => events,
             None => match read_segment(&segment) {
-                Ok(events) => events.into(),
+                Ok(events) => events.into_iter().map(Spooled::new).collect(),
                 // Another drain got there first.
                 Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
                 Err(err) => return Err(StoreError::Spool(err)),
             },
         };
-        match store.insert(&events).await {
+        match store.insert_spooled(events.clone()).await {
             Ok(new) => {
                 lock(spool)?
                     .mark_drained(&segment, events.len() as u64)
@@ -348,14 +384,14 @@ pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, 
                 // keep the rest aside, so one bad event cannot hold back everything behind it.
                 let count = events.len() as u64;
                 let mut refused = Vec::new();
-                for event in events.iter() {
-                    match store.insert(std::slice::from_ref(event)).await {
+                for one in events.iter() {
+                    match store.insert_spooled(Arc::from([one.clone()])).await {
                         Ok(new) => {
                             stored += new;
                             store_works = true;
                         }
                         Err(err) if err.is_unavailable() => return Err(err),
-                        Err(_) => refused.push(event.clone()),
+                        Err(_) => refused.push(Event::clone(&one.event)),
                     }
                 }
                 suspects.push((segment, count, refused));

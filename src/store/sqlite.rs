@@ -17,6 +17,7 @@ use super::migrations::{Migration, SQLITE, backfills_after};
 use super::sessions::{
     AlertFilter, AlertPage, Overview, SessionDelta, SessionFilter, SessionPage, SessionSummary,
 };
+use super::spool::Spooled;
 use super::{EventStore, StoreError};
 
 mod accuracy;
@@ -202,10 +203,12 @@ fn query_error(source: rusqlite::Error) -> StoreError {
     }
 }
 
-fn insert_all(conn: &mut Connection, events: &[Event]) -> Result<u64, StoreError> {
+/// Inserts a batch in one transaction. The payload is the event's JSON: the one the spool
+/// already made when there is one (the same bytes), else encoded here.
+fn insert_all(conn: &mut Connection, batch: &[Spooled]) -> Result<u64, StoreError> {
     let tx = conn.transaction().map_err(query_error)?;
     let mut new = 0u64;
-    let mut stored = Vec::with_capacity(events.len());
+    let mut stored = Vec::with_capacity(batch.len());
     {
         let mut stmt = tx
             .prepare_cached(
@@ -214,11 +217,20 @@ fn insert_all(conn: &mut Connection, events: &[Event]) -> Result<u64, StoreError
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .map_err(query_error)?;
-        for event in events {
-            let payload = serde_json::to_string(event).map_err(|source| StoreError::Encode {
-                id: event.id,
-                source,
-            })?;
+        for spooled in batch {
+            let event = &*spooled.event;
+            let encoded;
+            let payload: &str = match &spooled.json {
+                Some(json) => json,
+                None => {
+                    encoded =
+                        serde_json::to_string(event).map_err(|source| StoreError::Encode {
+                            id: event.id,
+                            source,
+                        })?;
+                    &encoded
+                }
+            };
             let inserted = stmt
                 .execute(params![
                     event.id.to_string(),
@@ -295,11 +307,15 @@ impl EventStore for SqliteStore {
     }
 
     async fn insert(&self, events: &[Event]) -> Result<u64, StoreError> {
-        if events.is_empty() {
+        let batch: Arc<[Spooled]> = events.iter().cloned().map(Spooled::new).collect();
+        self.insert_spooled(batch).await
+    }
+
+    async fn insert_spooled(&self, batch: Arc<[Spooled]>) -> Result<u64, StoreError> {
+        if batch.is_empty() {
             return Ok(0);
         }
-        let events = events.to_vec();
-        self.with_conn(move |conn| insert_all(conn, &events)).await
+        self.with_conn(move |conn| insert_all(conn, &batch)).await
     }
 
     async fn events(

@@ -24,6 +24,22 @@ pub struct Candidate {
     pub key: String,
 }
 
+/// Whether some rule may call for an alert on an event of this kind ([`evaluate`] answers
+/// `None` for every other kind, whatever the rules): the event sink passes the alert actor
+/// only these.
+pub fn watches(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::HoneytokenUsed { .. }
+            | EventKind::LoginSuccess { .. }
+            | EventKind::FileDownload { .. }
+            | EventKind::FileUpload { .. }
+            | EventKind::SessionRestarted { .. }
+            | EventKind::Reflex { .. }
+            | EventKind::Classification { .. }
+    )
+}
+
 /// The alert `event` calls for under `rules`, if any.
 pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
     let session = &event.session;
@@ -167,6 +183,7 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
         ),
         _ => return None,
     };
+    debug_assert!(watches(&event.kind), "watches() must list every kind alerted on");
     Some(Candidate {
         rule,
         severity: level.severity()?,
@@ -271,6 +288,43 @@ mod tests {
         );
         assert_eq!(alert.key, "ab");
         assert_eq!(evaluate(&rules, &event(EventKind::SessionConnect)), None);
+    }
+
+    #[test]
+    fn only_watched_kinds_ever_alert() {
+        // The sink passes the alert actor only watched kinds: an unwatched kind must raise
+        // nothing even with every rule on.
+        let all = AlertRules {
+            token_use: RuleLevel::Critical,
+            login_success: RuleLevel::Critical,
+            download: RuleLevel::Critical,
+            session_crash: RuleLevel::Critical,
+            reflex: RuleLevel::Critical,
+            new_attacker_class: RuleLevel::Critical,
+        };
+        let quiet = [
+            EventKind::SessionConnect,
+            EventKind::ClientVersion {
+                version: "SSH-2.0-x".into(),
+            },
+            EventKind::LoginFailed {
+                username: "root".into(),
+                password: "x".into(),
+            },
+            EventKind::CommandInput { input: "id".into() },
+            EventKind::SessionClosed { duration_ms: 5 },
+        ];
+        for kind in quiet {
+            assert!(!watches(&kind), "{kind:?}");
+            assert_eq!(evaluate(&all, &event(kind)), None);
+        }
+        let login = EventKind::LoginSuccess {
+            username: "root".into(),
+            password: "x".into(),
+        };
+        assert!(watches(&login));
+        assert!(evaluate(&all, &event(login)).is_some());
+        assert!(watches(&reflex("http_rate_limit").kind));
     }
 
     fn reflex(rule: &str) -> Event {

@@ -108,8 +108,20 @@ fn a_sealed_segment_is_kept_in_memory_as_written() {
     spool.seal().unwrap();
     let sealed = spool.sealed().unwrap();
     let cached = spool.cached(&sealed[0]).expect("kept");
-    assert_eq!(&*cached, &read_segment(&sealed[0]).unwrap()[..]);
-    assert_eq!(&*cached, &events[..]);
+    let kept: Vec<Event> = cached.iter().map(|s| Event::clone(&s.event)).collect();
+    assert_eq!(kept, read_segment(&sealed[0]).unwrap());
+    assert_eq!(kept, events);
+    // Each copy keeps its line as written: the store's payload, encoded once.
+    let file = fs::read_to_string(&sealed[0]).unwrap();
+    let lines: Vec<&str> = file.lines().collect();
+    let kept_lines: Vec<&str> = cached.iter().map(|s| s.json.as_deref().unwrap()).collect();
+    assert_eq!(kept_lines, lines);
+    for (spooled, event) in cached.iter().zip(&events) {
+        assert_eq!(
+            spooled.json.as_deref(),
+            Some(serde_json::to_string(event).unwrap().as_str())
+        );
+    }
 }
 
 #[test]
