@@ -226,11 +226,15 @@ impl SessionActor {
             return bytes.to_vec();
         }
         let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16);
-        for &b in bytes {
-            if b == b'\n' {
-                out.push(b'\r');
+        // Line by line: a command's output is copied in runs, not byte by byte.
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            match line.split_last() {
+                Some((b'\n', text)) => {
+                    out.extend_from_slice(text);
+                    out.extend_from_slice(b"\r\n");
+                }
+                _ => out.extend_from_slice(line),
             }
-            out.push(b);
         }
         out
     }

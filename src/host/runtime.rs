@@ -141,30 +141,64 @@ impl HostProfile {
 
     /// The account `name` with its groups, if `/etc/passwd` has it.
     pub fn account(&self, name: &str) -> Option<Account> {
+        self.with_account(name, |account| account.cloned())
+    }
+
+    /// `f` of the account `name` (`None` if `/etc/passwd` lacks it), without copying it: the
+    /// interpreter asks for the session's account for every simple command. `f` must not
+    /// look up accounts itself (the thread's cache is borrowed meanwhile).
+    fn with_account<R>(&self, name: &str, f: impl FnOnce(Option<&Account>) -> R) -> R {
         let (passwd, _) = self.tables();
+        let mut f = Some(f);
         // `tables()` just put this host's tables first.
         let cached = TABLES.with(|cache| {
-            cache
-                .borrow()
-                .first()
-                .and_then(|t| t.resolved.get(name).cloned())
+            let cache = cache.borrow();
+            let account = cache.first()?.resolved.get(name)?;
+            f.take().map(|f| f(account.as_ref()))
         });
-        if let Some(account) = cached {
-            return account;
+        if let Some(answer) = cached {
+            return answer;
         }
         let account = passwd
             .iter()
             .find(|e| e.name == name)
             .map(|entry| self.resolve(entry.clone()));
+        let f = f
+            .take()
+            .expect("`f` runs only on a cache hit, which returned");
+        let answer = f(account.as_ref());
         TABLES.with(|cache| {
             if let Some(t) = cache.borrow_mut().first_mut() {
                 if t.resolved.len() >= MAX_RESOLVED {
                     t.resolved.clear();
                 }
-                t.resolved.insert(name.to_owned(), account.clone());
+                t.resolved.insert(name.to_owned(), account);
             }
         });
-        account
+        answer
+    }
+
+    /// The user id [`HostProfile::session_account`] gives `name`, without building the account.
+    pub fn session_uid(&self, name: &str) -> u32 {
+        self.with_account(name, |account| {
+            account.map_or_else(|| self.next_free_uid(), |a| a.uid)
+        })
+    }
+
+    /// The umask a session of `name` logs in with: pam_umask's `usergroups`, 002 for a user
+    /// whose primary group has the user's name (as [`HostProfile::session_account`]'s
+    /// stand-in for an unlisted login has), 022 for root and everyone else.
+    pub fn login_umask(&self, name: &str) -> u32 {
+        self.with_account(name, |account| match account {
+            Some(a) if a.uid != 0 && a.uid == a.gid && a.group == a.name => 0o002,
+            Some(_) => 0o022,
+            None => 0o002,
+        })
+    }
+
+    /// The uid `adduser` would give the next login user.
+    fn next_free_uid(&self) -> u32 {
+        1000 + self.users.len() as u32
     }
 
     /// The account with user id `uid`, if any.
@@ -178,7 +212,7 @@ impl HostProfile {
     /// would have made it.
     pub fn session_account(&self, name: &str) -> Account {
         self.account(name).unwrap_or_else(|| {
-            let uid = 1000 + self.users.len() as u32;
+            let uid = self.next_free_uid();
             Account {
                 name: name.to_owned(),
                 uid,

@@ -261,11 +261,12 @@ fn is_bare_url(word: &str) -> bool {
 /// Dotted quad, optionally with `:port`.
 fn is_ip(part: &str) -> bool {
     let host = part.split_once(':').map_or(part, |(host, _)| host);
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.chars().all(|c| c.is_ascii_digit()))
+    // Counted as it goes: this runs on every word of every line the models see.
+    let mut octets = 0;
+    host.split('.').all(|o| {
+        octets += 1;
+        octets <= 4 && !o.is_empty() && o.len() <= 3 && o.chars().all(|c| c.is_ascii_digit())
+    }) && octets == 4
 }
 
 /// A name of six characters or more mixing letters and digits in a way words don't
@@ -301,6 +302,25 @@ mod tests {
 
     fn tokens(line: &str) -> Vec<String> {
         normalize_line(line).into_iter().map(|n| n.token).collect()
+    }
+
+    #[test]
+    fn only_dotted_quads_read_as_addresses() {
+        for ip in ["1.2.3.4", "203.0.113.5:8080", "999.0.0.1", "01.002.3.4:"] {
+            assert!(is_ip(ip), "{ip}");
+        }
+        for other in [
+            "1.2.3",
+            "1.2.3.4.5",
+            "1.2.3.4.",
+            "1..3.4",
+            "1.2.3.a",
+            "1234.1.1.1",
+            "",
+            "x",
+        ] {
+            assert!(!is_ip(other), "{other}");
+        }
     }
 
     #[test]

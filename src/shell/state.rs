@@ -42,8 +42,9 @@ pub struct ShellState {
     pub user: String,
     /// The working directory, always absolute and normalised (bash's logical `$PWD`).
     pub cwd: String,
-    /// Exported variables.
-    pub env: BTreeMap<String, String>,
+    /// Exported variables; shared between copies of the state like the shell variables,
+    /// since most lines export nothing.
+    pub env: Shared<BTreeMap<String, String>>,
     /// Shell variables that are not exported.
     #[serde(default)]
     pub vars: Shared<BTreeMap<String, String>>,
@@ -153,7 +154,7 @@ impl ShellState {
         ShellState {
             user: user.to_owned(),
             cwd: home,
-            env,
+            env: env.into(),
             vars: vars.into(),
             history: History::new(),
             history_base: 0,
@@ -297,7 +298,10 @@ impl ShellState {
 
     /// Sets a variable, keeping it exported if it was.
     pub fn set_var(&mut self, name: &str, value: String) {
-        if let Some(slot) = self.env.get_mut(name) {
+        // `get_mut` on a shared map would copy it even when `name` is not exported.
+        if self.env.contains_key(name)
+            && let Some(slot) = self.env.get_mut(name)
+        {
             *slot = value;
         } else {
             self.vars.insert(name.to_owned(), value);
@@ -315,15 +319,22 @@ impl ShellState {
 
     /// Removes the export mark from `name`, keeping its value as a shell variable.
     pub fn unexport(&mut self, name: &str) {
-        if let Some(value) = self.env.remove(name) {
+        if self.env.contains_key(name)
+            && let Some(value) = self.env.remove(name)
+        {
             self.vars.insert(name.to_owned(), value);
         }
     }
 
     /// Removes a variable entirely.
     pub fn unset_var(&mut self, name: &str) {
-        self.vars.remove(name);
-        self.env.remove(name);
+        // Removing from a shared map copies it first: only where the name is.
+        if self.vars.contains_key(name) {
+            self.vars.remove(name);
+        }
+        if self.env.contains_key(name) {
+            self.env.remove(name);
+        }
     }
 
     /// Records an entered line like Ubuntu's bash: not when `HISTCONTROL` says to ignore it

@@ -42,6 +42,9 @@ impl Handler<WatchAlerts> for Collector {
     }
 }
 
+/// Events a session's list has room for from the start.
+const SESSION_EVENTS: usize = 48;
+
 impl Handler<Event> for Collector {
     type Result = ();
 
@@ -51,7 +54,15 @@ impl Handler<Event> for Collector {
         {
             alerts.do_send(event.clone());
         }
-        let list = self.sessions.entry(event.session.clone()).or_default();
+        // The session's list, looked up without copying its id (all but its first event).
+        let list = match self.sessions.get_mut(&event.session) {
+            Some(list) => list,
+            // Room for a typical session's events (about 40 in the real corpus).
+            None => self
+                .sessions
+                .entry(event.session.clone())
+                .or_insert_with(|| Vec::with_capacity(SESSION_EVENTS)),
+        };
         if list.len() < MAX_EVENTS_PER_SESSION {
             list.push(event);
         } else {

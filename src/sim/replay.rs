@@ -429,14 +429,81 @@ pub fn shell_output(items: &[TransportOutput]) -> (String, Option<u32>) {
     } else {
         data.len().saturating_sub(1).max(after_echo)
     };
-    let mut text = Vec::new();
-    for chunk in &data[after_echo..end] {
+    let chunks = &data[after_echo..end];
+    let mut text = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+    for chunk in chunks {
         text.extend_from_slice(chunk);
     }
-    // Readline's bracketed-paste switches show nothing on a terminal.
-    let text = String::from_utf8_lossy(&text)
-        .replace("\x1b[?2004l\r", "")
-        .replace("\x1b[?2004h", "")
-        .replace("\r\n", "\n");
-    (text, exit)
+    (terminal_text(text), exit)
+}
+
+/// What a terminal shows of `bytes`: readline's bracketed-paste switches show nothing, and
+/// `\r\n` reads as `\n`. The same as removing each from the lossily decoded text in turn,
+/// with less work for the usual case: the output of every replayed line goes through here.
+fn terminal_text(bytes: Vec<u8>) -> String {
+    let text = match String::from_utf8(bytes) {
+        // Valid UTF-8 (nearly always): taken as it is, not decoded again.
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    // Both switches start with ESC: without one neither can be removed.
+    let text = if text.contains('\x1b') {
+        text.replace("\x1b[?2004l\r", "").replace("\x1b[?2004h", "")
+    } else {
+        text
+    };
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `terminal_text` replaced: decode, then each removal in turn.
+    fn chained(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes)
+            .replace("\x1b[?2004l\r", "")
+            .replace("\x1b[?2004h", "")
+            .replace("\r\n", "\n")
+    }
+
+    #[test]
+    fn terminal_text_reads_as_the_chained_replacements() {
+        let cases: [&[u8]; 10] = [
+            b"",
+            b"plain\r\nlines\r\n",
+            b"\x1b[?2004l\rroot\r\n\x1b[?2004h",
+            // A removal that makes the next pattern: each pass sees what the last one left.
+            b"\r\x1b[?2004l\r\nx",
+            b"\x1b[?2004\x1b[?2004l\rh after",
+            b"\r\r\n\n\r\n\r",
+            b"\x1b[?2004l\r\x1b[?2004l\r\x1b[?2004h\x1b[?2004h",
+            "caf\u{e9}\r\n\u{1F600}\r\n".as_bytes(),
+            // Broken UTF-8 around a switch stays two replacement characters.
+            b"\xc3\x1b[?2004h\xa9\r\n",
+            b"tail \x1b[?2004",
+        ];
+        for case in cases {
+            assert_eq!(terminal_text(case.to_vec()), chained(case), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_output_is_what_the_terminal_showed_between_echo_and_prompt() {
+        let data = |b: &[u8]| TransportOutput::Data(b.to_vec());
+        let items = [
+            data(b"ls"),
+            data(b"\r\n"),
+            data(b"\x1b[?2004l\r"),
+            data(b"a  b\r\n"),
+            data(b"\x1b[?2004hroot@host:~# "),
+        ];
+        assert_eq!(shell_output(&items), ("a  b\n".to_owned(), None));
+        let ended = [data(b"\r\n"), data(b"logout\r\n"), TransportOutput::Exit(0)];
+        assert_eq!(shell_output(&ended), ("logout\n".to_owned(), Some(0)));
+    }
 }

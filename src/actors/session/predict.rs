@@ -140,7 +140,13 @@ impl Predictor {
             if self.memory.is_some() && self.commands.len() < memory::MAX_COMMANDS {
                 self.commands.push(command);
             }
-            self.standing = Some(self.guess(markov));
+            // Without a node memory the guesses depend on the context alone, which nothing
+            // changes before the next command: they are made when it comes (the same
+            // guesses), and never for the session's last command. The memory changes as other
+            // sessions end, so with one they are made now, as the session stands.
+            if self.memory.is_some() {
+                self.standing = Some(self.guess(markov));
+            }
         }
         events
     }

@@ -548,17 +548,25 @@ fn spellings(index: &Index, context: &SessionContext, surface: &str, id: u32) ->
         at += word.len() + 1;
     }
     for mask in 0u32..(1 << choices.len()) {
-        let mut text = String::with_capacity(surface.len() + 8);
-        let mut from = 0;
-        for (bit, &(start, end, n)) in choices.iter().enumerate() {
-            if mask & (1 << bit) != 0 {
-                text.push_str(surface.get(from..start).unwrap_or(""));
-                text.push_str(&format!("<F{n}>"));
-                from = end;
+        // Mask 0 replaces nothing: the surface itself, looked up without a copy.
+        let text: Cow<'_, str> = if mask == 0 {
+            Cow::Borrowed(surface)
+        } else {
+            let mut text = String::with_capacity(surface.len() + 8);
+            let mut from = 0;
+            for (bit, &(start, end, n)) in choices.iter().enumerate() {
+                if mask & (1 << bit) != 0 {
+                    text.push_str(surface.get(from..start).unwrap_or(""));
+                    text.push_str("<F");
+                    text.push_str(&n.to_string());
+                    text.push('>');
+                    from = end;
+                }
             }
-        }
-        text.push_str(surface.get(from..).unwrap_or(""));
-        if let Some(&other) = index.token_ids.get(&text)
+            text.push_str(surface.get(from..).unwrap_or(""));
+            Cow::Owned(text)
+        };
+        if let Some(&other) = index.token_ids.get(&*text)
             && !ids.contains(&other)
             && context.spell(&text).is_some_and(|s| s == surface)
         {

@@ -204,7 +204,7 @@ impl Command for Chattr {
             cx.err(CHATTR_USAGE);
             return 1;
         }
-        let uid = cx.host.session_account(&cx.state.user).uid;
+        let uid = cx.host.session_uid(&cx.state.user);
         let mut status = 0;
         for file in &files {
             let (canonical, _) = match cx.fs.lookup(file, true) {

@@ -10,7 +10,7 @@ use crate::host::storage::Mount;
 
 /// The mounts the session sees.
 fn session_mounts(cx: &CommandCtx<'_>) -> Vec<Mount> {
-    let uid = cx.host.session_account(&cx.state.user).uid;
+    let uid = cx.host.session_uid(&cx.state.user);
     let uptime = cx.host.uptime_secs(cx.now());
     cx.host
         .mounts((!cx.state.tty.is_empty()).then_some(uid), uptime)

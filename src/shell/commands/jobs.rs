@@ -138,7 +138,7 @@ impl Command for Kill {
             return 2;
         }
         let table = process_table(cx, argv);
-        let me = cx.host.session_account(&cx.state.user).uid;
+        let me = cx.host.session_uid(&cx.state.user);
         let mut status = 0;
         for target in targets {
             if target.starts_with('%') {

@@ -318,7 +318,7 @@ fn route_get(cx: &mut CommandCtx<'_>, target: Option<&str>) -> i32 {
         return 1;
     };
     let n = &cx.host.network;
-    let uid = cx.host.session_account(&cx.state.user).uid;
+    let uid = cx.host.session_uid(&cx.state.user);
     let text = if addr.is_loopback() {
         format!("local {addr} dev lo src 127.0.0.1 uid {uid} \n    cache <local> \n")
     } else if u32::from(addr) & u32::from(n.netmask()) == u32::from(n.network()) && n.prefix < 32 {

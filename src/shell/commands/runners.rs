@@ -10,6 +10,7 @@ use super::gnu_opts::{Arg, Spec, parse as getopt, prog_name};
 use super::utils::run_nested;
 use super::{Command, CommandCtx, lookup, try_help, usr_bin};
 use crate::shell::interpreter::lookup::is_builtin;
+use crate::shell::shared::Shared;
 
 /// The status coreutils runners exit with when they fail themselves (`EXIT_CANCELED`).
 pub(crate) const CANCELED: i32 = 125;
@@ -28,7 +29,7 @@ pub(crate) fn program(name: &str) -> Option<&'static dyn Command> {
 pub(crate) fn run_with_env(
     cx: &mut CommandCtx<'_>,
     argv: &[String],
-    env: BTreeMap<String, String>,
+    env: Shared<BTreeMap<String, String>>,
 ) -> Option<i32> {
     let command = program(argv.first()?)?;
     let saved_env = std::mem::replace(&mut cx.state.env, env);
@@ -107,7 +108,7 @@ impl Command for Env {
             operands.remove(0);
         }
         let mut env = if clear {
-            BTreeMap::new()
+            Shared::default()
         } else {
             cx.state.env.clone()
         };

@@ -6,6 +6,14 @@ use crate::shell::parser::Part;
 /// The most words one brace expansion may produce.
 const MAX_BRACE_WORDS: usize = 1024;
 
+/// Whether brace expansion could change `parts`: only an unquoted literal holding `{` can
+/// ([`brace_expand`] of anything else is the word itself).
+pub(super) fn may_have_braces(parts: &[Part]) -> bool {
+    parts
+        .iter()
+        .any(|part| matches!(part, Part::Lit { text, quoted: false } if text.contains('{')))
+}
+
 /// Bash's brace expansion (`a{b,c}`, `{1..5}`, `{a..e}`, `{01..10..2}`) on the unquoted
 /// literal text of a word; the other parts are copied into every resulting word.
 pub(super) fn brace_expand(parts: &[Part]) -> Vec<Vec<Part>> {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::brace::brace_expand;
+use super::brace::{brace_expand, may_have_braces};
 use super::expand::too_large;
 use super::shell::MAX_OUTPUT_BYTES;
 use crate::host::HostProfile;
@@ -200,14 +200,10 @@ impl<'h> Exec<'h> {
     /// else the login's (pam_umask's `usergroups`: 002 for a user whose primary group has the
     /// user's name, 022 for root and everyone else).
     pub(super) fn umask_guard(&self, state: &ShellState) -> crate::host::fs::UmaskGuard {
-        let mask = state.admin.umask.unwrap_or_else(|| {
-            let account = self.host.session_account(&state.user);
-            if account.uid != 0 && account.uid == account.gid && account.group == account.name {
-                0o002
-            } else {
-                0o022
-            }
-        });
+        let mask = state
+            .admin
+            .umask
+            .unwrap_or_else(|| self.host.login_umask(&state.user));
         crate::host::fs::scoped_umask(mask)
     }
 
@@ -436,6 +432,12 @@ impl<'h> Exec<'h> {
             if declaration {
                 match self.expand_single(state, &word.parts) {
                     Ok(value) => argv.push(value),
+                    Err(message) => return self.fatal(state, &message),
+                }
+            } else if !may_have_braces(&word.parts) {
+                // Most words: no brace to expand, so no copy of the word to expand it in.
+                match self.expand_words(state, &word.parts) {
+                    Ok(fields) => argv.extend(fields),
                     Err(message) => return self.fatal(state, &message),
                 }
             } else {

@@ -60,7 +60,7 @@ impl Exec<'_> {
     pub(super) fn shell_pids(&self, state: &ShellState) -> (u32, u32) {
         let host = self.host;
         let now = state.now();
-        let root = host.session_account(&state.user).uid == 0;
+        let root = host.session_uid(&state.user) == 0;
         let login = state.login_time.unwrap_or(now);
         let sshd = host.pid_at(host.uptime_secs(login));
         let parent = if root { sshd } else { sshd.saturating_add(88) };

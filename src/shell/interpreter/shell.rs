@@ -6,6 +6,7 @@ use super::exec::{Budget, Exec, Flow, Script};
 use super::history_expand;
 use crate::host::HostProfile;
 use crate::host::fs::{Image, Limits, Overlay, provision_home};
+use crate::shell::commands::Stream;
 use crate::shell::parser;
 use crate::shell::state::ShellState;
 
@@ -287,8 +288,7 @@ impl Shell {
                 (false, state.last_status)
             }
         };
-        let mut output = echoed.into_bytes();
-        output.extend(exec.output.into_iter().flat_map(|(_, bytes)| bytes));
+        let output = joined(echoed.into_bytes(), &exec.output);
         LineOutcome {
             output,
             status,
@@ -332,7 +332,7 @@ impl Shell {
             _ => (false, state.last_status),
         };
         LineOutcome {
-            output: output.into_iter().flat_map(|(_, bytes)| bytes).collect(),
+            output: joined(Vec::new(), &output),
             status,
             exit,
             unknown_commands: unknown,
@@ -392,4 +392,14 @@ impl Shell {
         let ps1 = state.var("PS1").unwrap_or(super::prompt::DEFAULT_PS1);
         super::prompt::render(ps1, &self.host, state)
     }
+}
+
+/// `start` followed by every chunk of `output`, copied chunk by chunk (flattening the chunks
+/// into bytes copied a line's output one byte at a time).
+fn joined(mut start: Vec<u8>, output: &[(Stream, Vec<u8>)]) -> Vec<u8> {
+    start.reserve(output.iter().map(|(_, bytes)| bytes.len()).sum());
+    for (_, bytes) in output {
+        start.extend_from_slice(bytes);
+    }
+    start
 }

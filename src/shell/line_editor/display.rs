@@ -12,8 +12,13 @@
 
 /// The columns a character takes on the terminal (`wcwidth`): 0 for combining marks, 2 for
 /// wide East Asian characters, 1 otherwise.
+#[inline]
 pub(crate) fn char_width(c: char) -> usize {
     let u = c as u32;
+    // Below the first range of either kind (nearly every typed character): one column.
+    if u < 0x0300 {
+        return 1;
+    }
     let zero = matches!(u,
         0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x0610..=0x061a
         | 0x064b..=0x065f | 0x0e31 | 0x0e34..=0x0e3a | 0x0e47..=0x0e4e

@@ -2,6 +2,10 @@
 //! (translated to the `regex` crate, size-limited), `-i -v -c -n -l -L -o -q -s -h -H -w
 //! -x -r`, and binary files as GNU grep reports them.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::opts::{self, HELP, Opt, flag, long, with_arg};
@@ -71,6 +75,45 @@ fn version(cx: &CommandCtx<'_>) -> (&'static str, &'static str) {
         "9.4" => ("3.11", "2023"),
         _ => ("3.7", "2021"),
     }
+}
+
+/// Most compiled patterns [`compiled`] keeps per thread (each may be up to the size limits).
+const MAX_COMPILED: usize = 16;
+/// Longest pattern [`compiled`] keeps.
+const MAX_COMPILED_LEN: usize = 256;
+
+thread_local! {
+    /// Patterns compiled lately, by their text and case-insensitivity: bots run the same
+    /// `grep name` on every host, and compiling was a third of such a `grep`.
+    static COMPILED: RefCell<HashMap<(String, bool), Rc<Regex>>> = RefCell::default();
+}
+
+/// `pattern` (already in the `regex` crate's syntax) compiled as grep matches: bytes, not
+/// Unicode, size-limited; the same compiled value again for a pattern compiled lately on
+/// this thread.
+fn compiled(pattern: &str, ignore_case: bool) -> Result<Rc<Regex>, regex::Error> {
+    let key = (pattern.to_owned(), ignore_case);
+    if let Some(regex) = COMPILED.with_borrow(|cache| cache.get(&key).cloned()) {
+        return Ok(regex);
+    }
+    let regex = Rc::new(
+        RegexBuilder::new(pattern)
+            .case_insensitive(ignore_case)
+            .multi_line(false)
+            .unicode(false)
+            .size_limit(1 << 20)
+            .dfa_size_limit(1 << 20)
+            .build()?,
+    );
+    if pattern.len() <= MAX_COMPILED_LEN {
+        COMPILED.with_borrow_mut(|cache| {
+            if cache.len() >= MAX_COMPILED {
+                cache.clear();
+            }
+            cache.insert(key, regex.clone());
+        });
+    }
+    Ok(regex)
 }
 
 /// A basic regular expression (POSIX BRE with GNU extensions) in the `regex` crate's syntax.
@@ -326,14 +369,7 @@ impl Command for Grep {
         } else if args.has("word-regexp") {
             joined = format!("\\b(?:{joined})\\b");
         }
-        let regex = match RegexBuilder::new(&joined)
-            .case_insensitive(args.has("ignore-case"))
-            .multi_line(false)
-            .unicode(false)
-            .size_limit(1 << 20)
-            .dfa_size_limit(1 << 20)
-            .build()
-        {
+        let regex = match compiled(&joined, args.has("ignore-case")) {
             Ok(regex) => regex,
             Err(_) => {
                 cx.err(format!("{prog}: Invalid regular expression\n"));
@@ -446,7 +482,7 @@ impl Command for Grep {
 }
 
 struct Searcher {
-    regex: Regex,
+    regex: Rc<Regex>,
     invert: bool,
     count: bool,
     list: bool,

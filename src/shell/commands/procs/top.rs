@@ -5,6 +5,9 @@
 //! fake one prints the same single frame and returns, which is what bots that run `top` and
 //! read its first screen see.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use super::super::sessions::{uptime_line, users_on};
 use super::super::toolkit::{parse, procps_usage, procps_version, short_name};
 use super::super::{Command, CommandCtx, usr_bin};
@@ -223,31 +226,30 @@ fn frame(
             (centis / 100) % 60,
             centis % 100
         );
-        let user: String = if p.user.chars().count() > 8 {
-            p.user.chars().take(7).collect::<String>() + "+"
+        let user: Cow<'_, str> = if p.user.chars().count() > 8 {
+            Cow::Owned(p.user.chars().take(7).collect::<String>() + "+")
         } else {
-            p.user.clone()
+            Cow::Borrowed(&p.user)
         };
-        let name = if cmdline {
-            p.args.clone()
+        let name = if cmdline { &p.args } else { &p.comm };
+        let name: Cow<'_, str> = if name.chars().count() > command_width {
+            Cow::Owned(name.chars().take(command_width - 1).collect::<String>() + "+")
         } else {
-            p.comm.clone()
-        };
-        let name = if name.chars().count() > command_width {
-            name.chars().take(command_width - 1).collect::<String>() + "+"
-        } else {
-            name
+            Cow::Borrowed(name)
         };
         let state = p.stat.chars().next().unwrap_or('S');
-        out.push_str(&format!(
-            "{:>7} {user:<8} {:>3} {:>3} {:>7} {:>6} {:>6} {state} {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}\n",
+        // Straight into the frame: a process table has a few hundred rows.
+        writeln!(
+            out,
+            "{:>7} {user:<8} {:>3} {:>3} {:>7} {:>6} {:>6} {state} {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}",
             p.pid,
             priority(p),
             p.nice,
             mem_cell(p.vsz, 7),
             mem_cell(p.rss, 6),
             mem_cell(p.shr, 6),
-        ));
+        )
+        .expect("writing to a String cannot fail");
     }
     out
 }
