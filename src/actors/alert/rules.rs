@@ -183,7 +183,10 @@ pub fn evaluate(rules: &AlertRules, event: &Event) -> Option<Candidate> {
         ),
         _ => return None,
     };
-    debug_assert!(watches(&event.kind), "watches() must list every kind alerted on");
+    debug_assert!(
+        watches(&event.kind),
+        "watches() must list every kind alerted on"
+    );
     Some(Candidate {
         rule,
         severity: level.severity()?,
