@@ -6,8 +6,11 @@
 # `mirage-load interactive --sessions 20 --duration 10` against it (MIRAGE_LOAD, default
 # target/release/mirage-load), prints the CPU and latency lines, and stops the node.
 # Alternate two binaries round by round, e.g.:
-#   for r in 1 2 3; do tools/load/ab-interactive.sh /tmp/old 42301; \
-#     tools/load/ab-interactive.sh target/release/mirage 42302 MIRAGE_STRATEGY_MODE=off; done
+#   for r in 1 2 3; do tools/load/ab-interactive.sh /tmp/old 22301; \
+#     tools/load/ab-interactive.sh target/release/mirage 22302 MIRAGE_STRATEGY_MODE=off; done
+# Pick PORT below the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, usually
+# 32768-60999): after a load run, the load tool's own closing sockets can hold a port in that
+# range, and the next node then fails with "Address already in use".
 set -euo pipefail
 bin=$(realpath "$1"); port=$2; shift 2
 load=$(realpath "${MIRAGE_LOAD:-target/release/mirage-load}")
