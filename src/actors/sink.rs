@@ -5,9 +5,8 @@
 //! node's own subscribers take a [`SharedEvent`]: one event behind an [`Arc`], shared by the
 //! spool's in-memory copy and every subscriber instead of a deep copy each, and each says
 //! which kinds it wants ([`SubscribeShared`]), so an actor that acts on a few kinds is not
-//! woken for the rest. A
-//! timer drains the spool into the store; while the store is unreachable events stay on disk and
-//! the drain retries with backoff. Draining is idempotent by event id, so a crash between a
+//! woken for the rest. A timer drains the spool into the store; while the store is unreachable
+//! events stay on disk and the drain retries with backoff. Draining is idempotent by event id, so a crash between a
 //! commit and a segment's removal never duplicates events.
 //!
 //! Supervision: actix restarts an actor that stops, not one that panics, so the handler guards
