@@ -124,14 +124,6 @@ impl Actor for CorrelationActor {
 
 impl Supervised for CorrelationActor {}
 
-impl Handler<Event> for CorrelationActor {
-    type Result = ();
-
-    fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        self.observe(&event);
-    }
-}
-
 /// What the node's sink sends: every event, shared.
 impl Handler<SharedEvent> for CorrelationActor {
     type Result = ();

@@ -268,14 +268,6 @@ impl Actor for LiveFeed {
 
 impl Supervised for LiveFeed {}
 
-impl Handler<Event> for LiveFeed {
-    type Result = ();
-
-    fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        self.state.apply(&event);
-    }
-}
-
 impl Handler<crate::actors::sink::SharedEvent> for LiveFeed {
     type Result = ();
 

@@ -20,6 +20,11 @@ impl Handler<Event> for Collector {
     }
 }
 
+/// An event as the node's sink hands it to the actor.
+fn shared(event: Event) -> SharedEvent {
+    SharedEvent(Arc::new(event))
+}
+
 fn event(session: &str, ip: &str, kind: EventKind) -> Event {
     SessionOrigin {
         node: "n".into(),
@@ -48,14 +53,14 @@ async fn a_use_names_the_last_reader_even_after_a_restart() {
     // Session A fetched the `/.env` lure (the decoy names its first token, the AWS key).
     let lure = tokens.lure_file("/.env").unwrap().token;
     actor
-        .send(event(
+        .send(shared(event(
             "aaaaaaaaaaaa",
             "127.0.0.1",
             EventKind::HoneytokenAccessed {
                 token: lure,
                 how: "GET /.env".into(),
             },
-        ))
+        )))
         .await
         .unwrap();
     actor.send(SaveRecords).await.unwrap();
@@ -68,7 +73,7 @@ async fn a_use_names_the_last_reader_even_after_a_restart() {
         "127.0.0.2",
         EventKind::LoginFailed { username, password },
     );
-    actor.send(login.clone()).await.unwrap();
+    actor.send(shared(login.clone())).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let used = seen.lock().unwrap().clone();
     assert_eq!(used.len(), 1, "{used:?}");
@@ -99,7 +104,7 @@ async fn a_use_names_the_last_reader_even_after_a_restart() {
     assert_ne!(used[0].id, login.id);
 
     // The use event coming back links A and B into one attacker.
-    actor.send(used[0].clone()).await.unwrap();
+    actor.send(shared(used[0].clone())).await.unwrap();
     let attackers = actor.send(ListAttackers).await.unwrap();
     assert_eq!(attackers.len(), 1, "{attackers:?}");
     assert_eq!(attackers[0].id, "aaaaaaaaaaaa");
