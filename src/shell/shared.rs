@@ -7,6 +7,7 @@
 //! first change after a copy ([`DerefMut`], i.e. any `&mut` use) copies it once
 //! ([`Arc::make_mut`]), so behaviour is that of an owned value.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -27,6 +28,27 @@ impl<T> Shared<T> {
     /// Whether `a` and `b` are the same value in memory (not merely equal).
     pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<V: Clone> Shared<BTreeMap<String, V>> {
+    /// [`BTreeMap::get_mut`], making the map this copy's own only when `key` is in it (through
+    /// [`DerefMut`] a lookup that finds nothing would copy a shared map for nothing).
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        if self.0.contains_key(key) {
+            Arc::make_mut(&mut self.0).get_mut(key)
+        } else {
+            None
+        }
+    }
+
+    /// [`BTreeMap::remove`], making the map this copy's own only when `key` is in it.
+    pub fn remove(&mut self, key: &str) -> Option<V> {
+        if self.0.contains_key(key) {
+            Arc::make_mut(&mut self.0).remove(key)
+        } else {
+            None
+        }
     }
 }
 
@@ -83,8 +105,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     #[test]
@@ -105,6 +125,19 @@ mod tests {
         let before = Arc::as_ptr(&original.0);
         original.remove("a");
         assert_eq!(Arc::as_ptr(&original.0), before);
+    }
+
+    #[test]
+    fn looking_for_an_absent_name_to_change_leaves_copies_shared() {
+        let mut original: Shared<BTreeMap<String, String>> =
+            Shared::new([("a".to_owned(), "1".to_owned())].into());
+        let copy = original.clone();
+        assert_eq!(original.get_mut("zz"), None);
+        assert_eq!(original.remove("zz"), None);
+        assert!(Shared::ptr_eq(&original, &copy));
+        assert_eq!(original.remove("a").as_deref(), Some("1"));
+        assert!(!Shared::ptr_eq(&original, &copy));
+        assert_eq!(copy.len(), 1);
     }
 
     #[test]

@@ -298,10 +298,7 @@ impl ShellState {
 
     /// Sets a variable, keeping it exported if it was.
     pub fn set_var(&mut self, name: &str, value: String) {
-        // `get_mut` on a shared map would copy it even when `name` is not exported.
-        if self.env.contains_key(name)
-            && let Some(slot) = self.env.get_mut(name)
-        {
+        if let Some(slot) = self.env.get_mut(name) {
             *slot = value;
         } else {
             self.vars.insert(name.to_owned(), value);
@@ -319,22 +316,16 @@ impl ShellState {
 
     /// Removes the export mark from `name`, keeping its value as a shell variable.
     pub fn unexport(&mut self, name: &str) {
-        if self.env.contains_key(name)
-            && let Some(value) = self.env.remove(name)
-        {
+        if let Some(value) = self.env.remove(name) {
             self.vars.insert(name.to_owned(), value);
         }
     }
 
     /// Removes a variable entirely.
     pub fn unset_var(&mut self, name: &str) {
-        // Removing from a shared map copies it first: only where the name is.
-        if self.vars.contains_key(name) {
-            self.vars.remove(name);
-        }
-        if self.env.contains_key(name) {
-            self.env.remove(name);
-        }
+        // Neither map is copied where the name is not (`Shared::remove`).
+        self.vars.remove(name);
+        self.env.remove(name);
     }
 
     /// Records an entered line like Ubuntu's bash: not when `HISTCONTROL` says to ignore it
