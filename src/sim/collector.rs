@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix::prelude::*;
 
 use crate::actors::alert::AlertActor;
-use crate::events::{Event, EventKind, SessionId};
+use crate::events::{Event, SessionId};
 
 /// Most events kept for one replayed session; later ones are counted, not kept.
 pub const MAX_EVENTS_PER_SESSION: usize = 100_000;
@@ -49,8 +49,10 @@ impl Handler<Event> for Collector {
     type Result = ();
 
     fn handle(&mut self, event: Event, _: &mut Context<Self>) {
+        // Only the kinds some alert rule acts on, as the node's sink passes them (the alert
+        // actor answers nothing for the others; alerts themselves are not among them).
         if let Some(alerts) = &self.alerts
-            && !matches!(event.kind, EventKind::Alert { .. })
+            && crate::actors::alert::rules::watches(&event.kind)
         {
             alerts.do_send(event.clone());
         }

@@ -446,16 +446,41 @@ fn terminal_text(bytes: Vec<u8>) -> String {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    // Both switches start with ESC: without one neither can be removed.
-    let text = if text.contains('\x1b') {
-        text.replace("\x1b[?2004l\r", "").replace("\x1b[?2004h", "")
-    } else {
-        text
+    // Each pass finds its candidates with a byte search for the pattern's first byte (ESC,
+    // CR), which skips plain text far faster than a general substring search.
+    const PASTE_OFF: &str = "\x1b[?2004l\r";
+    const PASTE_ON: &str = "\x1b[?2004h";
+    let text = remove(text, PASTE_OFF, PASTE_OFF.len());
+    let text = remove(text, PASTE_ON, PASTE_ON.len());
+    remove(text, "\r\n", 1)
+}
+
+/// Removes the first `drop` bytes of each match of the ASCII `pattern` in `text` (left to
+/// right, not overlapping): `text.replace(pattern, &pattern[drop..])`.
+fn remove(text: String, pattern: &str, drop: usize) -> String {
+    let Some(&first) = pattern.as_bytes().first() else {
+        return text;
     };
-    if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text
+    let first = char::from(first);
+    let mut out: Option<String> = None;
+    // `text[..kept]` is in `out` already; the search goes on from `from`.
+    let (mut kept, mut from) = (0, 0);
+    while let Some(at) = text[from..].find(first).map(|i| from + i) {
+        if text[at..].starts_with(pattern) {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[kept..at]);
+            kept = at + drop;
+            from = at + pattern.len();
+        } else {
+            from = at + 1;
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[kept..]);
+            out
+        }
+        None => text,
     }
 }
 
@@ -473,7 +498,7 @@ mod tests {
 
     #[test]
     fn terminal_text_reads_as_the_chained_replacements() {
-        let cases: [&[u8]; 10] = [
+        let cases: [&[u8]; 13] = [
             b"",
             b"plain\r\nlines\r\n",
             b"\x1b[?2004l\rroot\r\n\x1b[?2004h",
@@ -486,6 +511,9 @@ mod tests {
             // Broken UTF-8 around a switch stays two replacement characters.
             b"\xc3\x1b[?2004h\xa9\r\n",
             b"tail \x1b[?2004",
+            b"\x1b[?2004l",
+            b"\x1b\x1b[?2004l\r\r\r\n\x1b[?2004h\x1b",
+            b"no switch, no line end",
         ];
         for case in cases {
             assert_eq!(terminal_text(case.to_vec()), chained(case), "{case:?}");

@@ -42,7 +42,9 @@ const TARPIT_TICKS_PER_SECOND: u32 = 10;
 
 /// The node's reflexes: rules and the token buckets all sessions share.
 pub struct Reflexes {
-    rules: Rules,
+    /// Shared, not cloned, between replays: a clone of a compiled regex starts with empty
+    /// search caches, which its first lines then fill again (most of the rules' cost).
+    rules: Arc<Rules>,
     buckets: Mutex<Buckets>,
     /// Where the buckets are saved (`None`: in memory only, as in replays).
     path: Option<PathBuf>,
@@ -52,6 +54,11 @@ impl Reflexes {
     /// Reflexes running `rules`, with the buckets saved in `path` (loaded if it exists; a
     /// damaged or unreadable file is logged and the buckets start fresh).
     pub fn new(rules: Rules, path: Option<PathBuf>) -> Reflexes {
+        Reflexes::sharing(Arc::new(rules), path)
+    }
+
+    /// [`Reflexes::new`] with rules other reflexes use too.
+    fn sharing(rules: Arc<Rules>, path: Option<PathBuf>) -> Reflexes {
         let buckets = match path.as_ref().map(|p| (p, std::fs::read(p))) {
             Some((p, Ok(bytes))) => Buckets::from_json(&bytes).unwrap_or_else(|reason| {
                 tracing::warn!(path = %p.display(), %reason, "Reflex buckets unreadable; starting fresh.");
@@ -79,9 +86,11 @@ impl Reflexes {
     /// gets, so replays never see each other's rates. `None` if the built-in rules do not
     /// compile (a test of `assets/reflex/default.toml` makes sure they do).
     pub fn for_replay() -> Option<Arc<Reflexes>> {
-        static RULES: OnceLock<Option<Rules>> = OnceLock::new();
-        let rules = RULES.get_or_init(|| Rules::builtin().ok()).clone()?;
-        Some(Arc::new(Reflexes::new(rules, None)))
+        static RULES: OnceLock<Option<Arc<Rules>>> = OnceLock::new();
+        let rules = RULES
+            .get_or_init(|| Rules::builtin().ok().map(Arc::new))
+            .clone()?;
+        Some(Arc::new(Reflexes::sharing(rules, None)))
     }
 
     /// Saves the buckets every [`SAVE_EVERY`] on the current actix arbiter, for as long as

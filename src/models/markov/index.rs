@@ -5,6 +5,7 @@
 //! Built once after loading or training; never serialized.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Markov;
 
@@ -78,13 +79,55 @@ impl Dist {
     }
 }
 
+/// A map from model text (commands, context keys) that is only ever looked up, never
+/// iterated: each prediction makes dozens of lookups, and SipHash's keyed rounds were a
+/// good part of them. Its keys come from the model file, not from attackers, so a
+/// predictable hash costs nothing in safety (a lookup of attacker text meets the model's own
+/// probe chains).
+pub(super) type Lookup<V> = HashMap<String, V, BuildHasherDefault<WordHasher>>;
+
+/// The multiply-rotate hash rustc uses for its own tables (FxHash), a word at a time.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The interned, sorted form of a [`Markov`] model's counts.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Index {
     /// Command id → command; ids follow the commands' order, so comparing ids compares text.
     pub(super) tokens: Vec<String>,
     /// Command → id.
-    pub(super) token_ids: HashMap<String, u32>,
+    pub(super) token_ids: Lookup<u32>,
     /// Command id → the highest placeholder number in it (0: none).
     pub(super) top_placeholder: Vec<usize>,
     /// Command id → its program ([`Markov`]'s `program_of`).
@@ -95,9 +138,9 @@ pub(super) struct Index {
     /// programs' commands the same token).
     pub(super) shared: Vec<u32>,
     /// Command context key → next commands.
-    pub(super) token_contexts: HashMap<String, Dist>,
+    pub(super) token_contexts: Lookup<Dist>,
     /// Program context key → next programs.
-    pub(super) program_contexts: HashMap<String, Dist>,
+    pub(super) program_contexts: Lookup<Dist>,
     /// Program id → its commands.
     pub(super) by_program: Vec<Dist>,
 }
@@ -111,7 +154,7 @@ impl Index {
         }
         all.extend(model.program_of.keys().map(String::as_str));
         let tokens: Vec<String> = all.into_iter().map(str::to_owned).collect();
-        let token_ids: HashMap<String, u32> = tokens
+        let token_ids: Lookup<u32> = tokens
             .iter()
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))

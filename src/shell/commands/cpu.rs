@@ -425,9 +425,20 @@ pub(crate) fn summary_rows(host: &HostProfile, bytes: bool) -> Vec<(String, Stri
 fn summary(host: &HostProfile, bytes: bool) -> String {
     let rows = summary_rows(host, bytes);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    rows.iter()
-        .map(|(k, v)| format!("{k:<width$} {v}\n"))
-        .collect()
+    // `{k:<width$} {v}\n` for each row, written straight into one string (the flags row
+    // alone is over a kilobyte).
+    let mut out = String::with_capacity(rows.iter().map(|(_, v)| width + v.len() + 2).sum());
+    for (k, v) in &rows {
+        out.push_str(k);
+        out.extend(std::iter::repeat_n(
+            ' ',
+            width.saturating_sub(k.chars().count()),
+        ));
+        out.push(' ');
+        out.push_str(v);
+        out.push('\n');
+    }
+    out
 }
 
 /// `lscpu -e`: one row per CPU.

@@ -238,9 +238,24 @@ pub const COMMANDS: &[&dyn Command] = &[
     &scp::Scp,
 ];
 
-/// The command that `name` (as typed, after expansion) runs, if any.
+/// The command that `name` (as typed, after expansion) runs, if any: the first in
+/// [`COMMANDS`] that answers to it, found in a table built on first use (every simple
+/// command looks its name up, and scanning every command's names was a good part of that).
 pub fn lookup(name: &str) -> Option<&'static dyn Command> {
-    COMMANDS.iter().copied().find(|c| c.names().contains(&name))
+    type ByName = std::collections::HashMap<&'static str, &'static dyn Command>;
+    static BY_NAME: std::sync::OnceLock<ByName> = std::sync::OnceLock::new();
+    BY_NAME
+        .get_or_init(|| {
+            let mut by_name = ByName::new();
+            for &command in COMMANDS {
+                for &name in command.names() {
+                    by_name.entry(name).or_insert(command);
+                }
+            }
+            by_name
+        })
+        .get(name)
+        .copied()
 }
 
 /// Which output stream a chunk of output was written to.

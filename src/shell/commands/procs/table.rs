@@ -14,12 +14,23 @@ pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc
     let boot = host.boot_time;
     let mut procs = Vec::new();
     let uid_of = |user: &str| host.account(user).map_or(0, |a| a.uid);
+    // Each service user's uid, looked up once: the services share a few users, and a lookup
+    // builds the whole account.
+    let mut uids: Vec<(&str, u32)> = Vec::new();
     for s in &host.services {
+        let uid = match uids.iter().find(|(user, _)| *user == s.user) {
+            Some(&(_, uid)) => uid,
+            None => {
+                let uid = uid_of(&s.user);
+                uids.push((s.user.as_str(), uid));
+                uid
+            }
+        };
         procs.push(Proc {
             pid: s.pid,
             ppid: s.ppid,
             user: s.user.clone(),
-            uid: uid_of(&s.user),
+            uid,
             tty: s.tty.clone(),
             stat: s.stat.clone(),
             vsz: s.vsz_kb,
@@ -56,7 +67,13 @@ pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc
             start: boot,
             cpu_centis: if busy { uptime / 900 } else { 0 },
             comm: k.name.clone(),
-            args: format!("[{}]", k.name),
+            args: {
+                let mut args = String::with_capacity(k.name.len() + 2);
+                args.push('[');
+                args.push_str(&k.name);
+                args.push(']');
+                args
+            },
             kernel: true,
         });
     }

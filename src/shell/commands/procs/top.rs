@@ -5,7 +5,6 @@
 //! fake one prints the same single frame and returns, which is what bots that run `top` and
 //! read its first screen see.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::super::sessions::{uptime_line, users_on};
@@ -120,29 +119,142 @@ impl Command for Top {
     }
 }
 
-/// top's `PR`: 20 + nice, `rt` for real-time threads.
-fn priority(p: &Proc) -> String {
+/// top's `PR`: 20 + nice, `rt` for real-time threads; right-aligned in 3 columns.
+fn push_priority(out: &mut String, p: &Proc) {
     if p.kernel && p.comm.starts_with("migration/") {
-        "rt".to_owned()
+        out.push_str(" rt");
     } else if p.kernel && p.comm.starts_with("idle_inject/") {
-        "-51".to_owned()
+        out.push_str("-51");
     } else {
-        (20 + p.nice).to_string()
+        push_int(out, i64::from(20 + p.nice), 3);
     }
 }
 
-/// A KiB amount in top's task columns: plain, or scaled to `m`/`g` when it does not fit.
-fn mem_cell(kb: u64, width: usize) -> String {
-    let plain = kb.to_string();
-    if plain.len() <= width {
-        return plain;
+/// A KiB amount in top's task columns, right-aligned in `width`: plain, or scaled to `m`/`g`
+/// when it does not fit.
+fn push_mem(out: &mut String, kb: u64, width: usize) {
+    let mut digits = Digits::default();
+    if digits.of(kb).len() <= width {
+        push_right(out, digits.of(kb), width);
+        return;
     }
     let mb = kb as f64 / 1024.0;
     let text = format!("{mb:.1}m");
     if text.len() <= width {
-        return text;
+        push_right(out, &text, width);
+    } else {
+        push_right(out, &format!("{:.1}g", mb / 1024.0), width);
     }
-    format!("{:.1}g", mb / 1024.0)
+}
+
+/// One task row of the frame, as `{:>7} {user:<8} {:>3} {:>3} {:>7} {:>6} {:>6} {state}
+/// {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}` writes it, written by hand: a frame has a few
+/// hundred rows and the formatting machinery was most of `top`'s time.
+fn row(out: &mut String, p: &Proc, own: bool, mem_total: u64, cmdline: bool, command_width: usize) {
+    push_int(out, i64::from(p.pid), 7);
+    out.push(' ');
+    let user_chars = p.user.chars().count();
+    if user_chars > 8 {
+        out.extend(p.user.chars().take(7));
+        out.push('+');
+    } else {
+        out.push_str(&p.user);
+        push_spaces(out, 8 - user_chars);
+    }
+    out.push(' ');
+    push_priority(out, p);
+    out.push(' ');
+    push_int(out, i64::from(p.nice), 3);
+    out.push(' ');
+    push_mem(out, p.vsz, 7);
+    out.push(' ');
+    push_mem(out, p.rss, 6);
+    out.push(' ');
+    push_mem(out, p.shr, 6);
+    out.push(' ');
+    out.push(p.stat.chars().next().unwrap_or('S'));
+    // Only top itself shows any %CPU in its first frame.
+    out.push_str(if own { "   6.2 " } else { "   0.0 " });
+    let pmem = p.rss as f64 * 100.0 / mem_total.max(1) as f64;
+    if pmem == 0.0 {
+        out.push_str("  0.0");
+    } else {
+        write!(out, "{pmem:>5.1}").expect("writing to a String cannot fail");
+    }
+    out.push(' ');
+    let centis = p.cpu_centis;
+    let mut digits = Digits::default();
+    let minutes = digits.of(centis / 6_000);
+    push_spaces(out, 9usize.saturating_sub(minutes.len() + 6));
+    out.push_str(minutes);
+    out.push(':');
+    push_two(out, (centis / 100) % 60);
+    out.push('.');
+    push_two(out, centis % 100);
+    out.push(' ');
+    let name = if cmdline { &p.args } else { &p.comm };
+    if name.chars().count() > command_width {
+        out.extend(name.chars().take(command_width - 1));
+        out.push('+');
+    } else {
+        out.push_str(name);
+    }
+    out.push('\n');
+}
+
+/// A stack buffer for an unsigned number's decimal digits.
+#[derive(Default)]
+struct Digits([u8; 20]);
+
+impl Digits {
+    /// `n` in decimal.
+    fn of(&mut self, mut n: u64) -> &str {
+        let mut at = self.0.len();
+        loop {
+            at -= 1;
+            self.0[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&self.0[at..]).expect("ASCII digits")
+    }
+}
+
+/// `n` right-aligned in `width` columns, as `{:>width}` writes it.
+fn push_int(out: &mut String, n: i64, width: usize) {
+    let mut digits = Digits::default();
+    let text = digits.of(n.unsigned_abs());
+    let len = text.len() + usize::from(n < 0);
+    push_spaces(out, width.saturating_sub(len));
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(text);
+}
+
+/// ASCII `text` right-aligned in `width` columns.
+fn push_right(out: &mut String, text: &str, width: usize) {
+    push_spaces(out, width.saturating_sub(text.len()));
+    out.push_str(text);
+}
+
+/// `n` (below 100) in two digits, as `{:02}` writes it.
+fn push_two(out: &mut String, n: u64) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// `count` spaces.
+fn push_spaces(out: &mut String, count: usize) {
+    const SPACES: &str = "                ";
+    let mut left = count;
+    while left > 0 {
+        let now = left.min(SPACES.len());
+        out.push_str(&SPACES[..now]);
+        left -= now;
+    }
 }
 
 /// One frame of `top -b`.
@@ -217,8 +329,38 @@ fn frame(
     // Sorted by %CPU: only top itself shows any in its first frame; the rest in PID order.
     rows.sort_by_key(|p| (p.pid != own, p.pid));
     for p in rows {
-        let pcpu = if p.pid == own { 6.2 } else { 0.0 };
-        let pmem = p.rss as f64 * 100.0 / m.total.max(1) as f64;
+        row(&mut out, p, p.pid == own, m.total, cmdline, command_width);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row as the formatting machinery wrote it before [`row`].
+    fn formatted(p: &Proc, own: bool, total: u64, cmdline: bool, command_width: usize) -> String {
+        fn mem_cell(kb: u64, width: usize) -> String {
+            let plain = kb.to_string();
+            if plain.len() <= width {
+                return plain;
+            }
+            let mb = kb as f64 / 1024.0;
+            let text = format!("{mb:.1}m");
+            if text.len() <= width {
+                return text;
+            }
+            format!("{:.1}g", mb / 1024.0)
+        }
+        let priority = if p.kernel && p.comm.starts_with("migration/") {
+            "rt".to_owned()
+        } else if p.kernel && p.comm.starts_with("idle_inject/") {
+            "-51".to_owned()
+        } else {
+            (20 + p.nice).to_string()
+        };
+        let pcpu = if own { 6.2 } else { 0.0 };
+        let pmem = p.rss as f64 * 100.0 / total.max(1) as f64;
         let centis = p.cpu_centis;
         let time = format!(
             "{}:{:02}.{:02}",
@@ -226,30 +368,102 @@ fn frame(
             (centis / 100) % 60,
             centis % 100
         );
-        let user: Cow<'_, str> = if p.user.chars().count() > 8 {
-            Cow::Owned(p.user.chars().take(7).collect::<String>() + "+")
+        let user = if p.user.chars().count() > 8 {
+            p.user.chars().take(7).collect::<String>() + "+"
         } else {
-            Cow::Borrowed(&p.user)
+            p.user.clone()
         };
         let name = if cmdline { &p.args } else { &p.comm };
-        let name: Cow<'_, str> = if name.chars().count() > command_width {
-            Cow::Owned(name.chars().take(command_width - 1).collect::<String>() + "+")
+        let name = if name.chars().count() > command_width {
+            name.chars().take(command_width - 1).collect::<String>() + "+"
         } else {
-            Cow::Borrowed(name)
+            name.clone()
         };
         let state = p.stat.chars().next().unwrap_or('S');
-        // Straight into the frame: a process table has a few hundred rows.
-        writeln!(
-            out,
-            "{:>7} {user:<8} {:>3} {:>3} {:>7} {:>6} {:>6} {state} {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}",
+        format!(
+            "{:>7} {user:<8} {priority:>3} {:>3} {:>7} {:>6} {:>6} {state} {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}\n",
             p.pid,
-            priority(p),
             p.nice,
             mem_cell(p.vsz, 7),
             mem_cell(p.rss, 6),
             mem_cell(p.shr, 6),
         )
-        .expect("writing to a String cannot fail");
     }
-    out
+
+    #[test]
+    fn rows_are_what_the_format_strings_wrote() {
+        let base = Proc {
+            pid: 1,
+            ppid: 0,
+            user: "root".into(),
+            uid: 0,
+            tty: "?".into(),
+            stat: "Ss".into(),
+            vsz: 167_800,
+            rss: 11_940,
+            shr: 8_312,
+            nice: 0,
+            start: chrono::DateTime::UNIX_EPOCH,
+            cpu_centis: 2_135,
+            comm: "systemd".into(),
+            args: "/sbin/init splash".into(),
+            kernel: false,
+        };
+        let kernel = |comm: &str, nice: i32| Proc {
+            user: "root".into(),
+            stat: "I<".into(),
+            vsz: 0,
+            rss: 0,
+            shr: 0,
+            nice,
+            comm: comm.into(),
+            args: format!("[{comm}]"),
+            kernel: true,
+            ..base.clone()
+        };
+        let cases = [
+            base.clone(),
+            Proc {
+                pid: 4_194_303,
+                user: "systemd-timesync".into(),
+                nice: -5,
+                vsz: 12_345_678,
+                rss: 9_999_999,
+                shr: 123_456_789,
+                cpu_centis: 987_654_321,
+                comm: "a-very-long-command-name".into(),
+                stat: String::new(),
+                ..base.clone()
+            },
+            Proc {
+                user: "ünïcødé".into(),
+                comm: "née".into(),
+                rss: 1,
+                cpu_centis: 0,
+                ..base.clone()
+            },
+            Proc {
+                user: "exactly8".into(),
+                nice: 19,
+                rss: 2_043_000,
+                ..base.clone()
+            },
+            kernel("migration/0", 0),
+            kernel("idle_inject/1", 0),
+            kernel("kworker/0:0H-events_highpri", -20),
+            kernel("khugepaged", 19),
+        ];
+        for p in &cases {
+            for (own, total, cmdline, width) in [
+                (false, 2_013_456, false, 8),
+                (true, 2_013_456, true, 9),
+                (false, 0, false, 30),
+                (true, 16_000_000, true, 441),
+            ] {
+                let mut out = String::new();
+                row(&mut out, p, own, total, cmdline, width);
+                assert_eq!(out, formatted(p, own, total, cmdline, width), "{p:?}");
+            }
+        }
+    }
 }
