@@ -28,6 +28,28 @@ async fn exec_runs_like_bash_c_and_leaves_the_interactive_shell_alone() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_that_outruns_the_connection_arrives_whole_and_in_order() {
+    let node = NodeProcess::start(&[]);
+    let mut shell = SshShell::open(node.ssh).await;
+    // Fifty lines typed at once: some 250 outputs in a burst, far more than russh queues for
+    // a connection, so most of them wait in the channel's writer. The last line changes the
+    // prompt, to know when everything arrived.
+    let typed: String = (1..=50).map(|n| format!("echo line-{n}\r")).collect();
+    let text = shell
+        .type_until(&format!("{typed}PS1='done> '"), "done> ")
+        .await;
+    let outputs: Vec<&str> = text
+        .split("\r\n")
+        .filter(|piece| piece.starts_with("line-"))
+        .collect();
+    let expected: Vec<String> = (1..=50).map(|n| format!("line-{n}")).collect();
+    assert_eq!(outputs, expected, "{text:?}");
+    // The connection goes on as before.
+    let (out, status) = shell.exec("echo after").await;
+    assert_eq!((out.as_str(), status), ("after\n", Some(0)));
+}
+
 /// Opens a PTY shell, runs `line`, leaves, and returns the JSON log once it holds the
 /// session's `cowrie.log.closed` event.
 async fn record_one_session(node: &NodeProcess, line: &str) -> Vec<serde_json::Value> {

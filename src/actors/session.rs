@@ -24,13 +24,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix::prelude::*;
-use tokio::sync::mpsc;
 
 mod classify;
 mod editor_host;
 mod http;
 mod input;
 mod latency;
+mod output;
 mod predict;
 mod recording;
 mod reflex;
@@ -40,6 +40,7 @@ mod strategy;
 use editor_host::SessionHost;
 pub use http::HttpExchange;
 pub use input::{EndOfInput, Input};
+pub use output::{OUTPUT_BUFFER, Output, OutputClosed, OutputSink, TransportOutput};
 
 pub use status::LastStatus;
 
@@ -51,29 +52,14 @@ use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::uploads::SessionFiles;
-use crate::shell::{LineEditor, LineOutcome, Shell, ShellState, Terminal};
+use crate::shell::{LineEditor, LineOutcome, Shared, Shell, ShellState, Terminal};
 use crate::sim::clock::Clock;
-
-/// What a session sends back to its transport, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransportOutput {
-    /// Bytes for the attacker's terminal.
-    Data(Vec<u8>),
-    /// The command or shell ended with this status: report it and close the channel.
-    Exit(u32),
-}
-
-/// The sending half of a channel's output; the transport drains the other half in order.
-pub type Output = mpsc::Sender<TransportOutput>;
 
 /// What readline sends before reading a line: bracketed-paste mode on (bash 5.1's default).
 const PASTE_ON: &[u8] = b"\x1b[?2004h";
 /// What readline sends when a line is done (accepted, interrupted, end of input): bracketed
 /// paste off, then a carriage return.
 const PASTE_OFF: &[u8] = b"\x1b[?2004l\r";
-
-/// How many outputs may wait for a slow client before the session is cut off.
-pub const OUTPUT_BUFFER: usize = 1024;
 
 /// Everything a session actor needs that is shared with the rest of the node.
 #[derive(Clone)]
@@ -130,9 +116,12 @@ pub struct PtySize {
 /// One attacker session.
 pub struct SessionActor {
     origin: SessionOrigin,
-    deps: SessionDeps,
+    /// The node's, shared by every session.
+    deps: Arc<SessionDeps>,
     manager: Addr<SessionManager>,
-    state: ShellState,
+    /// The shell's state. Between lines it is the checkpoint itself (shared, not copied); the
+    /// first change after a checkpoint makes it the session's own again.
+    state: Shared<ShellState>,
     /// The state after the last completed line; what a restart returns to.
     checkpoint: Arc<ShellState>,
     /// The attacker's files (not checkpointed: a restart keeps them as they are).
@@ -165,11 +154,12 @@ impl SessionActor {
     pub fn new(
         origin: SessionOrigin,
         login: crate::models::context::Login,
-        deps: SessionDeps,
+        deps: Arc<SessionDeps>,
         manager: Addr<SessionManager>,
         checkpoint: ShellState,
         fs: SharedOverlay,
     ) -> SessionActor {
+        let checkpoint = Arc::new(checkpoint);
         let reflex = reflex::SessionReflex::new(&origin.session.0, login.password.clone());
         // One model set for the session's life, whatever a reload does meanwhile.
         let models = deps.models.current();
@@ -177,8 +167,8 @@ impl SessionActor {
             reflex,
             origin,
             manager,
-            state: checkpoint.clone(),
-            checkpoint: Arc::new(checkpoint),
+            state: Shared::from_arc(checkpoint.clone()),
+            checkpoint,
             fs,
             editor: LineEditor::new(),
             shell_out: None,
@@ -310,10 +300,15 @@ impl SessionActor {
             return Some(answer);
         }
         let terminal = self.terminal();
-        self.state.clock = self.deps.clock.pinned();
+        let clock = self.deps.clock.pinned();
+        // Written only when it changes: a write makes a state shared with the checkpoint the
+        // session's own.
+        if self.state.clock != clock {
+            self.state.clock = clock;
+        }
         let mut scratch;
         let state = if interactive {
-            &mut self.state
+            &mut *self.state
         } else {
             scratch = self.state.exec_login();
             &mut scratch
@@ -381,8 +376,8 @@ impl SessionActor {
                     }
                 }
                 if interactive {
-                    // One copy per line, shared with the manager.
-                    self.checkpoint = Arc::new(self.state.clone());
+                    // The state as the line left it, shared with the manager.
+                    self.checkpoint = Shared::arc(&self.state);
                     self.manager.do_send(Checkpoint {
                         session: self.origin.session.clone(),
                         state: self.checkpoint.clone(),
@@ -442,7 +437,7 @@ impl Actor for SessionActor {
 impl Supervised for SessionActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         // The failed line may have left anything half-done: go back to the last checkpoint.
-        self.state = ShellState::clone(&self.checkpoint);
+        self.state = Shared::from_arc(self.checkpoint.clone());
         self.editor = LineEditor::new();
     }
 }
@@ -466,9 +461,9 @@ impl Handler<StartShell> for SessionActor {
             self.columns = pty.width;
             // sshd puts the client's TERM in the environment; ~/.bashrc picks the prompt.
             self.state.set_terminal(&pty.term);
-            self.checkpoint = Arc::new(self.state.clone());
+            self.checkpoint = Shared::arc(&self.state);
             // Shared with the manager, which lets go of its login-time copy: an idle session
-            // keeps two shell states, not three.
+            // keeps one shell state (its state is its checkpoint), not three.
             self.manager.do_send(Checkpoint {
                 session: self.origin.session.clone(),
                 state: self.checkpoint.clone(),

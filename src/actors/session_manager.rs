@@ -42,7 +42,8 @@ struct Record {
 pub struct SessionManager {
     arbiters: Vec<ArbiterHandle>,
     next: usize,
-    deps: SessionDeps,
+    /// Shared by every session actor rather than copied into each.
+    deps: Arc<SessionDeps>,
     sessions: HashMap<SessionId, Record>,
     overlays: OverlayStore,
 }
@@ -58,7 +59,7 @@ impl SessionManager {
         SessionManager {
             arbiters,
             next: 0,
-            deps,
+            deps: Arc::new(deps),
             sessions: HashMap::new(),
             overlays,
         }

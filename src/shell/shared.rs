@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -23,6 +23,16 @@ impl<T> Shared<T> {
     /// Wraps `value`, not yet shared.
     pub fn new(value: T) -> Shared<T> {
         Shared(Arc::new(value))
+    }
+
+    /// Shares the value `arc` holds.
+    pub fn from_arc(arc: Arc<T>) -> Shared<T> {
+        Shared(arc)
+    }
+
+    /// The value, shared, for a holder that only reads it.
+    pub fn arc(this: &Shared<T>) -> Arc<T> {
+        this.0.clone()
     }
 
     /// Whether `a` and `b` are the same value in memory (not merely equal).
@@ -49,6 +59,33 @@ impl<V: Clone> Shared<BTreeMap<String, V>> {
         } else {
             None
         }
+    }
+}
+
+/// Maps that many sessions hold equal copies of (a login's environment and shell variables),
+/// most recent last: [`Shared::common`] hands out the one copy all of them share.
+static COMMON: Mutex<Vec<Shared<BTreeMap<String, String>>>> = Mutex::new(Vec::new());
+
+/// How many distinct common maps are kept, the oldest dropped first: user names and `TERM`
+/// come from the attacker, who can only cycle them.
+const COMMON_MAX: usize = 32;
+
+impl Shared<BTreeMap<String, String>> {
+    /// An equal map other copies already share, or this one, kept to be shared by the next.
+    /// Thousands of idle sessions that logged in alike then hold one environment between them
+    /// instead of one each (a change still copies it first, as for any shared map).
+    pub fn common(self) -> Self {
+        let Ok(mut common) = COMMON.lock() else {
+            return self;
+        };
+        if let Some(known) = common.iter().find(|known| **known == self) {
+            return known.clone();
+        }
+        if common.len() >= COMMON_MAX {
+            common.remove(0);
+        }
+        common.push(self.clone());
+        self
     }
 }
 
@@ -138,6 +175,20 @@ mod tests {
         assert_eq!(original.remove("a").as_deref(), Some("1"));
         assert!(!Shared::ptr_eq(&original, &copy));
         assert_eq!(copy.len(), 1);
+    }
+
+    #[test]
+    fn equal_common_maps_are_one_and_a_change_copies_it() {
+        let map = |term: &str| -> Shared<BTreeMap<String, String>> {
+            Shared::new([("TERM".to_owned(), term.to_owned())].into())
+        };
+        let first = map("common-test-term").common();
+        let mut second = map("common-test-term").common();
+        assert!(Shared::ptr_eq(&first, &second));
+        assert!(!Shared::ptr_eq(&first, &map("other-test-term").common()));
+        second.insert("LANG".to_owned(), "C".to_owned());
+        assert_eq!(first.len(), 1, "the change is the changer's own");
+        assert!(!Shared::ptr_eq(&first, &second));
     }
 
     #[test]

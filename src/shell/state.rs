@@ -183,9 +183,17 @@ impl ShellState {
     /// `/etc/skel/.bashrc` sets (root's `~/.bashrc` keeps the plain one).
     pub fn set_terminal(&mut self, term: &str) {
         self.env.insert("TERM".to_owned(), term.to_owned());
-        if self.is_root() {
-            return;
+        if !self.is_root() {
+            self.set_colour_prompt(term);
         }
+        // Sessions of the same user on the same terminal start with equal maps: they share
+        // one until one of them changes it.
+        self.env = self.env.clone().common();
+        self.vars = self.vars.clone().common();
+    }
+
+    /// The prompt `/etc/skel/.bashrc` sets for a user's terminal `term`.
+    fn set_colour_prompt(&mut self, term: &str) {
         let colour = term == "xterm-color" || term.ends_with("-256color");
         let mut ps1 = if colour {
             r"${debian_chroot:+($debian_chroot)}\[\033[01;32m\]\u@\h\[\033[00m\]:\[\033[01;34m\]\w\[\033[00m\]\$ ".to_owned()
@@ -444,6 +452,27 @@ mod tests {
         assert_eq!(s.var("HOME"), Some("/home/deploy"));
         assert_eq!(s.var("MAIL"), Some("/var/mail/deploy"));
         assert!(!s.is_root());
+    }
+
+    #[test]
+    fn sessions_on_the_same_terminal_share_their_maps_until_one_changes() {
+        let shell = |user: &str| {
+            let mut s = ShellState::login(user);
+            s.set_terminal("xterm-256color");
+            s
+        };
+        let (mut a, b) = (shell("sharing-test"), shell("sharing-test"));
+        assert!(Shared::ptr_eq(&a.env, &b.env) && Shared::ptr_eq(&a.vars, &b.vars));
+        assert_eq!(a.var("TERM"), Some("xterm-256color"));
+        assert!(a.var("PS1").is_some_and(|ps1| ps1.contains("01;32m")));
+        a.export("EDITOR", Some("vi".to_owned()));
+        assert_eq!(
+            b.var("EDITOR"),
+            None,
+            "the other session's environment is its own"
+        );
+        assert_eq!(a.var("EDITOR"), Some("vi"));
+        assert!(!Shared::ptr_eq(&shell("other-sharing-test").env, &b.env));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::actors::persona::{Ask, MAX_COMMANDS_PER_LINE, Reply};
 use crate::events::EventKind;
 use crate::host::fs::lock;
 use crate::persona::prompt::PromptInput;
-use crate::shell::{Answers, EditorEvent, Terminal, with_answers};
+use crate::shell::{Answers, EditorEvent, ShellState, Terminal, with_answers};
 
 /// History lines sent with a persona request (the persona keeps its configured number).
 const PERSONA_HISTORY: usize = 32;
@@ -179,7 +179,7 @@ impl SessionActor {
             return None;
         }
         let mut state = if interactive {
-            self.state.clone()
+            ShellState::clone(&self.state)
         } else {
             self.state.exec_login()
         };

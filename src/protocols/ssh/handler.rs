@@ -2,7 +2,7 @@
 //! the [`AuthPolicy`](crate::protocols::ssh::auth::AuthPolicy), shell and exec requests become
 //! messages to the connection's [`SessionActor`] (started by the
 //! [`SessionManager`](crate::actors::session_manager::SessionManager)), and the actor's
-//! [`TransportOutput`] is written to the channel by one writer task per channel, in order.
+//! output is written to the channel in order by the channel's [`ChannelWriter`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,11 +12,9 @@ use actix::prelude::*;
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session};
 use russh::{Channel, ChannelId};
-use tokio::sync::mpsc;
 
 use crate::actors::session::{
-    EndOfInput, Exec, Input, OUTPUT_BUFFER, Output, PtySize, Resize, SessionActor, StartShell,
-    TransportOutput,
+    EndOfInput, Exec, Input, Output, PtySize, Resize, SessionActor, StartShell,
 };
 use crate::actors::session_manager::{Reattach, StartSession};
 use crate::events::{EventKind, SessionOrigin};
@@ -26,6 +24,7 @@ use crate::protocols::ssh::scp::parse_sink_command;
 use crate::protocols::ssh::server::SshDeps;
 use crate::protocols::ssh::transfer::ScpChannel;
 use crate::protocols::ssh::uploads::{Quota, UploadStore};
+use crate::protocols::ssh::writer::ChannelWriter;
 
 /// One SSH connection's handler: russh calls it, it talks to the session actor.
 pub struct SshHandler {
@@ -125,31 +124,19 @@ impl SshHandler {
         Ok(addr)
     }
 
-    /// An output channel for `channel`, drained in order by one writer task.
+    /// Takes `channel` out of the channels not yet given a request; the map lets go of its
+    /// memory once empty, as it is for the rest of an interactive session.
+    fn take_channel(&mut self, channel: ChannelId) -> Option<Channel<Msg>> {
+        let taken = self.channels.remove(&channel);
+        if self.channels.is_empty() && self.channels.capacity() > 0 {
+            self.channels = HashMap::new();
+        }
+        taken
+    }
+
+    /// The output of `channel`, written in order by its [`ChannelWriter`].
     fn open_output(&self, channel: ChannelId, session: &Session) -> Output {
-        let (tx, mut rx) = mpsc::channel::<TransportOutput>(OUTPUT_BUFFER);
-        let handle = session.handle();
-        tokio::spawn(async move {
-            while let Some(item) = rx.recv().await {
-                match item {
-                    TransportOutput::Data(bytes) => {
-                        if handle.data(channel, bytes).await.is_err() {
-                            break;
-                        }
-                    }
-                    TransportOutput::Exit(status) => {
-                        // If the client already left, there is nobody to tell.
-                        if handle.exit_status_request(channel, status).await.is_ok()
-                            && handle.eof(channel).await.is_ok()
-                        {
-                            handle.close(channel).await.ok();
-                        }
-                        break;
-                    }
-                }
-            }
-        });
-        tx
+        Output::sink(ChannelWriter::new(session.handle(), channel))
     }
 }
 
@@ -330,7 +317,7 @@ impl russh::server::Handler for SshHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.channels.remove(&channel);
+        self.take_channel(channel);
         let addr = self.session().await?;
         let out = self.open_output(channel, session);
         let pty = self.ptys.get(&channel).cloned();
@@ -346,7 +333,7 @@ impl russh::server::Handler for SshHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.channels.remove(&channel);
+        self.take_channel(channel);
         let command = String::from_utf8_lossy(data).into_owned();
         if let Some((target, _recursive)) = parse_sink_command(&command) {
             self.emit(EventKind::CommandInput {
@@ -372,7 +359,7 @@ impl russh::server::Handler for SshHandler {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        match self.channels.remove(&channel) {
+        match self.take_channel(channel) {
             Some(stream) if name == "sftp" => self.start_sftp(stream, session).await,
             _ => {
                 session.channel_failure(channel)?;
@@ -389,7 +376,7 @@ impl russh::server::Handler for SshHandler {
     ) -> Result<(), Self::Error> {
         // Bytes before any request: let go of the channel, so russh never waits on a queue
         // nobody drains.
-        self.channels.remove(&channel);
+        self.take_channel(channel);
         if self.scp.contains_key(&channel) {
             return self.scp_data(channel, data, session).await;
         }
@@ -457,7 +444,7 @@ impl russh::server::Handler for SshHandler {
     ) -> Result<(), Self::Error> {
         self.scp.remove(&channel);
         self.forwards.remove(&channel);
-        self.channels.remove(&channel);
+        self.take_channel(channel);
         Ok(())
     }
 

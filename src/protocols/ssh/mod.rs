@@ -4,7 +4,8 @@
 //! handler; `scp`, `sftp` and `uploads` receive files into the attacker's filesystem and the
 //! content-addressed upload store; `forward` logs port-forwarding requests, which are never
 //! carried out; `limits` caps concurrent connections as sshd's `MaxStartups` does; `closer` lets
-//! the server close a connection russh owns.
+//! the server close a connection russh owns; `writer` delivers a session's output to its
+//! channel.
 
 pub mod auth;
 pub mod closer;
@@ -20,3 +21,4 @@ pub mod server;
 pub mod sftp;
 mod transfer;
 pub mod uploads;
+pub mod writer;

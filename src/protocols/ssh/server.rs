@@ -221,13 +221,16 @@ async fn converse(
     // Each write goes out at once, as sshd's do: its two-part error line must leave before
     // the close, which resets the connection when the client's bytes were left unread.
     stream.set_nodelay(true).ok();
-    let exchange = async {
+    // Boxed, as is russh's handshake below: the connection's task lives as long as the
+    // connection, and holding either future in it would make every idle session pay for the
+    // largest (the peek window; the handler and the stream before russh spawns them).
+    let exchange = Box::pin(async {
         // sshd sends its banner at once, before reading anything.
         stream
             .write_all(format!("{}\r\n", profile.banner).as_bytes())
             .await?;
         ident::read_ident(&mut stream, profile.legacy_compat).await
-    };
+    });
     let verdict = match deadline {
         // Out of time: sshd's alarm handler exits without a word.
         Some(deadline) => tokio::time::timeout_at(deadline, exchange)
@@ -260,7 +263,10 @@ async fn converse(
     // the stream; the stream drains what arrived before it closes.
     let close = CloseSignal::new();
     let authenticated = Arc::new(AtomicBool::new(false));
-    let (tap_tx, mut tap_rx) = mpsc::unbounded_channel();
+    let (tap_tx, tap_rx) = mpsc::unbounded_channel();
+    // Let go of once the tap is done (after the client's KEXINIT): the channel's buffer would
+    // otherwise stay for the whole connection.
+    let mut tap_rx = Some(tap_rx);
     let forward = |event: WireEvent| {
         let kind = match event {
             WireEvent::ClientVersion(version) => EventKind::ClientVersion { version },
@@ -279,7 +285,9 @@ async fn converse(
     );
     let stream = Closable::new(stream, close.clone());
     let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
-    match russh::server::run_stream(config, stream, handler).await {
+    // Bound first, so that the box is gone before the connection's loop.
+    let started = Box::pin(russh::server::run_stream(config, stream, handler)).await;
+    match started {
         Ok(running) => {
             if let Ok(mut r) = registry.lock() {
                 r.insert(origin.session.clone(), running.handle());
@@ -296,7 +304,10 @@ async fn converse(
             let result = loop {
                 tokio::select! {
                     result = &mut running => break result,
-                    Some(event) = tap_rx.recv() => forward(event),
+                    event = async { tap_rx.as_mut()?.recv().await }, if tap_rx.is_some() => match event {
+                        Some(event) => forward(event),
+                        None => tap_rx = None,
+                    },
                     () = hang_up.notified() => {
                         tracing::debug!(session = %origin.session, "Connection dropped by a reflex.");
                         close.close();
@@ -322,7 +333,7 @@ async fn converse(
             tracing::debug!(session = %origin.session, error = %err, "SSH handshake failed.");
         }
     }
-    while let Ok(event) = tap_rx.try_recv() {
+    while let Some(Ok(event)) = tap_rx.as_mut().map(|rx| rx.try_recv()) {
         forward(event);
     }
 }

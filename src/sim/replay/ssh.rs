@@ -109,7 +109,7 @@ impl SshSide {
         };
         if side.pty {
             let start = StartShell {
-                out: side.out.clone(),
+                out: side.out.clone().into(),
                 pty: Some(PtySize {
                     term: "xterm-256color".into(),
                     width: attacker.columns.max(1),
@@ -147,7 +147,7 @@ impl SshSide {
         if !self.pty {
             let exec = Exec {
                 command: input.clone(),
-                out: self.out.clone(),
+                out: self.out.clone().into(),
                 pty: false,
             };
             session.send(exec).await.ok();

@@ -67,7 +67,7 @@ impl Terminal {
             .await
             .ok()?;
         let start = StartShell {
-            out,
+            out: out.into(),
             pty: Some(PtySize {
                 term: "xterm-256color".into(),
                 width: 120,
