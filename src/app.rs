@@ -25,7 +25,7 @@ use crate::actors::correlation::CorrelationActor;
 use crate::actors::sample_fetcher::SampleFetcher;
 use crate::actors::session::{Recordings, Reflexes, SessionDeps};
 use crate::actors::session_manager::SessionManager;
-use crate::actors::sink::{EventSink, SubscribeShared};
+use crate::actors::sink::{EventInbox, EventSink, InboxQueue, SubscribeShared};
 use crate::admin::{AdminState, Readiness};
 use crate::config::Config;
 use crate::host::HostProfile;
@@ -205,6 +205,7 @@ impl Node {
             None
         };
 
+        let inbox = InboxQueue::new();
         let sink = {
             let (store, metrics) = (store.clone(), metrics.clone());
             let panic_on_event =
@@ -212,10 +213,15 @@ impl Node {
             if panic_on_event.is_some() {
                 tracing::warn!("Fault injection is on: the event sink panics on matching events.");
             }
+            let inbox = inbox.clone();
             Supervisor::start(move |_| {
-                EventSink::new(spool, store, log, metrics).with_panic_on_event(panic_on_event)
+                EventSink::new(spool, store, log, metrics)
+                    .with_panic_on_event(panic_on_event)
+                    .with_inbox(inbox)
             })
         };
+        // The SSH decoy's threads hand their events over in batches.
+        let ssh_events = EventInbox::new(inbox, sink.clone().recipient());
         // Alert webhooks: one delivery task per webhook on an arbiter of their own, so a slow
         // webhook never touches the sessions' threads.
         let (webhooks, webhook_workers) = Dispatcher::build(&config.alert, &data_dir, &metrics)
@@ -372,7 +378,7 @@ impl Node {
         let (ssh_shutdown, shutdown_rx) = watch::channel(false);
         let deps = Arc::new(SshDeps {
             node: node_id.clone(),
-            sink: sink.clone().recipient(),
+            sink: ssh_events,
             manager: manager.clone(),
             policy,
             metrics: metrics.clone(),

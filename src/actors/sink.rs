@@ -9,6 +9,11 @@
 //! events stay on disk and the drain retries with backoff. Draining is idempotent by event id, so a crash between a
 //! commit and a segment's removal never duplicates events.
 //!
+//! Writes are batched: the events of one turn of the sink (everything its mailbox held) are
+//! appended to the spool and the JSON log in memory, then written with one system call per
+//! file when the turn ends, before the sink waits for more. A crash between the two loses
+//! that turn's events, as it loses the events still waiting in the mailbox.
+//!
 //! Supervision: actix restarts an actor that stops, not one that panics, so the handler guards
 //! itself. Everything after the spool append (metrics, JSON log, subscribers) runs under
 //! `catch_unwind`; a panic there is counted as `mirage_actor_restarts_total{actor="sink"}` and
@@ -29,6 +34,10 @@ use crate::metrics::Metrics;
 use crate::outputs::jsonlog::JsonLog;
 use crate::store::EventStore;
 use crate::store::spool::{self, Spool};
+
+mod inbox;
+
+pub use inbox::{EventInbox, INBOX_DELAY, InboxQueue, InboxReady};
 
 /// How often the sink looks for spooled events to drain.
 const DRAIN_INTERVAL: Duration = Duration::from_millis(200);
@@ -102,6 +111,12 @@ pub struct EventSink {
     /// Fault injection: an event whose typed line contains this text makes the handler panic
     /// after spooling it (`None`: off).
     panic_on_event: Option<String>,
+    /// A write of the deferred lines is scheduled for the end of this turn.
+    write_scheduled: bool,
+    /// Events other threads hand over in batches ([`EventInbox`]).
+    inbox: InboxQueue,
+    /// A take of the inbox is scheduled.
+    inbox_scheduled: bool,
 }
 
 impl EventSink {
@@ -127,7 +142,16 @@ impl EventSink {
             failures: 0,
             next_attempt: Instant::now(),
             panic_on_event: None,
+            write_scheduled: false,
+            inbox: InboxQueue::new(),
+            inbox_scheduled: false,
         }
+    }
+
+    /// Takes events from `inbox` too (see [`EventInbox`]).
+    pub fn with_inbox(mut self, inbox: InboxQueue) -> EventSink {
+        self.inbox = inbox;
+        self
     }
 
     /// Fault injection for tests: an event whose typed line (`cowrie.command.input`) contains
@@ -140,6 +164,68 @@ impl EventSink {
     fn pending(&mut self) -> u64 {
         self.pending = self.spool.lock().map(|s| s.pending()).unwrap_or(0);
         self.pending
+    }
+
+    /// Accepts every event waiting in the inbox, oldest first.
+    fn take_inbox(&mut self, ctx: &mut Context<Self>) {
+        for event in self.inbox.take() {
+            self.accept(event, ctx);
+        }
+    }
+
+    /// Spools an event, then logs it and passes it on.
+    fn accept(&mut self, event: Event, ctx: &mut Context<Self>) {
+        let event = Arc::new(event);
+        self.schedule_write(ctx);
+        let spooled = match self.spool.lock() {
+            Ok(mut spool) => {
+                let appended = spool.append_deferred(&event);
+                self.pending = spool.pending();
+                appended
+            }
+            Err(_) => Err(std::io::Error::other("spool lock poisoned")),
+        };
+        if let Err(err) = spooled {
+            // The spool is the durability guarantee; if the disk refuses, say so loudly.
+            tracing::error!(error = %err, event = %event.id, "Cannot spool event.");
+        }
+        // Spooled: from here on a panic costs at most this event's log line and alerts.
+        if catch_unwind(AssertUnwindSafe(|| self.pass_on(&event))).is_err() {
+            tracing::error!(event = %event.id, "Event sink handler panicked; the event is spooled, the sink goes on.");
+            self.metrics
+                .actor_restarts_total
+                .with_label_values(&["sink"])
+                .inc();
+        }
+    }
+
+    /// Writes the deferred lines at the end of this turn: actix polls a spawned item after
+    /// the mailbox is empty, within the same wake-up.
+    fn schedule_write(&mut self, ctx: &mut Context<Self>) {
+        if !self.write_scheduled {
+            self.write_scheduled = true;
+            ctx.spawn(actix::fut::ready(()).map(|(), act: &mut Self, _| act.write_deferred()));
+        }
+    }
+
+    /// Writes the spool's and the JSON log's deferred lines, one call each.
+    fn write_deferred(&mut self) {
+        self.write_scheduled = false;
+        match self.spool.lock() {
+            Ok(mut spool) => {
+                if let Err(err) = spool.write_deferred() {
+                    // The spool is the durability guarantee; if the disk refuses, say so loudly.
+                    tracing::error!(lost = err.lost, error = %err.source, "Cannot spool events.");
+                }
+                self.pending = spool.pending();
+            }
+            Err(_) => tracing::error!("Cannot spool events: the spool lock is poisoned."),
+        }
+        if let Some(log) = self.log.as_mut()
+            && let Err(err) = log.write_buffered()
+        {
+            tracing::warn!(error = %err, "Cannot write the JSON log.");
+        }
     }
 
     /// Starts one drain in the background unless one is running or the backoff says wait.
@@ -194,6 +280,8 @@ impl Actor for EventSink {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(DRAIN_INTERVAL, |act, ctx| {
+            act.take_inbox(ctx);
+            act.write_deferred();
             if let Some(log) = act.log.as_mut()
                 && let Err(err) = log.flush()
             {
@@ -202,42 +290,49 @@ impl Actor for EventSink {
             act.maybe_drain(ctx);
         });
     }
+
+    fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
+        self.take_inbox(ctx);
+        self.write_deferred();
+        Running::Stop
+    }
 }
 
 impl Supervised for EventSink {
-    fn restarting(&mut self, _: &mut Context<Self>) {
+    fn restarting(&mut self, ctx: &mut Context<Self>) {
         self.metrics
             .actor_restarts_total
             .with_label_values(&["sink"])
             .inc();
         self.draining = false;
+        // The restarted context has no scheduled write or take: do both now.
+        self.inbox_scheduled = false;
+        self.write_scheduled = false;
+        self.take_inbox(ctx);
+        self.write_deferred();
     }
 }
 
 impl Handler<Event> for EventSink {
     type Result = ();
 
-    fn handle(&mut self, event: Event, _: &mut Context<Self>) {
-        let event = Arc::new(event);
-        let spooled = match self.spool.lock() {
-            Ok(mut spool) => {
-                let appended = spool.append_shared(&event);
-                self.pending = spool.pending();
-                appended
-            }
-            Err(_) => Err(std::io::Error::other("spool lock poisoned")),
-        };
-        if let Err(err) = spooled {
-            // The spool is the durability guarantee; if the disk refuses, say so loudly.
-            tracing::error!(error = %err, event = %event.id, "Cannot spool event.");
-        }
-        // Spooled: from here on a panic costs at most this event's log line and alerts.
-        if catch_unwind(AssertUnwindSafe(|| self.pass_on(&event))).is_err() {
-            tracing::error!(event = %event.id, "Event sink handler panicked; the event is spooled, the sink goes on.");
-            self.metrics
-                .actor_restarts_total
-                .with_label_values(&["sink"])
-                .inc();
+    fn handle(&mut self, event: Event, ctx: &mut Context<Self>) {
+        // Whatever was handed over earlier comes first.
+        self.take_inbox(ctx);
+        self.accept(event, ctx);
+    }
+}
+
+impl Handler<InboxReady> for EventSink {
+    type Result = ();
+
+    fn handle(&mut self, _: InboxReady, ctx: &mut Context<Self>) {
+        if !self.inbox_scheduled {
+            self.inbox_scheduled = true;
+            ctx.run_later(INBOX_DELAY, |act, ctx| {
+                act.inbox_scheduled = false;
+                act.take_inbox(ctx);
+            });
         }
     }
 }
@@ -258,7 +353,7 @@ impl EventSink {
             .inc();
         self.metrics.events_spooled.set(self.pending as i64);
         if let Some(log) = self.log.as_mut()
-            && let Err(err) = log.write(event, Utc::now())
+            && let Err(err) = log.write_deferred(event, Utc::now())
         {
             tracing::warn!(error = %err, "Cannot write the JSON log.");
         }
@@ -299,7 +394,9 @@ impl Handler<SubscribeShared> for EventSink {
 impl Handler<Flush> for EventSink {
     type Result = ResponseActFuture<Self, u64>;
 
-    fn handle(&mut self, msg: Flush, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: Flush, ctx: &mut Context<Self>) -> Self::Result {
+        self.take_inbox(ctx);
+        self.write_deferred();
         if let Some(log) = self.log.as_mut()
             && let Err(err) = log.flush()
         {
@@ -436,5 +533,109 @@ mod tests {
         stored.sort_by_key(|e| e.id);
         sent.sort_by_key(|e| e.id);
         assert_eq!(stored, sent);
+    }
+
+    #[actix::test]
+    async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = Spool::open(&tmp.path().join("spool")).unwrap();
+        let store: Arc<dyn EventStore> =
+            Arc::new(SqliteStore::new(tmp.path().join("mirage.db"), 1000));
+        let queue = InboxQueue::new();
+        let sink = EventSink::new(spool, store, None, Metrics::new())
+            .with_inbox(queue.clone())
+            .start();
+        let seen = Seen::default().start();
+        sink.send(Subscribe(seen.clone().recipient()))
+            .await
+            .unwrap();
+        let inbox = EventInbox::new(queue, sink.clone().recipient());
+        let origin = SessionOrigin {
+            node: "node-a".into(),
+            session: SessionId("0123456789ab".into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.7:50000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        };
+        // Handed over from another thread, as the SSH decoy does.
+        let handed = {
+            let (inbox, origin) = (inbox.clone(), origin.clone());
+            std::thread::spawn(move || {
+                inbox.do_send(origin.event(EventKind::SessionConnect));
+                inbox.do_send(origin.event(EventKind::LoginSuccess {
+                    username: "root".into(),
+                    password: "x".into(),
+                }));
+            })
+        };
+        handed.join().unwrap();
+        // Sent directly after them: stored after them, though the inbox waits a moment.
+        sink.send(origin.event(EventKind::CommandInput { input: "id".into() }))
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.send(Take).await.unwrap(),
+            [
+                "cowrie.session.connect",
+                "cowrie.login.success",
+                "cowrie.command.input"
+            ]
+        );
+        // Alone in the inbox, an event still arrives, a moment later.
+        inbox.do_send(origin.event(EventKind::SessionClosed { duration_ms: 5 }));
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            got.extend(seen.send(Take).await.unwrap());
+            if !got.is_empty() {
+                break;
+            }
+            tokio::time::sleep(INBOX_DELAY).await;
+        }
+        assert_eq!(got, ["cowrie.session.closed"]);
+    }
+
+    #[actix::test]
+    async fn a_burst_of_events_is_on_disk_when_the_sink_is_done_with_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool_dir = tmp.path().join("spool");
+        let log_path = tmp.path().join("log").join("mirage.json");
+        let spool = Spool::open(&spool_dir).unwrap();
+        let log = JsonLog::open(&log_path, &crate::config::LogConfig::default()).unwrap();
+        // A store that cannot open: no drain takes segments away while the test reads them.
+        let store: Arc<dyn EventStore> = Arc::new(SqliteStore::new(
+            tmp.path().join("no-such-dir").join("mirage.db"),
+            1000,
+        ));
+        let sink = EventSink::new(spool, store, Some(log), Metrics::new()).start();
+        let origin = SessionOrigin {
+            node: "node-a".into(),
+            session: SessionId("0123456789ab".into()),
+            protocol: Protocol::Ssh,
+            src: "203.0.113.7:50000".parse().unwrap(),
+            dst: "192.0.2.1:2222".parse().unwrap(),
+        };
+        for n in 0..50 {
+            sink.do_send(origin.event(EventKind::CommandInput {
+                input: format!("echo {n}"),
+            }));
+        }
+        // Answered in the same turn as the burst: the lines are written when it ends.
+        sink.send(Subscribe(Seen::default().start().recipient()))
+            .await
+            .unwrap();
+        let log_lines = std::fs::read_to_string(&log_path).unwrap();
+        let inputs: Vec<String> = log_lines
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line).unwrap()["input"].to_string()
+            })
+            .collect();
+        let expected: Vec<String> = (0..50).map(|n| format!("\"echo {n}\"")).collect();
+        assert_eq!(inputs, expected, "every line in the JSON log, in order");
+        let spooled: usize = std::fs::read_dir(&spool_dir)
+            .unwrap()
+            .map(|entry| spool::read_segment(&entry.unwrap().path()).unwrap().len())
+            .sum();
+        assert_eq!(spooled, 50, "every event in the spool's files");
     }
 }

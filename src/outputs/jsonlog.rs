@@ -100,7 +100,9 @@ const NAME_ATTEMPTS: u32 = 1000;
 /// The JSON log writer.
 ///
 /// Each line goes to the OS in one `write` call as soon as it is made, so a crash of the
-/// node loses nothing that [`JsonLog::write`] accepted.
+/// node loses nothing that [`JsonLog::write`] accepted. The sink defers a batch of lines
+/// ([`JsonLog::write_deferred`]) and writes them with one call ([`JsonLog::write_buffered`])
+/// once its mailbox is empty.
 #[derive(Debug)]
 pub struct JsonLog {
     /// The current file, e.g. `<data_dir>/log/mirage.json`.
@@ -130,6 +132,20 @@ pub struct JsonLog {
     detached: bool,
     /// The last rotation attempt failed; warn once per streak, not once per line.
     rotation_failing: bool,
+    /// Lines deferred by [`JsonLog::write_deferred`], not yet written to `file`.
+    unwritten: Vec<u8>,
+}
+
+/// Bytes of deferred lines past which [`JsonLog::write_deferred`] writes them at once.
+const DEFERRED_LIMIT: usize = 64 * 1024;
+
+impl Drop for JsonLog {
+    /// Deferred lines still reach the file when the log goes away.
+    fn drop(&mut self) {
+        if let Err(err) = self.write_buffered() {
+            tracing::warn!(error = %err, "Cannot write the JSON log.");
+        }
+    }
 }
 
 /// What an opened file already holds.
@@ -179,6 +195,7 @@ impl JsonLog {
             last_rotation: None,
             detached: false,
             rotation_failing: false,
+            unwritten: Vec::new(),
         };
         log.last_rotation = log.rotated_files()?.last().map(|(time, _)| *time);
         Ok(log)
@@ -186,16 +203,28 @@ impl JsonLog {
 
     /// Writes one event as one line of Cowrie-compatible JSON, rotating first when the line
     /// would push the file past `max_bytes` or the file is older than `rotate_secs` (0 = never
-    /// by age). `now` is a parameter so age rotation is testable without sleeping.
+    /// by age). `now` is a parameter so age rotation is testable without sleeping. Deferred
+    /// lines are written before it.
     ///
     /// A failed rotation is logged and the line is appended to the current file anyway: an
     /// oversized file is better than a lost event. An error means the line was not written.
     pub fn write(&mut self, event: &Event, now: DateTime<Utc>) -> io::Result<()> {
+        self.write_deferred(event, now)?;
+        self.write_buffered()
+    }
+
+    /// Makes `event`'s line as [`JsonLog::write`] does and keeps it for the next
+    /// [`JsonLog::write_buffered`] (or [`JsonLog::flush`]); lines deferred before a rotation
+    /// are written to the file they belong to first, and past [`DEFERRED_LIMIT`] bytes they
+    /// are written at once. An error means those earlier lines could not be written, and
+    /// this one was dropped with them.
+    pub fn write_deferred(&mut self, event: &Event, now: DateTime<Utc>) -> io::Result<()> {
         let line = match fast::encode(event) {
             Some(line) => line?,
             None => encode_line(&cowrie_json(event))?,
         };
         if self.should_rotate(line.len() as u64, now) {
+            self.write_buffered()?;
             match self.rotate(now) {
                 Ok(()) => {
                     if self.rotation_failing {
@@ -214,37 +243,55 @@ impl JsonLog {
                     self.rotation_failing = true;
                 }
             }
+        } else if self.unwritten.len() >= DEFERRED_LIMIT {
+            self.write_buffered()?;
         }
-        loop {
-            match self.append(&line) {
-                Ok(()) => break,
-                Err(err) if err.kind() == io::ErrorKind::StorageFull => {
-                    if !self.delete_oldest_for_space() {
-                        return Err(err);
-                    }
-                }
-                Err(err) => return Err(err),
-            }
-        }
+        self.unwritten.extend_from_slice(&line);
         if self.started.is_none() {
             self.started = Some(now);
         }
         Ok(())
     }
 
-    /// Flushes to the OS. Every line already reached the OS when it was written, so this only
-    /// reports a pending error; it does not force the data to disk.
+    /// Writes the deferred lines in one call. On a full disk the oldest rotated file is
+    /// deleted and the write tried again. An error means the deferred lines were not written
+    /// (they are dropped: a torn write is never continued).
+    pub fn write_buffered(&mut self) -> io::Result<()> {
+        if self.unwritten.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.unwritten);
+        let result = loop {
+            match self.append(&lines) {
+                Ok(()) => break Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::StorageFull => {
+                    if !self.delete_oldest_for_space() {
+                        break Err(err);
+                    }
+                }
+                Err(err) => break Err(err),
+            }
+        };
+        // The buffer's memory serves the next batch.
+        self.unwritten = lines;
+        self.unwritten.clear();
+        result
+    }
+
+    /// Writes the deferred lines and flushes to the OS. Every line already reached the OS
+    /// when it was written, so this does not force the data to disk.
     pub fn flush(&mut self) -> io::Result<()> {
+        self.write_buffered()?;
         self.file.flush()
     }
 
     /// Whether a line of `len` bytes must go to a fresh file.
     fn should_rotate(&self, len: u64, now: DateTime<Utc>) -> bool {
-        if self.size == 0 {
+        let size = self.size.saturating_add(self.unwritten.len() as u64);
+        if size == 0 {
             return false;
         }
-        let grown = self
-            .size
+        let grown = size
             .saturating_add(len)
             .saturating_add(u64::from(self.needs_newline));
         let too_old = match (self.max_age, self.started) {

@@ -3,7 +3,10 @@
 //! The spool is a directory of segment files named `<sequence as 20 digits>.jsonl`, one JSON
 //! [`Event`] per line. Appends go to the *active* segment, written straight to the OS (no
 //! userspace buffer), so an event survives a crash of the process as soon as
-//! [`Spool::append`] returns. A segment is *sealed* when [`drain`] starts, when it passes
+//! [`Spool::append`] returns. The sink appends a batch of events with
+//! [`Spool::append_deferred`] and writes the batch with one call ([`Spool::write_deferred`])
+//! once its mailbox is empty: a crash can lose that batch, as it loses events still waiting in
+//! the mailbox, and the write costs one system call instead of one per event. A segment is *sealed* when [`drain`] starts, when it passes
 //! [`SEGMENT_LIMIT`], or when the process died while it was active. [`drain`] inserts sealed
 //! segments into the store oldest first, one transaction per segment, and removes a segment
 //! only after its transaction committed. If the process dies between the commit and the
@@ -37,6 +40,10 @@ pub const SEGMENT_LIMIT: u64 = 1024 * 1024;
 /// longer than that costs only the parsing the cache saves.
 pub const CACHE_LIMIT: u64 = 16 * SEGMENT_LIMIT;
 
+/// Bytes of deferred lines past which [`Spool::append_deferred`] writes them at once, so a
+/// long batch does not grow a large buffer.
+pub const DEFERRED_LIMIT: usize = 64 * 1024;
+
 /// Subdirectory of the spool for events the store refused while it accepted others.
 pub const QUARANTINE_DIR: &str = "quarantine";
 
@@ -60,10 +67,26 @@ pub struct Spool {
 struct Active {
     path: PathBuf,
     file: File,
+    /// Bytes written to the file.
     bytes: u64,
+    /// Lines appended by [`Spool::append_deferred`] and not yet written, in order.
+    unwritten: Vec<u8>,
+    /// How many events `unwritten` holds.
+    unwritten_events: u64,
     /// Every event written to this segment, in order; `None` when not kept (cache full, or a
     /// write failed part way).
     events: Option<Vec<Spooled>>,
+}
+
+/// Deferred lines that could not be written: the events they held are lost.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {lost} spooled events: {source}")]
+pub struct WriteError {
+    /// How many events the lines held.
+    pub lost: u64,
+    /// Why the write failed.
+    #[source]
+    pub source: io::Error,
 }
 
 /// One spooled event as a drain hands it to the store
@@ -129,49 +152,97 @@ impl Spool {
     }
 
     /// Appends one event; the line goes straight to the OS (no userspace buffer left
-    /// unflushed). Auto-seals when the active segment passes [`SEGMENT_LIMIT`]. The in-memory
-    /// copy keeps `event` itself (one more reference) and its line.
+    /// unflushed), with any deferred lines before it. Auto-seals when the active segment passes
+    /// [`SEGMENT_LIMIT`]. The in-memory copy keeps `event` itself (one more reference) and its
+    /// line.
     ///
     /// If the write fails the active segment is abandoned (sealed as it is): a partial line
     /// may end it, and the next append must not continue that line.
     pub fn append_shared(&mut self, event: &Arc<Event>) -> io::Result<()> {
+        self.append_deferred(event)?;
+        self.write_deferred().map_err(|err| err.source)
+    }
+
+    /// Appends one event to the active segment's deferred lines, written by the next
+    /// [`Spool::write_deferred`], [`Spool::seal`] or append past [`DEFERRED_LIMIT`] bytes.
+    /// It counts as pending at once. An error means the event was not appended (it cannot be
+    /// encoded, or no segment can be created).
+    pub fn append_deferred(&mut self, event: &Arc<Event>) -> io::Result<()> {
         // The same bytes as `serde_json::to_vec`, made as a String so the copy can keep them
         // as the store's payload without checking them again.
         let mut line = serde_json::to_string(&**event).map_err(io::Error::other)?;
         line.push('\n');
+        if self
+            .active
+            .as_ref()
+            .is_some_and(|active| active.unwritten.len() >= DEFERRED_LIMIT)
+            && let Err(err) = self.write_deferred()
+        {
+            tracing::error!(lost = err.lost, error = %err.source, "Cannot spool events.");
+        }
         let active = match self.active.take() {
             Some(active) => active,
             None => self.create_segment()?,
         };
         let active = self.active.insert(active);
-        // One write_all of the whole line: no buffer in between, nothing left to flush.
-        if let Err(err) = active.file.write_all(line.as_bytes()) {
-            // Part of the line may be in the file: its copy no longer matches it.
-            if active.events.take().is_some() {
-                self.cached_bytes = self.cached_bytes.saturating_sub(active.bytes);
-            }
-            self.active = None;
-            return Err(err);
-        }
-        let len = line.len() as u64;
-        active.bytes += len;
+        active.unwritten.extend_from_slice(line.as_bytes());
+        active.unwritten_events += 1;
         if let Some(events) = &mut active.events {
+            self.cached_bytes += line.len() as u64;
             line.pop();
             events.push(Spooled {
                 event: event.clone(),
                 json: Some(line.into_boxed_str()),
             });
-            self.cached_bytes += len;
         }
         self.pending += 1;
+        Ok(())
+    }
+
+    /// Writes the deferred lines in one call; then auto-seals when the active segment passes
+    /// [`SEGMENT_LIMIT`]. If the write fails the active segment is abandoned (sealed as it
+    /// is, a partial line may end it), and its deferred events are lost and no longer pending.
+    pub fn write_deferred(&mut self) -> Result<(), WriteError> {
+        let Some(active) = self.active.as_mut() else {
+            return Ok(());
+        };
+        if active.unwritten.is_empty() {
+            return Ok(());
+        }
+        if let Err(source) = active.file.write_all(&active.unwritten) {
+            let lost = active.unwritten_events;
+            // Part of the lines may be in the file: its copy no longer matches it.
+            if active.events.take().is_some() {
+                let copied = active.bytes + active.unwritten.len() as u64;
+                self.cached_bytes = self.cached_bytes.saturating_sub(copied);
+            }
+            self.pending = self.pending.saturating_sub(lost);
+            self.active = None;
+            return Err(WriteError { lost, source });
+        }
+        active.bytes += active.unwritten.len() as u64;
+        active.unwritten.clear();
+        active.unwritten_events = 0;
         if active.bytes >= SEGMENT_LIMIT {
-            self.seal()?;
+            self.seal_written();
         }
         Ok(())
     }
 
-    /// Closes the active segment if it holds events; the next append starts a new one.
+    /// Writes the deferred lines and closes the active segment if it holds events; the next
+    /// append starts a new one. An error means deferred events were lost (the segment is
+    /// sealed all the same).
     pub fn seal(&mut self) -> io::Result<()> {
+        let written = self.write_deferred();
+        self.seal_written();
+        written.map_err(|err| {
+            tracing::error!(lost = err.lost, error = %err.source, "Cannot spool events.");
+            err.source
+        })
+    }
+
+    /// Closes the active segment, whose lines are all written.
+    fn seal_written(&mut self) {
         // The active segment is created by an append, so it always holds at least one line.
         if let Some(active) = self.active.take()
             && let Some(events) = active.events
@@ -179,7 +250,6 @@ impl Spool {
             self.cache
                 .insert(active.path, (events.into(), active.bytes));
         }
-        Ok(())
     }
 
     /// The events of sealed segment `segment` as this process wrote them, with their lines,
@@ -270,6 +340,8 @@ impl Spool {
                         path,
                         file,
                         bytes: 0,
+                        unwritten: Vec::new(),
+                        unwritten_events: 0,
                         // Past the limit (a long store outage) segments are read back instead.
                         events: (self.cached_bytes < CACHE_LIMIT).then(Vec::new),
                     });
@@ -277,6 +349,15 @@ impl Spool {
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists && seq < u64::MAX => {}
                 Err(err) => return Err(err),
             }
+        }
+    }
+}
+
+impl Drop for Spool {
+    /// Deferred lines still reach the file when the spool goes away.
+    fn drop(&mut self) {
+        if let Err(err) = self.write_deferred() {
+            tracing::error!(lost = err.lost, error = %err.source, "Cannot spool events.");
         }
     }
 }
@@ -350,7 +431,11 @@ fn parse_segment(path: &Path, warn: bool) -> io::Result<Vec<Event>> {
 pub async fn drain(spool: &Mutex<Spool>, store: &dyn EventStore) -> Result<u64, StoreError> {
     let segments = {
         let mut spool = lock(spool)?;
-        spool.seal().map_err(StoreError::Spool)?;
+        // A failed write loses only the deferred events (`seal` logged them); the sealed
+        // segments drain as usual.
+        if let Err(err) = spool.seal() {
+            tracing::debug!(error = %err, "Draining without the events the spool could not write.");
+        }
         spool.sealed().map_err(StoreError::Spool)?
     };
     let mut stored = 0;

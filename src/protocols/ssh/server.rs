@@ -24,8 +24,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use crate::actors::session_manager::{EndSession, SessionManager};
-use crate::events::{Event, EventKind, Protocol, SessionId, SessionOrigin};
+use crate::actors::session_manager::SessionManager;
+use crate::actors::sink::EventInbox;
+use crate::events::{EventKind, Protocol, SessionId, SessionOrigin};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::auth::AuthPolicy;
 use crate::protocols::ssh::closer::{Closable, CloseSignal};
@@ -47,8 +48,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 pub struct SshDeps {
     /// This node's id, stamped on events.
     pub node: String,
-    /// Where events go.
-    pub sink: Recipient<Event>,
+    /// Where events go: the sink's inbox, which takes them in batches.
+    pub sink: EventInbox,
     /// Starts and restarts session actors.
     pub manager: Addr<SessionManager>,
     /// Decides logins.
@@ -194,10 +195,8 @@ async fn connection(
     let deadline = deps
         .login_grace_time
         .map(|grace| tokio::time::Instant::now() + grace);
+    // The handler tells the session manager when it goes (if it started a session).
     converse(stream, &origin, config, &deps, &registry, deadline).await;
-    deps.manager.do_send(EndSession {
-        session: origin.session.clone(),
-    });
     let duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
     deps.sink
         .do_send(origin.event(EventKind::SessionClosed { duration_ms }));

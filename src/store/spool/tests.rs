@@ -125,6 +125,66 @@ fn a_sealed_segment_is_kept_in_memory_as_written() {
 }
 
 #[test]
+fn deferred_appends_reach_the_file_in_one_write_and_count_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(tmp.path()).unwrap();
+    let events: Vec<_> = (0..3).map(event).collect();
+    for e in &events {
+        spool.append_deferred(&Arc::new(e.clone())).unwrap();
+    }
+    assert_eq!(spool.pending(), 3, "a deferred event is accepted at once");
+    let active = list_segments(tmp.path()).unwrap().remove(0).1;
+    assert_eq!(
+        fs::metadata(&active).unwrap().len(),
+        0,
+        "nothing written yet"
+    );
+    spool.write_deferred().unwrap();
+    assert_eq!(read_segment(&active).unwrap(), events);
+    // Written lines are not written again, and later ones follow them.
+    spool.write_deferred().unwrap();
+    spool.append_deferred(&Arc::new(event(3))).unwrap();
+    spool.seal().unwrap();
+    assert_eq!(
+        read_segment(&active).unwrap().len(),
+        4,
+        "sealing writes them"
+    );
+    let cached = spool.cached(&active).expect("kept");
+    let kept: Vec<&str> = cached.iter().map(|s| s.json.as_deref().unwrap()).collect();
+    let file = fs::read_to_string(&active).unwrap();
+    assert_eq!(kept, file.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn deferred_lines_are_written_when_the_spool_goes_away() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut spool = Spool::open(tmp.path()).unwrap();
+        spool.append_deferred(&Arc::new(event(0))).unwrap();
+    }
+    let spool = Spool::open(tmp.path()).unwrap();
+    assert_eq!(spool.pending(), 1);
+}
+
+#[test]
+fn a_long_deferred_batch_is_written_past_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(tmp.path()).unwrap();
+    let mut e = event(0);
+    e.kind = EventKind::CommandInput {
+        input: "x".repeat(DEFERRED_LIMIT / 4),
+    };
+    let e = Arc::new(e);
+    for _ in 0..6 {
+        spool.append_deferred(&e).unwrap();
+    }
+    let active = list_segments(tmp.path()).unwrap().remove(0).1;
+    let written = read_segment(&active).unwrap().len();
+    assert!((4..6).contains(&written), "{written} of 6 written");
+}
+
+#[test]
 fn active_segment_cannot_be_marked_drained() {
     let tmp = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(tmp.path()).unwrap();

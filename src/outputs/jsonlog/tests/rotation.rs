@@ -69,6 +69,42 @@ fn size_rotation_keeps_every_event_once_in_order() {
 }
 
 #[test]
+fn deferred_lines_rotate_like_written_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (direct, deferred) = (dir.path().join("direct"), dir.path().join("deferred"));
+    let line_len = encode_line(&cowrie_json(&command(0))).unwrap().len() as u64;
+    let settings = config(line_len * 3 + 10, 0, 100);
+    let mut one_by_one = JsonLog::open(&direct.join("mirage.json"), &settings).unwrap();
+    let mut batched = JsonLog::open(&deferred.join("mirage.json"), &settings).unwrap();
+    for n in 0..20 {
+        one_by_one.write(&command(n), t0()).unwrap();
+        batched.write_deferred(&command(n), t0()).unwrap();
+        if n % 7 == 6 {
+            batched.write_buffered().unwrap();
+        }
+    }
+    // Lines still deferred are not in the file yet.
+    let current = deferred.join("mirage.json");
+    assert_ne!(
+        lines(&current).len(),
+        lines(&direct.join("mirage.json")).len()
+    );
+    batched.flush().unwrap();
+    let contents = |dir: &Path| {
+        all_files(dir)
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        contents(&deferred),
+        contents(&direct),
+        "same files, same lines"
+    );
+    assert_eq!(all_files(&deferred).len(), 7);
+}
+
+#[test]
 fn a_line_larger_than_max_bytes_is_written_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mirage.json");
