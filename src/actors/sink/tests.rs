@@ -4,6 +4,17 @@ use super::*;
 use crate::events::{Protocol, SessionId, SessionOrigin};
 use crate::store::sqlite::SqliteStore;
 
+/// The one attacker connection these tests' events come from.
+fn origin() -> SessionOrigin {
+    SessionOrigin {
+        node: "node-a".into(),
+        session: SessionId("0123456789ab".into()),
+        protocol: Protocol::Ssh,
+        src: "203.0.113.7:50000".parse().unwrap(),
+        dst: "192.0.2.1:2222".parse().unwrap(),
+    }
+}
+
 /// Remembers the `eventid` of every event it is given, owned or shared.
 #[derive(Default)]
 struct Seen(Vec<&'static str>);
@@ -54,13 +65,7 @@ async fn subscribers_get_the_kinds_they_want_and_the_store_gets_every_event() {
     })
     .await
     .unwrap();
-    let origin = SessionOrigin {
-        node: "node-a".into(),
-        session: SessionId("0123456789ab".into()),
-        protocol: Protocol::Ssh,
-        src: "203.0.113.7:50000".parse().unwrap(),
-        dst: "192.0.2.1:2222".parse().unwrap(),
-    };
+    let origin = origin();
     let mut sent = Vec::new();
     for kind in [
         EventKind::SessionConnect,
@@ -111,13 +116,7 @@ async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
         .await
         .unwrap();
     let inbox = EventInbox::new(queue, sink.clone().recipient());
-    let origin = SessionOrigin {
-        node: "node-a".into(),
-        session: SessionId("0123456789ab".into()),
-        protocol: Protocol::Ssh,
-        src: "203.0.113.7:50000".parse().unwrap(),
-        dst: "192.0.2.1:2222".parse().unwrap(),
-    };
+    let origin = origin();
     // Handed over from another thread, as the SSH decoy does.
     let handed = {
         let (inbox, origin) = (inbox.clone(), origin.clone());
@@ -168,13 +167,7 @@ async fn a_burst_of_events_is_on_disk_when_the_sink_is_done_with_it() {
         1000,
     ));
     let sink = EventSink::new(spool, store, Some(log), Metrics::new()).start();
-    let origin = SessionOrigin {
-        node: "node-a".into(),
-        session: SessionId("0123456789ab".into()),
-        protocol: Protocol::Ssh,
-        src: "203.0.113.7:50000".parse().unwrap(),
-        dst: "192.0.2.1:2222".parse().unwrap(),
-    };
+    let origin = origin();
     for n in 0..50 {
         sink.do_send(origin.event(EventKind::CommandInput {
             input: format!("echo {n}"),
