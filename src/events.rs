@@ -485,10 +485,11 @@ impl EventKind {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn origin() -> SessionOrigin {
+    /// A fixed SSH connection for tests that need events (also the sink's and the spool's).
+    pub(crate) fn origin() -> SessionOrigin {
         SessionOrigin {
             node: "node-a".into(),
             session: SessionId("0123456789ab".into()),

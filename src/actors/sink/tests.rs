@@ -1,19 +1,8 @@
 //! The sink's tests: subscribers, batched writes, the inbox.
 
 use super::*;
-use crate::events::{Protocol, SessionId, SessionOrigin};
+use crate::events::tests::origin;
 use crate::store::sqlite::SqliteStore;
-
-/// The one attacker connection these tests' events come from.
-fn origin() -> SessionOrigin {
-    SessionOrigin {
-        node: "node-a".into(),
-        session: SessionId("0123456789ab".into()),
-        protocol: Protocol::Ssh,
-        src: "203.0.113.7:50000".parse().unwrap(),
-        dst: "192.0.2.1:2222".parse().unwrap(),
-    }
-}
 
 /// Remembers the `eventid` of every event it is given, owned or shared.
 #[derive(Default)]

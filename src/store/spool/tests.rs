@@ -1,17 +1,11 @@
 //! The spool's tests: appends, sealing, drains across outages, the in-memory copy, quarantine.
 
 use super::*;
-use crate::events::{EventKind, Protocol, SessionId, SessionOrigin};
+use crate::events::tests::origin;
+use crate::events::{EventKind, SessionId};
 
 fn event(n: usize) -> Event {
-    SessionOrigin {
-        node: "node-a".into(),
-        session: SessionId("0123456789ab".into()),
-        protocol: Protocol::Ssh,
-        src: "203.0.113.7:50000".parse().unwrap(),
-        dst: "192.0.2.1:2222".parse().unwrap(),
-    }
-    .event(EventKind::CommandInput {
+    origin().event(EventKind::CommandInput {
         input: format!("echo {n}"),
     })
 }
