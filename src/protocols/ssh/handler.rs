@@ -16,7 +16,7 @@ use russh::{Channel, ChannelId};
 use crate::actors::session::{
     EndOfInput, Exec, Input, Output, PtySize, Resize, SessionActor, StartShell,
 };
-use crate::actors::session_manager::{EndSession, Reattach, StartSession};
+use crate::actors::session_manager::{Reattach, StartSession};
 use crate::events::{EventKind, SessionOrigin};
 use crate::models::context::Login;
 use crate::protocols::ssh::forward::{self, Forward};
@@ -137,18 +137,6 @@ impl SshHandler {
     /// The output of `channel`, written in order by its [`ChannelWriter`].
     fn open_output(&self, channel: ChannelId, session: &Session) -> Output {
         Output::sink(ChannelWriter::new(session.handle(), channel))
-    }
-}
-
-impl Drop for SshHandler {
-    /// The connection is over: the session actor it started, if any, is told (a connection
-    /// that only logged in costs the session manager nothing).
-    fn drop(&mut self) {
-        if self.session.is_some() {
-            self.deps.manager.do_send(EndSession {
-                session: self.origin.session.clone(),
-            });
-        }
     }
 }
 

@@ -24,7 +24,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use crate::actors::session_manager::SessionManager;
+use crate::actors::session_manager::{EndSession, SessionManager};
 use crate::actors::sink::EventInbox;
 use crate::events::{EventKind, Protocol, SessionId, SessionOrigin};
 use crate::metrics::Metrics;
@@ -195,8 +195,10 @@ async fn connection(
     let deadline = deps
         .login_grace_time
         .map(|grace| tokio::time::Instant::now() + grace);
-    // The handler tells the session manager when it goes (if it started a session).
     converse(stream, &origin, config, &deps, &registry, deadline).await;
+    deps.manager.do_send(EndSession {
+        session: origin.session.clone(),
+    });
     let duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
     deps.sink
         .do_send(origin.event(EventKind::SessionClosed { duration_ms }));
