@@ -317,9 +317,17 @@ impl Handler<Event> for EventSink {
     type Result = ();
 
     fn handle(&mut self, event: Event, ctx: &mut Context<Self>) {
-        // Whatever was handed over earlier comes first.
-        self.take_inbox(ctx);
+        // Handed-over events made before this one come first and the later ones after it, so
+        // the spool and the JSON log keep the order the events were made in (a session's
+        // last command before its close, its login before its first command).
+        let mut inbox = self.inbox.take().into_iter().peekable();
+        while let Some(earlier) = inbox.next_if(|e| e.timestamp <= event.timestamp) {
+            self.accept(earlier, ctx);
+        }
         self.accept(event, ctx);
+        for later in inbox {
+            self.accept(later, ctx);
+        }
     }
 }
 

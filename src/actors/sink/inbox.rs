@@ -8,9 +8,10 @@
 //! sink ([`InboxReady`]); the sink takes the whole list [`INBOX_DELAY`] later, so a flood's
 //! events arrive in batches. Each event keeps the time it was made.
 //!
-//! Order: the sink takes the inbox before it handles any event sent to it directly, so an
-//! event made on a session's thread after an event went into the inbox (the session was
-//! started by a message sent after the login event was pushed) is never stored first.
+//! Order: when an event is sent to the sink directly, the sink takes the inbox and handles
+//! the events in it that were made before that event first, then that event, then the rest.
+//! A session's first command is never stored before its login, nor its last command after
+//! its close, though the close waited in the inbox.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

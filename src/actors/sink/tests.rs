@@ -130,6 +130,16 @@ async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
             "cowrie.command.input"
         ]
     );
+    // Made before a close that waits in the inbox, but sent after it: stored before it.
+    let last_command = origin.event(EventKind::CommandInput {
+        input: "exit".into(),
+    });
+    inbox.do_send(origin.event(EventKind::SessionClosed { duration_ms: 9 }));
+    sink.send(last_command).await.unwrap();
+    assert_eq!(
+        seen.send(Take).await.unwrap(),
+        ["cowrie.command.input", "cowrie.session.closed"]
+    );
     // Alone in the inbox, an event still arrives, a moment later.
     inbox.do_send(origin.event(EventKind::SessionClosed { duration_ms: 5 }));
     let mut got = Vec::new();
