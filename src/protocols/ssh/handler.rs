@@ -38,6 +38,8 @@ pub struct SshHandler {
     shell: Option<(ChannelId, Output)>,
     /// Set on a successful login, which ends the login grace time.
     authenticated: Arc<AtomicBool>,
+    /// Set once a session actor was started for the connection (the server then ends it).
+    has_session: Arc<AtomicBool>,
     /// Notified to close the connection at once (a reflex dropped it before any session).
     hang_up: Arc<tokio::sync::Notify>,
     /// Channels running `scp -t`.
@@ -60,12 +62,14 @@ impl SshHandler {
         origin: SessionOrigin,
         deps: Arc<SshDeps>,
         authenticated: Arc<AtomicBool>,
+        has_session: Arc<AtomicBool>,
         hang_up: Arc<tokio::sync::Notify>,
         client: String,
     ) -> SshHandler {
         SshHandler {
             origin,
             authenticated,
+            has_session,
             hang_up,
             user: None,
             login: Login {
@@ -120,6 +124,7 @@ impl SshHandler {
             }
         };
         let addr = addr.ok_or(russh::Error::Disconnect)?;
+        self.has_session.store(true, Ordering::SeqCst);
         self.session = Some(addr.clone());
         Ok(addr)
     }

@@ -195,10 +195,24 @@ async fn connection(
     let deadline = deps
         .login_grace_time
         .map(|grace| tokio::time::Instant::now() + grace);
-    converse(stream, &origin, config, &deps, &registry, deadline).await;
-    deps.manager.do_send(EndSession {
-        session: origin.session.clone(),
-    });
+    // Set by the handler once it started a session actor: only then is there one to end
+    // (a flood of logins that open nothing does not wake the session manager).
+    let has_session = Arc::new(AtomicBool::new(false));
+    converse(
+        stream,
+        &origin,
+        config,
+        &deps,
+        &registry,
+        deadline,
+        &has_session,
+    )
+    .await;
+    if has_session.load(Ordering::SeqCst) {
+        deps.manager.do_send(EndSession {
+            session: origin.session.clone(),
+        });
+    }
     let duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
     deps.sink
         .do_send(origin.event(EventKind::SessionClosed { duration_ms }));
@@ -217,6 +231,7 @@ async fn converse(
     deps: &Arc<SshDeps>,
     registry: &Registry,
     deadline: Option<tokio::time::Instant>,
+    has_session: &Arc<AtomicBool>,
 ) {
     let profile = deps.profile;
     // Each write goes out at once, as sshd's do: its two-part error line must leave before
@@ -281,6 +296,7 @@ async fn converse(
         origin.clone(),
         deps.clone(),
         authenticated.clone(),
+        has_session.clone(),
         hang_up.clone(),
         client,
     );
