@@ -6,6 +6,8 @@
 # session caps), runs `mirage-load handshake --concurrency 4` against it (MIRAGE_LOAD, default
 # target/release/mirage-load) while `perf stat --per-thread` counts task-clock, context switches
 # and write/pwrite64 system calls of the node, and prints them per login. Needs perf.
+# With MODE=interactive it runs `mirage-load interactive --sessions 20` instead and prints the
+# same per shell command.
 # Pick PORT below the kernel's ephemeral range (see ab-interactive.sh); PORT+1 and PORT+2 are
 # used too.
 set -euo pipefail
@@ -34,22 +36,30 @@ perf stat --per-thread -p "$pid" -o "$dir/stat.txt" \
   -- sleep "$((seconds + 1))" &
 stat=$!
 sleep 0.3
-logins=$("$load" handshake --json --target "127.0.0.1:$port" --password hunter2 \
-  --duration "$seconds" --concurrency 4 \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["handshakes"])')
+if [ "${MODE:-handshake}" = interactive ]; then
+  unit=command
+  logins=$("$load" interactive --json --target "127.0.0.1:$port" --password hunter2 \
+    --duration "$seconds" --sessions 20 \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["commands"])')
+else
+  unit=login
+  logins=$("$load" handshake --json --target "127.0.0.1:$port" --password hunter2 \
+    --duration "$seconds" --concurrency 4 \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["handshakes"])')
+fi
 wait "$stat"
 kill "$pid"
 wait "$pid" 2>/dev/null || true
-python3 - "$dir/stat.txt" "$logins" <<'PY'
+python3 - "$dir/stat.txt" "$logins" "$unit" <<'PY'
 import collections, re, sys
-logins = int(sys.argv[2])
+logins, unit = int(sys.argv[2]), sys.argv[3]
 threads = collections.defaultdict(lambda: collections.defaultdict(float))
 for line in open(sys.argv[1]):
     m = re.match(r"\s*(.+?)-(\d+)\s+([\d,.]+)\s+(msec task-clock|context-switches|syscalls:\S+)", line)
     if m:
         threads[m.group(1).strip()][m.group(4)] += float(m.group(3).replace(",", ""))
 total = sum(t["msec task-clock"] for t in threads.values())
-print(f"logins {logins}: {total * 1000 / logins:.0f} us of node CPU per login "
+print(f"{unit}s {logins}: {total * 1000 / logins:.0f} us of node CPU per {unit} "
       f"({logins / (total / 1000):.0f} per CPU-s)")
 for name, t in sorted(threads.items(), key=lambda kv: -kv[1]["msec task-clock"]):
     if t["msec task-clock"] >= 1:

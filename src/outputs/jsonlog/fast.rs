@@ -37,8 +37,8 @@ impl serde::Serialize for Field<'_> {
 /// The line of `event` (newline included) if its kind is one written here; `None` otherwise.
 pub(super) fn encode(event: &Event) -> Option<io::Result<Vec<u8>>> {
     let timestamp = timestamp(event)?;
-    let src_ip = event.src_ip.to_canonical().to_string();
-    let dst_ip = event.dst_ip.to_canonical().to_string();
+    let src_ip = crate::events::ip_text(event.src_ip.to_canonical());
+    let dst_ip = crate::events::ip_text(event.dst_ip.to_canonical());
     let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let uuid = &*event.id.hyphenated().encode_lower(&mut uuid);
     // Made before the fields, which borrow it (empty, without allocating, for other kinds).
