@@ -434,13 +434,41 @@ impl<'a> Fs<'a> {
         {
             return cached;
         }
+        // Files whose bytes are stored (not made at each read) parse the same every time.
+        let stored = |found: &Option<(String, Arc<Node>)>| match found {
+            Some((_, node)) => matches!(node.kind, Kind::File(Data::Bytes(_) | Data::Static(_))),
+            None => true,
+        };
+        let cacheable = stored(&passwd) && stored(&group);
+        let node = |found: &Option<(String, Arc<Node>)>| found.as_ref().map(|f| f.1.clone());
+        if cacheable {
+            let cache = &self.overlay.parsed_accounts;
+            if let Some(cached) =
+                cache.get(passwd.as_ref().map(|p| &p.1), group.as_ref().map(|g| &g.1))
+            {
+                // Reading the files notices a planted one, parsed afresh or not.
+                for (_, node) in passwd.iter().chain(group.iter()) {
+                    if let Kind::File(Data::Bytes(bytes)) = &node.kind {
+                        crate::honeytokens::note_read(bytes);
+                    }
+                }
+                return cached;
+            }
+        }
+        let keys = (node(&passwd), node(&group));
         let text = |found: Option<(String, Arc<Node>)>| match found {
             Some((path, node)) => {
                 String::from_utf8_lossy(&self.contents(&path, &node, 1 << 20)).into_owned()
             }
             None => String::new(),
         };
-        Arc::new(Accounts::parse(&text(passwd), &text(group)))
+        let accounts = Arc::new(Accounts::parse(&text(passwd), &text(group)));
+        if cacheable {
+            self.overlay
+                .parsed_accounts
+                .put(keys.0, keys.1, accounts.clone());
+        }
+        accounts
     }
 
     /// The node at a canonical path, without links or permission checks.

@@ -19,6 +19,7 @@
 //! [`dynamic_file`]: crate::host::files::dynamic_file
 
 mod accounts;
+mod accounts_cache;
 mod elf;
 mod error;
 mod etc;

@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use super::accounts::Accounts;
+use super::accounts_cache::AccountsCache;
 use super::error::{FsError, FsResult};
 use super::image::Image;
 use super::node::{Dir, Kind, Node, Timestamp};
@@ -73,6 +74,8 @@ pub struct Overlay {
     /// The image's accounts and the `/etc/passwd` and `/etc/group` nodes they were parsed
     /// from: while the session has not changed those files, no need to parse them again.
     base_accounts: (Arc<Accounts>, Option<Arc<Node>>, Option<Arc<Node>>),
+    /// The accounts last parsed from this overlay's own (changed) `passwd` and `group`.
+    pub(crate) parsed_accounts: AccountsCache,
     /// The image's `/etc`: while the overlay's `/etc` is still this node, nothing in it
     /// changed, so the accounts are the image's without walking to the files.
     base_etc: Option<Arc<Node>>,
@@ -102,6 +105,7 @@ impl Overlay {
                 file("/etc/group"),
             ),
             base_etc: file("/etc"),
+            parsed_accounts: AccountsCache::default(),
             base_root: image.root().clone(),
         }
     }

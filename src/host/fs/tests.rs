@@ -422,3 +422,41 @@ proptest! {
         prop_assert!(overlay.usage().bytes <= 256 && overlay.usage().entries <= 8);
     }
 }
+
+#[test]
+fn changed_account_files_are_read_again_after_every_change() {
+    let image = image();
+    let mut overlay = Overlay::new(&image, Limits::default());
+    let line = |name: &str, id: u32| format!("{name}:x:{id}:{id}::/home/{name}:/bin/sh\n");
+    with(&mut overlay, Cred::root(), |fs| {
+        fs.write("/etc/passwd", line("svc1", 901).as_bytes(), true)
+            .unwrap();
+        let first = fs.accounts();
+        assert_eq!(first.user("svc1").map(|u| u.uid), Some(901));
+        // Unchanged since: the same parse, shared.
+        assert!(Arc::ptr_eq(&first, &fs.accounts()));
+        fs.write("/etc/passwd", line("svc2", 902).as_bytes(), true)
+            .unwrap();
+        let second = fs.accounts();
+        assert_eq!(second.user("svc2").map(|u| u.uid), Some(902));
+        assert_eq!(second.user("svc1").map(|u| u.uid), Some(901));
+        fs.write("/etc/group", b"ops:x:950:svc2\n", true).unwrap();
+        assert_eq!(
+            fs.accounts().group_by_gid(950).map(|g| g.name.as_str()),
+            Some("ops")
+        );
+        fs.unlink("/etc/passwd").unwrap();
+        assert!(fs.accounts().user("svc2").is_none());
+    });
+    // A copy of the overlay (a checkpoint) answers the same, and changes of its own are its own.
+    let mut copy = overlay.clone();
+    with(&mut copy, Cred::root(), |fs| {
+        assert!(fs.accounts().user("svc2").is_none());
+        fs.write("/etc/passwd", line("svc3", 903).as_bytes(), false)
+            .unwrap();
+        assert_eq!(fs.accounts().user("svc3").map(|u| u.uid), Some(903));
+    });
+    with(&mut overlay, Cred::root(), |fs| {
+        assert!(fs.accounts().user("svc3").is_none());
+    });
+}
