@@ -13,6 +13,7 @@
 //! does so shortly after it last recorded something) and at the end. The file is valid asciicast
 //! after every flush.
 
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,9 @@ pub struct Recording {
 
 /// Buffered lines that make the recorder write them out at once.
 pub const FLUSH_BYTES: usize = 8 * 1024;
+
+/// The end of the event that closes a recording cut at its size limit, after its time.
+const MARKER_TAIL: &str = r#","m","recording truncated at size limit"]"#;
 
 /// Writes one session's recording.
 pub struct Recorder {
@@ -139,14 +143,30 @@ impl Recorder {
             return Ok(());
         }
         let time = (elapsed.as_secs_f64() * 1e6).round() / 1e6;
-        let line = json!([time, kind, text]).to_string();
+        // The line goes straight into the buffer, the same bytes `json!([time, kind, text])`
+        // prints, without building a JSON value first.
+        let start = self.buffer.len();
+        self.buffer.push(b'[');
+        serde_json::to_writer(&mut self.buffer, &time)?;
+        let time_len = self.buffer.len() - start - 1;
+        self.buffer.push(b',');
+        serde_json::to_writer(&mut self.buffer, kind)?;
+        self.buffer.push(b',');
+        serde_json::to_writer(&mut self.buffer, text)?;
+        self.buffer.push(b']');
+        let line_len = (self.buffer.len() - start) as u64;
         // Room is kept for the closing marker, so the file never passes the limit.
-        let marker = json!([time, "m", "recording truncated at size limit"]).to_string();
-        if self.size + line.len() as u64 + marker.len() as u64 + 2 > self.max_bytes {
+        let marker_len = (1 + time_len + MARKER_TAIL.len()) as u64;
+        if self.size + line_len + marker_len + 2 > self.max_bytes {
+            self.buffer.truncate(start);
             self.truncated = true;
-            self.line(&marker);
+            let time = serde_json::to_string(&time)?;
+            self.line(&format!("[{time}{MARKER_TAIL}"));
         } else {
-            self.line(&line);
+            self.buffer.push(b'\n');
+            let line = &self.buffer[start..];
+            self.hasher.update(line);
+            self.size += line.len() as u64;
         }
         if self.buffer.len() >= FLUSH_BYTES {
             self.flush()?;
@@ -166,7 +186,13 @@ impl Recorder {
 /// Appends `bytes` to `pending` and returns the longest valid UTF-8 prefix as text, keeping an
 /// incomplete trailing character (at most 3 bytes) for the next call; invalid bytes become
 /// U+FFFD.
-fn take_utf8(pending: &mut Vec<u8>, bytes: &[u8]) -> String {
+fn take_utf8<'b>(pending: &mut Vec<u8>, bytes: &'b [u8]) -> Cow<'b, str> {
+    // The usual case: nothing held back and whole characters only, taken as they are.
+    if pending.is_empty()
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Cow::Borrowed(text);
+    }
     pending.extend_from_slice(bytes);
     let mut text = String::new();
     let mut rest: &[u8] = pending;
@@ -197,7 +223,7 @@ fn take_utf8(pending: &mut Vec<u8>, bytes: &[u8]) -> String {
     }
     let keep = rest.to_vec();
     *pending = keep;
-    text
+    Cow::Owned(text)
 }
 
 #[cfg(test)]
@@ -313,7 +339,105 @@ mod tests {
         assert!(!path.exists());
     }
 
+    /// The event lines as the recorder wrote them through `serde_json::Value` before it wrote
+    /// them directly: what the direct writer must match byte for byte.
+    fn value_lines(events: &[(u64, bool, Vec<u8>)], max_bytes: u64, header_len: u64) -> String {
+        let (mut pending_o, mut pending_i) = (Vec::new(), Vec::new());
+        let (mut out, mut size) = (String::new(), header_len);
+        for (micros, input, bytes) in events {
+            let (kind, pending) = if *input {
+                ("i", &mut pending_i)
+            } else {
+                ("o", &mut pending_o)
+            };
+            let text = take_utf8(pending, bytes);
+            if text.is_empty() {
+                continue;
+            }
+            let elapsed = Duration::from_micros(*micros);
+            let time = (elapsed.as_secs_f64() * 1e6).round() / 1e6;
+            let line = json!([time, kind, text]).to_string();
+            let marker = json!([time, "m", "recording truncated at size limit"]).to_string();
+            if size + line.len() as u64 + marker.len() as u64 + 2 > max_bytes {
+                out.push_str(&marker);
+                out.push('\n');
+                break;
+            }
+            out.push_str(&line);
+            out.push('\n');
+            size += line.len() as u64 + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn control_bytes_unicode_and_odd_times_are_written_as_json_values_print_them() {
+        let events = vec![
+            (
+                0,
+                false,
+                b"\x1b[01;34mdir\x1b[0m\r\n\t\x00\x07\x7f".to_vec(),
+            ),
+            (
+                1,
+                true,
+                "\"quoted\" \\ back \u{2028} \u{1F600} é"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            (999_999, false, b"\xff\xfe half \xe2\x82".to_vec()),
+            (1_000_000, false, b"\xac done".to_vec()),
+            (123_456_789_012, true, b"\r".to_vec()),
+            (u64::MAX / 3, false, b"late".to_vec()),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.cast");
+        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 1 << 20).unwrap();
+        let header_len = std::fs::metadata(&path).unwrap().len();
+        for (micros, input, bytes) in &events {
+            let elapsed = Duration::from_micros(*micros);
+            if *input {
+                rec.input(elapsed, bytes).unwrap();
+            } else {
+                rec.output(elapsed, bytes).unwrap();
+            }
+        }
+        rec.finish().unwrap();
+        let file = std::fs::read_to_string(&path).unwrap();
+        let (_, body) = file.split_once('\n').unwrap();
+        assert_eq!(body, value_lines(&events, 1 << 20, header_len));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn direct_lines_match_the_json_value_lines_byte_for_byte(
+            events in proptest::collection::vec(
+                (0u64..10_000_000_000, proptest::bool::ANY,
+                 proptest::collection::vec(0u8..=255, 0..24)),
+                0..30,
+            ),
+            max_bytes in 100u64..2_000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("p.cast");
+            let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", max_bytes).unwrap();
+            let header_len = std::fs::metadata(&path).unwrap().len();
+            for (micros, input, bytes) in &events {
+                let elapsed = Duration::from_micros(*micros);
+                if *input {
+                    rec.input(elapsed, bytes).unwrap();
+                } else {
+                    rec.output(elapsed, bytes).unwrap();
+                }
+            }
+            let done = rec.finish().unwrap();
+            let file = std::fs::read_to_string(&path).unwrap();
+            let (_, body) = file.split_once('\n').unwrap();
+            proptest::prop_assert_eq!(body, value_lines(&events, max_bytes, header_len));
+            proptest::prop_assert_eq!(done.size, file.len() as u64);
+            proptest::prop_assert_eq!(done.sha256, hex::encode(Sha256::digest(file.as_bytes())));
+        }
+
         #[test]
         fn any_bytes_give_valid_lines_that_rebuild_the_valid_text(
             chunks in proptest::collection::vec(proptest::collection::vec(0u8..=255, 0..40), 0..20)
