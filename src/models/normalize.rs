@@ -114,7 +114,11 @@ fn fetched_names(command: &Command) -> Vec<String> {
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
-    let text = text.replace(SRC_IP, "0.0.0.0");
+    let text = if text.contains(SRC_IP) {
+        std::borrow::Cow::Owned(text.replace(SRC_IP, "0.0.0.0"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut chars = without_line_end_escapes(&text).chars();
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
@@ -248,14 +252,15 @@ fn is_bare_url(word: &str) -> bool {
         return true;
     }
     let host = host.split_once(':').map_or(host, |(host, _)| host);
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+    // Counted as it goes, like `is_ip`: no list of the labels is made.
+    let (mut labels, mut tld) = (0, "");
+    host.split('.').all(|l| {
+        labels += 1;
+        tld = l;
+        !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }) && labels >= 2
+        && tld.len() >= 2
+        && tld.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// Dotted quad, optionally with `:port`.

@@ -9,6 +9,8 @@
 mod table;
 mod top;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Timelike, Utc};
 
 use super::toolkit::{month, procps_version, short_name};
@@ -54,7 +56,7 @@ struct Column {
     header: &'static str,
     width: usize,
     just: Just,
-    cell: fn(&Proc, &Ctx) -> String,
+    cell: for<'p> fn(&'p Proc, &Ctx) -> Cow<'p, str>,
 }
 
 /// What cells need beyond the process.
@@ -64,20 +66,18 @@ struct Ctx {
 }
 
 /// procps' `show_one_proc`: pads and shifts cells exactly as it does when a cell overflows.
-fn render_row(cells: &[(String, usize, Just)]) -> String {
+fn render_row<S: AsRef<str>>(cells: &[(S, usize, Just)]) -> String {
     let (mut correct, mut actual, mut dospace) = (0usize, 0usize, false);
-    let mut out = String::new();
+    let mut out = String::with_capacity(cells.iter().map(|c| c.0.as_ref().len() + c.1 + 1).sum());
     for (i, (text, width, just)) in cells.iter().enumerate() {
+        let text = text.as_ref();
         let last = i + 1 == cells.len();
-        let mut text = text.clone();
-        if *just == Just::User && !last && text.chars().count() > *width {
-            text = text
-                .chars()
-                .take(width.saturating_sub(1))
-                .collect::<String>()
-                + "+";
-        }
-        let amount = text.chars().count();
+        let mut amount = text.chars().count();
+        // An overflowing user name is cut to its width, its last character a `+`.
+        let cut = (*just == Just::User && !last && amount > *width).then(|| {
+            amount = *width;
+            width.saturating_sub(1)
+        });
         let leftpad = match just {
             Just::Right => width.saturating_sub(amount),
             _ => 0,
@@ -86,8 +86,15 @@ fn render_row(cells: &[(String, usize, Just)]) -> String {
         if correct + leftpad < actual + 1 {
             space = usize::from(dospace);
         }
-        out.push_str(&" ".repeat(space));
-        out.push_str(&text);
+        out.extend(std::iter::repeat_n(' ', space));
+        match cut {
+            Some(keep) => {
+                out.extend(text.chars().take(keep));
+                out.push('+');
+                amount = keep + 1;
+            }
+            None => out.push_str(text),
+        }
         if last {
             break;
         }
@@ -124,49 +131,49 @@ const COL_PID: Column = Column {
     header: "PID",
     width: 7,
     just: Just::Right,
-    cell: |p, _| p.pid.to_string(),
+    cell: |p, _| p.pid.to_string().into(),
 };
 const COL_PPID: Column = Column {
     header: "PPID",
     width: 7,
     just: Just::Right,
-    cell: |p, _| p.ppid.to_string(),
+    cell: |p, _| p.ppid.to_string().into(),
 };
 const COL_UID: Column = Column {
     header: "UID",
     width: 8,
     just: Just::User,
-    cell: |p, _| p.user.clone(),
+    cell: |p, _| Cow::Borrowed(&p.user),
 };
 const COL_USER: Column = Column {
     header: "USER",
     width: 8,
     just: Just::User,
-    cell: |p, _| p.user.clone(),
+    cell: |p, _| Cow::Borrowed(&p.user),
 };
 const COL_C: Column = Column {
     header: "C",
     width: 2,
     just: Just::Right,
-    cell: |p, c| (pcpu_per_mille(p, c.now) / 10).to_string(),
+    cell: |p, c| (pcpu_per_mille(p, c.now) / 10).to_string().into(),
 };
 const COL_STIME: Column = Column {
     header: "STIME",
     width: 5,
     just: Just::Right,
-    cell: |p, c| stime(p.start, c.now),
+    cell: |p, c| stime(p.start, c.now).into(),
 };
 const COL_START: Column = Column {
     header: "START",
     width: 5,
     just: Just::Right,
-    cell: |p, c| stime(p.start, c.now),
+    cell: |p, c| stime(p.start, c.now).into(),
 };
 const COL_TTY: Column = Column {
     header: "TTY",
     width: 8,
     just: Just::Left,
-    cell: |p, _| p.tty.clone(),
+    cell: |p, _| Cow::Borrowed(&p.tty),
 };
 const COL_TIME: Column = Column {
     header: "TIME",
@@ -176,9 +183,9 @@ const COL_TIME: Column = Column {
         let s = p.cpu_centis / 100;
         let (d, h, m, s) = (s / 86_400, (s / 3_600) % 24, (s / 60) % 60, s % 60);
         if d > 0 {
-            format!("{d}-{h:02}:{m:02}:{s:02}")
+            format!("{d}-{h:02}:{m:02}:{s:02}").into()
         } else {
-            format!("{h:02}:{m:02}:{s:02}")
+            format!("{h:02}:{m:02}:{s:02}").into()
         }
     },
 };
@@ -186,55 +193,55 @@ const COL_BSDTIME: Column = Column {
     header: "TIME",
     width: 6,
     just: Just::Right,
-    cell: |p, _| format!("{}:{:02}", p.cpu_centis / 6_000, (p.cpu_centis / 100) % 60),
+    cell: |p, _| format!("{}:{:02}", p.cpu_centis / 6_000, (p.cpu_centis / 100) % 60).into(),
 };
 const COL_STAT: Column = Column {
     header: "STAT",
     width: 4,
     just: Just::Left,
-    cell: |p, _| p.stat.clone(),
+    cell: |p, _| Cow::Borrowed(&p.stat),
 };
 const COL_PCPU: Column = Column {
     header: "%CPU",
     width: 4,
     just: Just::Right,
-    cell: |p, c| pct1(pcpu_per_mille(p, c.now)),
+    cell: |p, c| pct1(pcpu_per_mille(p, c.now)).into(),
 };
 const COL_PMEM: Column = Column {
     header: "%MEM",
     width: 4,
     just: Just::Right,
-    cell: |p, c| pct1(p.rss * 1000 / c.mem_total.max(1)),
+    cell: |p, c| pct1(p.rss * 1000 / c.mem_total.max(1)).into(),
 };
 const COL_VSZ: Column = Column {
     header: "VSZ",
     width: 6,
     just: Just::Right,
-    cell: |p, _| p.vsz.to_string(),
+    cell: |p, _| p.vsz.to_string().into(),
 };
 const COL_RSS: Column = Column {
     header: "RSS",
     width: 5,
     just: Just::Right,
-    cell: |p, _| p.rss.to_string(),
+    cell: |p, _| p.rss.to_string().into(),
 };
 const COL_ARGS: Column = Column {
     header: "COMMAND",
     width: 27,
     just: Just::Unlimited,
-    cell: |p, _| p.args.clone(),
+    cell: |p, _| Cow::Borrowed(&p.args),
 };
 const COL_CMD: Column = Column {
     header: "CMD",
     width: 27,
     just: Just::Unlimited,
-    cell: |p, _| p.args.clone(),
+    cell: |p, _| Cow::Borrowed(&p.args),
 };
 const COL_COMM: Column = Column {
     header: "CMD",
     width: 15,
     just: Just::Unlimited,
-    cell: |p, _| p.comm.clone(),
+    cell: |p, _| Cow::Borrowed(&p.comm),
 };
 
 /// `ps`: a snapshot of the current processes.
@@ -339,32 +346,34 @@ impl Command for Ps {
             now,
             mem_total: cx.host.memory.total_kb,
         };
-        let mut out = String::new();
-        if !no_header {
-            let cells: Vec<(String, usize, Just)> = columns
-                .iter()
-                .map(|c| (c.header.to_owned(), c.width, c.just))
-                .collect();
-            out.push_str(&render_row(&cells));
-        }
-        for p in &selected {
-            let cells: Vec<(String, usize, Just)> = columns
-                .iter()
-                .map(|c| ((c.cell)(p, &ctx), c.width, c.just))
-                .collect();
-            out.push_str(&render_row(&cells));
-        }
         // On a terminal ps cuts lines at its width (132 with `w`, unlimited with `ww`).
         let limit = match (cx.terminal(), wide) {
             (Some(columns), 0) => Some(usize::from(columns)),
             (Some(columns), 1) => Some(usize::from(columns).max(132)),
             _ => None,
         };
-        if let Some(limit) = limit {
-            out = out
-                .lines()
-                .map(|l| format!("{}\n", l.chars().take(limit).collect::<String>()))
+        let push = |out: &mut String, row: String| match limit {
+            Some(limit) => {
+                for line in row.lines() {
+                    out.extend(line.chars().take(limit));
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(&row),
+        };
+        let mut out = String::new();
+        if !no_header {
+            let cells: Vec<(&str, usize, Just)> = columns
+                .iter()
+                .map(|c| (c.header, c.width, c.just))
                 .collect();
+            push(&mut out, render_row(&cells));
+        }
+        let mut cells: Vec<(Cow<'_, str>, usize, Just)> = Vec::with_capacity(columns.len());
+        for p in &selected {
+            cells.clear();
+            cells.extend(columns.iter().map(|c| ((c.cell)(p, &ctx), c.width, c.just)));
+            push(&mut out, render_row(&cells));
         }
         cx.out(out);
         i32::from(selected.is_empty())
