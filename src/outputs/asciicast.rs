@@ -392,9 +392,22 @@ mod tests {
         ];
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("odd.cast");
-        let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", 1 << 20).unwrap();
-        let header_len = std::fs::metadata(&path).unwrap().len();
-        for (micros, input, bytes) in &events {
+        let (header_len, _) = record(&path, &events, 1 << 20);
+        let file = std::fs::read_to_string(&path).unwrap();
+        let (_, body) = file.split_once('\n').unwrap();
+        assert_eq!(body, value_lines(&events, 1 << 20, header_len));
+    }
+
+    /// Records `events` (µs since the start, input or output, bytes) into a new file at
+    /// `path`; returns the header's length and what `finish` reported.
+    fn record(
+        path: &std::path::Path,
+        events: &[(u64, bool, Vec<u8>)],
+        max_bytes: u64,
+    ) -> (u64, Recording) {
+        let mut rec = Recorder::create(path, 80, 24, Utc::now(), "xterm", max_bytes).unwrap();
+        let header_len = std::fs::metadata(path).unwrap().len();
+        for (micros, input, bytes) in events {
             let elapsed = Duration::from_micros(*micros);
             if *input {
                 rec.input(elapsed, bytes).unwrap();
@@ -402,10 +415,7 @@ mod tests {
                 rec.output(elapsed, bytes).unwrap();
             }
         }
-        rec.finish().unwrap();
-        let file = std::fs::read_to_string(&path).unwrap();
-        let (_, body) = file.split_once('\n').unwrap();
-        assert_eq!(body, value_lines(&events, 1 << 20, header_len));
+        (header_len, rec.finish().unwrap())
     }
 
     proptest::proptest! {
@@ -420,17 +430,7 @@ mod tests {
         ) {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("p.cast");
-            let mut rec = Recorder::create(&path, 80, 24, Utc::now(), "xterm", max_bytes).unwrap();
-            let header_len = std::fs::metadata(&path).unwrap().len();
-            for (micros, input, bytes) in &events {
-                let elapsed = Duration::from_micros(*micros);
-                if *input {
-                    rec.input(elapsed, bytes).unwrap();
-                } else {
-                    rec.output(elapsed, bytes).unwrap();
-                }
-            }
-            let done = rec.finish().unwrap();
+            let (header_len, done) = record(&path, &events, max_bytes);
             let file = std::fs::read_to_string(&path).unwrap();
             let (_, body) = file.split_once('\n').unwrap();
             proptest::prop_assert_eq!(body, value_lines(&events, max_bytes, header_len));
