@@ -163,10 +163,7 @@ impl Recorder {
             let time = serde_json::to_string(&time)?;
             self.line(&format!("[{time}{MARKER_TAIL}"));
         } else {
-            self.buffer.push(b'\n');
-            let line = &self.buffer[start..];
-            self.hasher.update(line);
-            self.size += line.len() as u64;
+            self.end_line(start);
         }
         if self.buffer.len() >= FLUSH_BYTES {
             self.flush()?;
@@ -175,11 +172,17 @@ impl Recorder {
     }
 
     fn line(&mut self, text: &str) {
+        let start = self.buffer.len();
         self.buffer.extend_from_slice(text.as_bytes());
+        self.end_line(start);
+    }
+
+    /// Ends the line written into the buffer from `start` on: its newline, hash and size.
+    fn end_line(&mut self, start: usize) {
         self.buffer.push(b'\n');
-        self.hasher.update(text.as_bytes());
-        self.hasher.update(b"\n");
-        self.size += text.len() as u64 + 1;
+        let line = &self.buffer[start..];
+        self.hasher.update(line);
+        self.size += line.len() as u64;
     }
 }
 

@@ -75,8 +75,9 @@ fn render_row<S: AsRef<str>>(cells: &[(S, usize, Just)]) -> String {
         let mut amount = text.chars().count();
         // An overflowing user name is cut to its width, its last character a `+`.
         let cut = (*just == Just::User && !last && amount > *width).then(|| {
-            amount = *width;
-            width.saturating_sub(1)
+            let keep = width.saturating_sub(1);
+            amount = keep + 1;
+            keep
         });
         let leftpad = match just {
             Just::Right => width.saturating_sub(amount),
@@ -91,7 +92,6 @@ fn render_row<S: AsRef<str>>(cells: &[(S, usize, Just)]) -> String {
             Some(keep) => {
                 out.extend(text.chars().take(keep));
                 out.push('+');
-                amount = keep + 1;
             }
             None => out.push_str(text),
         }
