@@ -444,6 +444,10 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         W: ?Sized + io::Write,
     {
         let bytes = fragment.as_bytes();
+        // Nearly every fragment is plain ASCII: checked a word at a time, written as it is.
+        if bytes.is_ascii() {
+            return writer.write_all(bytes);
+        }
         let mut start = 0;
         for (at, c) in fragment.char_indices() {
             if c.is_ascii() {

@@ -46,7 +46,9 @@ pub(super) fn encode(event: &Event) -> Option<io::Result<Vec<u8>>> {
         EventKind::SessionClosed { duration_ms } => seconds_with_tenths(*duration_ms),
         _ => String::new(),
     };
-    let mut fields: Vec<(&str, Field<'_>)> = Vec::with_capacity(24);
+    // The kind's own fields, each arm pushing them in key order (merged with the common ones
+    // below, so no sort is needed).
+    let mut fields: Vec<(&str, Field<'_>)> = Vec::with_capacity(8);
     let message = match &event.kind {
         EventKind::SessionConnect => format!(
             "New connection: {src_ip}:{} ({dst_ip}:{}) [session: {}]",
@@ -57,29 +59,29 @@ pub(super) fn encode(event: &Event) -> Option<io::Result<Vec<u8>>> {
             format!("Remote SSH version: {version}")
         }
         EventKind::ClientKex(kex) => {
+            fields.push(("compCS", Field::List(&kex.comp_cs)));
+            fields.push(("encCS", Field::List(&kex.enc_cs)));
             fields.push(("hassh", Field::Str(&kex.hassh)));
             fields.push(("hasshAlgorithms", Field::Str(&kex.hassh_algorithms)));
             fields.push(("kexAlgs", Field::List(&kex.kex_algs)));
             fields.push(("keyAlgs", Field::List(&kex.key_algs)));
-            fields.push(("encCS", Field::List(&kex.enc_cs)));
-            fields.push(("macCS", Field::List(&kex.mac_cs)));
-            fields.push(("compCS", Field::List(&kex.comp_cs)));
             fields.push(("langCS", Field::List(&kex.lang_cs)));
+            fields.push(("macCS", Field::List(&kex.mac_cs)));
             format!("SSH client hassh fingerprint: {}", kex.hassh)
         }
         EventKind::LoginSuccess { username, password } => {
-            fields.push(("username", Field::Str(username)));
             fields.push(("password", Field::Str(password)));
+            fields.push(("username", Field::Str(username)));
             format!("login attempt [{username}/{password}] succeeded")
         }
         EventKind::LoginFailed { username, password } => {
-            fields.push(("username", Field::Str(username)));
             fields.push(("password", Field::Str(password)));
+            fields.push(("username", Field::Str(username)));
             format!("login attempt [{username}/{password}] failed")
         }
         EventKind::ClientSize { width, height } => {
-            fields.push(("width", Field::Uint(u64::from(*width))));
             fields.push(("height", Field::Uint(u64::from(*height))));
+            fields.push(("width", Field::Uint(u64::from(*width))));
             format!("Terminal Size: {width} {height}")
         }
         EventKind::ClientVar { name, value } => {
@@ -102,31 +104,44 @@ pub(super) fn encode(event: &Event) -> Option<io::Result<Vec<u8>>> {
         }
         _ => return None,
     };
-    fields.push(("eventid", Field::Str(event.kind.eventid())));
-    fields.push(("timestamp", Field::Str(&timestamp)));
-    fields.push(("session", Field::Str(&event.session.0)));
-    fields.push(("src_ip", Field::Str(&src_ip)));
-    fields.push(("src_port", Field::Uint(u64::from(event.src_port))));
-    fields.push(("dst_ip", Field::Str(&dst_ip)));
-    fields.push(("dst_port", Field::Uint(u64::from(event.dst_port))));
-    fields.push(("sensor", Field::Str(&event.node)));
-    fields.push(("protocol", Field::Str(event.protocol.as_str())));
-    fields.push(("uuid", Field::Str(uuid)));
-    fields.push(("mirage_schema", Field::Uint(u64::from(event.schema))));
-    fields.push(("message", Field::Str(&message)));
-    // The general path's object is a BTreeMap: keys in byte order.
-    fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    Some(write(&fields))
+    // Every line's fields, in key order.
+    let common = [
+        ("dst_ip", Field::Str(&dst_ip)),
+        ("dst_port", Field::Uint(u64::from(event.dst_port))),
+        ("eventid", Field::Str(event.kind.eventid())),
+        ("message", Field::Str(&message)),
+        ("mirage_schema", Field::Uint(u64::from(event.schema))),
+        ("protocol", Field::Str(event.protocol.as_str())),
+        ("sensor", Field::Str(&event.node)),
+        ("session", Field::Str(&event.session.0)),
+        ("src_ip", Field::Str(&src_ip)),
+        ("src_port", Field::Uint(u64::from(event.src_port))),
+        ("timestamp", Field::Str(&timestamp)),
+        ("uuid", Field::Str(uuid)),
+    ];
+    Some(write(&fields, &common))
 }
 
-/// The fields as one compact ASCII JSON object and a newline.
-fn write(fields: &[(&str, Field<'_>)]) -> io::Result<Vec<u8>> {
+/// The fields of both key-ordered lists, merged in key order (the general path's object is a
+/// BTreeMap: keys in byte order), as one compact ASCII JSON object and a newline.
+fn write(own: &[(&str, Field<'_>)], common: &[(&str, Field<'_>)]) -> io::Result<Vec<u8>> {
     let mut line = Vec::with_capacity(512);
     let mut serializer = serde_json::Serializer::with_formatter(&mut line, AsciiFormatter);
     let mut map = serializer
-        .serialize_map(Some(fields.len()))
+        .serialize_map(Some(own.len() + common.len()))
         .map_err(io::Error::from)?;
-    for (key, value) in fields {
+    let (mut own, mut common) = (own.iter().peekable(), common.iter().peekable());
+    let mut last = "";
+    loop {
+        let next = match (own.peek(), common.peek()) {
+            (Some(a), Some(b)) if a.0 < b.0 => own.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => common.next(),
+            (Some(_), None) => own.next(),
+            (None, None) => break,
+        };
+        let Some((key, value)) = next else { break };
+        debug_assert!(last < *key, "{last:?} before {key:?}: not in key order");
+        last = key;
         map.serialize_entry(key, value).map_err(io::Error::from)?;
     }
     map.end().map_err(io::Error::from)?;

@@ -3,8 +3,9 @@
 //! russh parses the client's KEXINIT but does not hand it to the handler, so [`WireTap`] wraps
 //! the accepted TCP stream and lets [`HelloParser`] look at the first inbound bytes: the
 //! `SSH-2.0-…` line (RFC 4253 §4.2) and the first binary packet, which must be the client's
-//! `SSH_MSG_KEXINIT` (§7.1). What it finds goes out on a channel as [`WireEvent`]s; then the tap
-//! stops looking and only passes bytes through.
+//! `SSH_MSG_KEXINIT` (§7.1). What it finds is handed, as [`WireEvent`]s, to the function the tap
+//! was made with, from within the read that found it; then the tap stops looking and only
+//! passes bytes through.
 //!
 //! HASSH (salesforce/hassh) fingerprints the client implementation: the MD5 of
 //! `kex;enc_c2s;mac_c2s;comp_c2s`, each list comma-joined as the client sent it.
@@ -15,7 +16,6 @@ use std::task::{Context, Poll};
 
 use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::mpsc::UnboundedSender;
 
 use crate::events::ClientKex;
 
@@ -35,34 +35,34 @@ pub enum WireEvent {
     /// The client's identification line, without its line ending (`SSH-2.0-OpenSSH_9.2p1 …`).
     /// Invalid UTF-8 is replaced with U+FFFD.
     ClientVersion(String),
-    /// The client's first KEXINIT, with its HASSH. Boxed: the tap's channel holds a block of
-    /// slots for the connection's life, each as large as the largest variant.
+    /// The client's first KEXINIT, with its HASSH (boxed: the variant stays small).
     ClientKex(Box<ClientKex>),
 }
 
 /// Wraps a stream; passes every byte through unchanged, and parses the inbound bytes until the
 /// first KEXINIT has been seen (or 64 KiB, or garbage), then stops looking (no overhead
-/// afterwards). Each finding is sent once on the channel.
+/// afterwards). Each finding is reported once, to the function given to [`WireTap::new`].
 pub struct WireTap<S> {
     inner: S,
-    /// `None` once the parser is done, the stream ended or nobody listens.
+    /// `None` once the parser is done or the stream ended.
     tap: Option<Box<Tap>>,
 }
 
 /// The looking part of a [`WireTap`], dropped when done.
 struct Tap {
     parser: HelloParser,
-    events: UnboundedSender<WireEvent>,
+    report: Box<dyn FnMut(WireEvent) + Send>,
 }
 
 impl<S> WireTap<S> {
-    /// Wraps `inner`; findings go to `events`.
-    pub fn new(inner: S, events: UnboundedSender<WireEvent>) -> Self {
+    /// Wraps `inner`; each finding is passed to `report` as soon as it is read (no channel,
+    /// no task to wake: the node's event inbox takes it directly).
+    pub fn new(inner: S, report: impl FnMut(WireEvent) + Send + 'static) -> Self {
         WireTap {
             inner,
             tap: Some(Box::new(Tap {
                 parser: HelloParser::new(),
-                events,
+                report: Box::new(report),
             })),
         }
     }
@@ -94,10 +94,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for WireTap<S> {
                 this.tap = None;
             } else {
                 for event in tap.parser.feed(new) {
-                    // A closed receiver only means nobody cares any more.
-                    tap.events.send(event).ok();
+                    (tap.report)(event);
                 }
-                if tap.parser.done() || tap.events.is_closed() {
+                if tap.parser.done() {
                     this.tap = None;
                 }
             }

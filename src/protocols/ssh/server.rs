@@ -22,7 +22,7 @@ use russh::server::Handle;
 use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::actors::session_manager::{EndSession, SessionManager};
 use crate::actors::sink::EventInbox;
@@ -279,16 +279,14 @@ async fn converse(
     // the stream; the stream drains what arrived before it closes.
     let close = CloseSignal::new();
     let authenticated = Arc::new(AtomicBool::new(false));
-    let (tap_tx, tap_rx) = mpsc::unbounded_channel();
-    // Let go of once the tap is done (after the client's KEXINIT): the channel's buffer would
-    // otherwise stay for the whole connection.
-    let mut tap_rx = Some(tap_rx);
-    let forward = |event: WireEvent| {
+    // The tap's findings go to the sink from the read that found them.
+    let (sink, tap_origin) = (deps.sink.clone(), origin.clone());
+    let forward = move |event: WireEvent| {
         let kind = match event {
             WireEvent::ClientVersion(version) => EventKind::ClientVersion { version },
             WireEvent::ClientKex(kex) => EventKind::ClientKex(*kex),
         };
-        deps.sink.do_send(origin.event(kind));
+        sink.do_send(tap_origin.event(kind));
     };
     let client = String::from_utf8_lossy(&line).trim_end().to_owned();
     let hang_up = Arc::new(tokio::sync::Notify::new());
@@ -301,7 +299,7 @@ async fn converse(
         client,
     );
     let stream = Closable::new(stream, close.clone());
-    let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), tap_tx);
+    let stream = WireTap::new(Prelude::new(stream, &line, profile.banner), forward);
     // Bound first, so that the box is gone before the connection's loop.
     let started = Box::pin(russh::server::run_stream(config, stream, handler)).await;
     match started {
@@ -321,10 +319,6 @@ async fn converse(
             let result = loop {
                 tokio::select! {
                     result = &mut running => break result,
-                    event = async { tap_rx.as_mut()?.recv().await }, if tap_rx.is_some() => match event {
-                        Some(event) => forward(event),
-                        None => tap_rx = None,
-                    },
                     () = hang_up.notified() => {
                         tracing::debug!(session = %origin.session, "Connection dropped by a reflex.");
                         close.close();
@@ -349,8 +343,5 @@ async fn converse(
         Err(err) => {
             tracing::debug!(session = %origin.session, error = %err, "SSH handshake failed.");
         }
-    }
-    while let Some(Ok(event)) = tap_rx.as_mut().map(|rx| rx.try_recv()) {
-        forward(event);
     }
 }

@@ -309,7 +309,9 @@ async fn wiretap_passes_bytes_through_and_reports() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (client, server) = tokio::io::duplex(64);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut tap = WireTap::new(server, tx);
+    let mut tap = WireTap::new(server, move |event| {
+        tx.send(event).ok();
+    });
     let mut bytes = hello();
     bytes.extend(b"after the kexinit");
     let sent = bytes.clone();
@@ -384,7 +386,9 @@ async fn openssh_client_end_to_end() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let seen = tokio::time::timeout(Duration::from_secs(10), async move {
         let (stream, _) = listener.accept().await.expect("accept");
-        let mut tap = WireTap::new(stream, tx);
+        let mut tap = WireTap::new(stream, move |event| {
+            tx.send(event).ok();
+        });
         tap.write_all(b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10\r\n")
             .await
             .expect("ident");
