@@ -27,6 +27,7 @@ use actix::prelude::*;
 
 mod classify;
 mod editor_host;
+mod gather;
 mod http;
 mod input;
 mod latency;
@@ -47,7 +48,7 @@ pub use status::LastStatus;
 pub use reflex::Reflexes;
 
 use crate::actors::sample_fetcher::FetchSample;
-use crate::actors::session_manager::{Checkpoint, SessionFailed, SessionManager};
+use crate::actors::session_manager::{CheckpointSlot, SessionFailed, SessionManager};
 use crate::events::{Event, EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
@@ -124,11 +125,17 @@ pub struct SessionActor {
     state: Shared<ShellState>,
     /// The state after the last completed line; what a restart returns to.
     checkpoint: Arc<ShellState>,
+    /// Where the manager finds the checkpoint, should the actor die (see `CheckpointSlot`).
+    saved: CheckpointSlot,
     /// The attacker's files (not checkpointed: a restart keeps them as they are).
     fs: SharedOverlay,
     editor: LineEditor,
     /// The interactive shell's output, once a shell was requested.
     shell_out: Option<Output>,
+    /// Whether output for transport writers is being gathered (`gather.rs`).
+    gathering: bool,
+    /// Output gathered and not yet handed over.
+    gathered: Option<gather::Gathered>,
     /// Whether the shell runs on a PTY (then `\n` is sent as `\r\n`).
     pty: bool,
     /// The PTY's width in columns, for `ls` and friends.
@@ -148,18 +155,18 @@ pub struct SessionActor {
 }
 
 impl SessionActor {
-    /// A session starting from `checkpoint` (a fresh login, or the state a failed actor left),
-    /// on the attacker's filesystem `fs`.
+    /// A session starting from the checkpoint in `saved` (a fresh login, or the state a
+    /// failed actor left), on the attacker's filesystem `fs`; it keeps `saved` up to date.
     /// `login` is what the login told (client, credentials) for the models.
     pub fn new(
         origin: SessionOrigin,
         login: crate::models::context::Login,
         deps: Arc<SessionDeps>,
         manager: Addr<SessionManager>,
-        checkpoint: ShellState,
+        saved: CheckpointSlot,
         fs: SharedOverlay,
     ) -> SessionActor {
-        let checkpoint = Arc::new(checkpoint);
+        let checkpoint = saved.get();
         let reflex = reflex::SessionReflex::new(&origin.session.0, login.password.clone());
         // One model set for the session's life, whatever a reload does meanwhile.
         let models = deps.models.current();
@@ -169,9 +176,12 @@ impl SessionActor {
             manager,
             state: Shared::from_arc(checkpoint.clone()),
             checkpoint,
+            saved,
             fs,
             editor: LineEditor::new(),
             shell_out: None,
+            gathering: false,
+            gathered: None,
             pty: false,
             columns: 80,
             recording: None,
@@ -194,20 +204,6 @@ impl SessionActor {
     fn send(&mut self, out: &Output, item: TransportOutput, ctx: &mut Context<Self>) {
         if let Some(item) = self.reflex_pace(out, item, ctx) {
             self.send_now(out, item, ctx);
-        }
-    }
-
-    fn send_now(&mut self, out: &Output, item: TransportOutput, ctx: &mut Context<Self>) {
-        if let (TransportOutput::Data(bytes), Some(shell)) = (&item, self.shell_out.as_ref())
-            && shell.same_channel(out)
-        {
-            self.record_output(bytes, ctx);
-        }
-        if out.try_send(item).is_err() {
-            // The client stopped reading (or left): stop producing for it. The actor itself
-            // ends when the transport and the manager drop its address.
-            tracing::debug!(session = %self.origin.session, "Output channel full or closed.");
-            self.shell_out = None;
         }
     }
 
@@ -378,10 +374,7 @@ impl SessionActor {
                 if interactive {
                     // The state as the line left it, shared with the manager.
                     self.checkpoint = Shared::arc(&self.state);
-                    self.manager.do_send(Checkpoint {
-                        session: self.origin.session.clone(),
-                        state: self.checkpoint.clone(),
-                    });
+                    self.saved.set(self.checkpoint.clone());
                 }
                 self.deps
                     .metrics
@@ -462,12 +455,9 @@ impl Handler<StartShell> for SessionActor {
             // sshd puts the client's TERM in the environment; ~/.bashrc picks the prompt.
             self.state.set_terminal(&pty.term);
             self.checkpoint = Shared::arc(&self.state);
-            // Shared with the manager, which lets go of its login-time copy: an idle session
-            // keeps one shell state (its state is its checkpoint), not three.
-            self.manager.do_send(Checkpoint {
-                session: self.origin.session.clone(),
-                state: self.checkpoint.clone(),
-            });
+            // Shared with the manager, which lets go of the login's: an idle session keeps
+            // one shell state (its state is its checkpoint), not two.
+            self.saved.set(self.checkpoint.clone());
             if self.recording.is_none() {
                 self.start_recording(pty);
             }

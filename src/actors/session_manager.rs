@@ -12,7 +12,7 @@
 //! back when it ends; a restarted actor gets the same overlay again.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -30,7 +30,7 @@ struct Record {
     origin: SessionOrigin,
     /// What the login told (client, credentials), for the models of a restarted actor.
     login: Login,
-    checkpoint: Arc<ShellState>,
+    checkpoint: CheckpointSlot,
     addr: Addr<SessionActor>,
     restarts: u32,
     /// Whose files the session has, and the overlay itself (for a restart).
@@ -69,7 +69,7 @@ impl SessionManager {
         &mut self,
         origin: SessionOrigin,
         login: Login,
-        checkpoint: ShellState,
+        checkpoint: CheckpointSlot,
         fs: SharedOverlay,
         me: Addr<SessionManager>,
     ) -> Addr<SessionActor> {
@@ -134,6 +134,7 @@ impl Handler<StartSession> for SessionManager {
         if resumed {
             tracing::debug!(session = %msg.origin.session, "Session resumes its files.");
         }
+        let checkpoint = CheckpointSlot::new(Arc::new(checkpoint));
         let addr = self.spawn(
             msg.origin.clone(),
             msg.login.clone(),
@@ -146,7 +147,7 @@ impl Handler<StartSession> for SessionManager {
             Record {
                 origin: msg.origin,
                 login: msg.login,
-                checkpoint: Arc::new(checkpoint),
+                checkpoint,
                 addr: addr.clone(),
                 restarts: 0,
                 fs_key,
@@ -157,23 +158,36 @@ impl Handler<StartSession> for SessionManager {
     }
 }
 
-/// A session's state after a completed line.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Checkpoint {
-    /// Whose.
-    pub session: SessionId,
-    /// The state to return to after a failure (shared with the session, not copied).
-    pub state: Arc<ShellState>,
-}
+/// A session's state after its last completed line, shared by its actor and the manager.
+///
+/// The actor puts each new checkpoint here itself; the manager reads it only to start a fresh
+/// actor ([`Reattach`]). A message per line cost a hop to the manager's thread for every
+/// command, and the state it replaced was dropped there (issue 7); now the session's own
+/// worker drops it. The lock is held only to swap a pointer.
+#[derive(Clone)]
+pub struct CheckpointSlot(Arc<Mutex<Arc<ShellState>>>);
 
-impl Handler<Checkpoint> for SessionManager {
-    type Result = ();
+impl CheckpointSlot {
+    /// A slot holding `state`.
+    pub fn new(state: Arc<ShellState>) -> CheckpointSlot {
+        CheckpointSlot(Arc::new(Mutex::new(state)))
+    }
 
-    fn handle(&mut self, msg: Checkpoint, _: &mut Context<Self>) {
-        if let Some(record) = self.sessions.get_mut(&msg.session) {
-            record.checkpoint = msg.state;
-        }
+    fn lock(&self) -> MutexGuard<'_, Arc<ShellState>> {
+        // Nothing panics while holding the lock; a poisoned one still holds a whole state.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The last checkpoint (shared, not copied).
+    pub fn get(&self) -> Arc<ShellState> {
+        self.lock().clone()
+    }
+
+    /// Makes `state` the last checkpoint.
+    pub fn set(&self, state: Arc<ShellState>) {
+        let old = std::mem::replace(&mut *self.lock(), state);
+        // Dropped after the lock is released: it may be the last reference to a whole state.
+        drop(old);
     }
 }
 
@@ -229,7 +243,7 @@ impl Handler<Reattach> for SessionManager {
         let (origin, login, checkpoint, fs) = (
             record.origin.clone(),
             record.login.clone(),
-            ShellState::clone(&record.checkpoint),
+            record.checkpoint.clone(),
             record.fs.clone(),
         );
         self.deps
@@ -281,5 +295,76 @@ impl Handler<SessionStats> for SessionManager {
     fn handle(&mut self, _: SessionStats, _: &mut Context<Self>) -> Self::Result {
         let restarts = self.sessions.values().map(|r| u64::from(r.restarts)).sum();
         MessageResult((self.sessions.len(), restarts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::actors::session::{Input, OUTPUT_BUFFER, StartShell};
+    use crate::events::Protocol;
+    use crate::metrics::Metrics;
+    use crate::sim::clock::Clock;
+    use crate::sim::collector::Collector;
+    use crate::sim::replay::{replay_deps, replay_manager, shared_shell};
+
+    /// The checkpoint the manager holds for `session`.
+    #[derive(Message)]
+    #[rtype(result = "Option<Arc<ShellState>>")]
+    struct Saved(SessionId);
+
+    impl Handler<Saved> for SessionManager {
+        type Result = Option<Arc<ShellState>>;
+
+        fn handle(&mut self, msg: Saved, _: &mut Context<Self>) -> Self::Result {
+            self.sessions.get(&msg.0).map(|r| r.checkpoint.get())
+        }
+    }
+
+    #[actix::test]
+    async fn the_manager_sees_each_completed_line_without_a_message() {
+        let start = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let deps = replay_deps(
+            shared_shell(7, start),
+            Clock::virtual_at(start),
+            Collector::default().start().recipient(),
+            Metrics::new(),
+            Default::default(),
+        );
+        let manager = replay_manager(deps, Vec::new());
+        let session = SessionId("slot".into());
+        let origin = SessionOrigin {
+            node: "test".into(),
+            session: session.clone(),
+            protocol: Protocol::Ssh,
+            src: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9)), 40000),
+            dst: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 22),
+        };
+        let actor = manager
+            .send(StartSession {
+                origin,
+                user: "root".into(),
+                login: Login::default(),
+            })
+            .await
+            .unwrap();
+        let saved = || manager.send(Saved(session.clone()));
+        let login = saved().await.unwrap().unwrap();
+        assert_eq!(login.cwd, "/root");
+
+        let (tx, _rx) = mpsc::channel(OUTPUT_BUFFER);
+        let out = tx.into();
+        actor.send(StartShell { out, pty: None }).await.unwrap();
+        actor.send(Input(b"cd /tmp\r".to_vec())).await.unwrap();
+        let after = saved().await.unwrap().unwrap();
+        assert_eq!(after.cwd, "/tmp");
+        // What a fresh actor would start from is the line's state, not a copy of it.
+        actor.send(Input(b"cd /var\r".to_vec())).await.unwrap();
+        assert_eq!(saved().await.unwrap().unwrap().cwd, "/var");
+        assert_eq!(after.cwd, "/tmp");
     }
 }

@@ -38,7 +38,8 @@ impl Handler<Input> for SessionActor {
             return;
         }
         self.record_input(&msg.0, ctx);
-        self.feed(msg.0, ctx);
+        // A line's pieces of output go to the transport as one (`gather.rs`).
+        self.gathering(ctx, |act, ctx| act.feed(msg.0, ctx));
     }
 }
 
@@ -90,11 +91,13 @@ impl SessionActor {
                             let Some(out) = act.shell_out.clone() else {
                                 return;
                             };
-                            if act.line_done(&out, &line, ctx)
-                                && act.editor_events(events, &mut rest, ctx)
-                            {
-                                act.feed(rest, ctx);
-                            }
+                            act.gathering(ctx, |act, ctx| {
+                                if act.line_done(&out, &line, ctx)
+                                    && act.editor_events(events, &mut rest, ctx)
+                                {
+                                    act.feed(rest, ctx);
+                                }
+                            });
                         });
                         return false;
                     }
@@ -166,6 +169,8 @@ impl SessionActor {
         }
         let prompt = self.prompt();
         self.send(out, TransportOutput::Data(prompt), ctx);
+        // The line is done: its output leaves now, whatever else the keys typed ahead.
+        self.hand_over();
         true
     }
 

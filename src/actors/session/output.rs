@@ -61,6 +61,13 @@ impl Output {
         }
     }
 
+    /// Whether the session may gather pieces of output into one item (`gather.rs`): a
+    /// transport's own writer only sends bytes on, but a plain channel's items are what
+    /// replays and tests read, piece by piece.
+    pub fn gathers(&self) -> bool {
+        matches!(self.0, Route::Sink(_))
+    }
+
     /// Whether `self` and `other` deliver to the same channel.
     pub fn same_channel(&self, other: &Output) -> bool {
         match (&self.0, &other.0) {

@@ -180,21 +180,17 @@ impl Command for Kill {
 /// The processes whose name (or, with `full`, command line) contains `pattern`, except the
 /// asking command itself.
 fn matches<'a>(
-    table: &'a [Proc],
+    table: &'a [Proc<'a>],
     pattern: &str,
     full: bool,
     exact: bool,
     own: u32,
-) -> Vec<&'a Proc> {
+) -> Vec<&'a Proc<'a>> {
     table
         .iter()
         .filter(|p| p.pid != own)
         .filter(|p| {
-            let hay = if full {
-                p.args.as_str()
-            } else {
-                p.comm.as_str()
-            };
+            let hay = if full { &*p.args } else { &*p.comm };
             if exact {
                 hay == pattern
             } else {
@@ -279,12 +275,12 @@ impl Command for Pgrep {
         let table = process_table(cx, argv);
         let own = table.iter().map(|p| p.pid).max().unwrap_or(0);
         let ignore_case = has("ignore-case");
-        let folded: Vec<Proc> = if ignore_case {
+        let folded: Vec<Proc<'_>> = if ignore_case {
             table
                 .iter()
                 .map(|p| Proc {
-                    comm: p.comm.to_lowercase(),
-                    args: p.args.to_lowercase(),
+                    comm: p.comm.to_lowercase().into(),
+                    args: p.args.to_lowercase().into(),
                     ..p.clone()
                 })
                 .collect()

@@ -19,15 +19,16 @@ use super::{Command, CommandCtx, usr_bin};
 pub(crate) use table::process_table;
 pub use top::Top;
 
-/// One process as the tools show it.
+/// One process as the tools show it. Its texts borrow from the host profile where they can:
+/// a table holds some hundred rows, built for every `ps`, `top`, `pgrep` and `ss -p`.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Proc {
+pub(crate) struct Proc<'a> {
     pub pid: u32,
     pub ppid: u32,
-    pub user: String,
+    pub user: Cow<'a, str>,
     pub uid: u32,
-    pub tty: String,
-    pub stat: String,
+    pub tty: Cow<'a, str>,
+    pub stat: Cow<'a, str>,
     pub vsz: u64,
     pub rss: u64,
     pub shr: u64,
@@ -36,9 +37,9 @@ pub(crate) struct Proc {
     /// CPU time in hundredths of a second.
     pub cpu_centis: u64,
     /// `comm` (at most 15 bytes).
-    pub comm: String,
+    pub comm: Cow<'a, str>,
     /// The command line (`[name]` for kernel threads).
-    pub args: String,
+    pub args: Cow<'a, str>,
     pub kernel: bool,
 }
 
@@ -56,7 +57,7 @@ struct Column {
     header: &'static str,
     width: usize,
     just: Just,
-    cell: for<'p> fn(&'p Proc, &Ctx) -> Cow<'p, str>,
+    cell: for<'p> fn(&'p Proc<'_>, &Ctx) -> Cow<'p, str>,
 }
 
 /// What cells need beyond the process.
@@ -122,7 +123,7 @@ fn stime(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn pcpu_per_mille(p: &Proc, now: DateTime<Utc>) -> u64 {
+fn pcpu_per_mille(p: &Proc<'_>, now: DateTime<Utc>) -> u64 {
     let elapsed = (now - p.start).num_seconds().max(1) as u64;
     (p.cpu_centis * 10 / elapsed).min(999)
 }
@@ -296,7 +297,7 @@ impl Command for Ps {
         } else {
             cx.state.tty.clone()
         };
-        let selected: Vec<&Proc> = procs
+        let selected: Vec<&Proc<'_>> = procs
             .iter()
             .filter(|p| {
                 if !pids.is_empty() {

@@ -89,7 +89,7 @@ fn sockets(cx: &CommandCtx<'_>) -> Vec<Sock> {
                 send_q: 36 + (cx.state.history.len() as u32 % 7) * 44,
                 pid: sshd.pid,
                 comm: "sshd".to_owned(),
-                args: sshd.args.clone(),
+                args: sshd.args.to_string(),
                 fd: 4,
             });
         }

@@ -1,13 +1,16 @@
 //! The process table: the profile's kernel threads and daemons plus the session's own
 //! processes.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::super::CommandCtx;
 use super::Proc;
 
-/// Every process at `now`, in PID order; `command` is the running command's argv.
-pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc> {
+/// Every process at `now`, in PID order; `command` is the running command's argv. The
+/// daemons' texts are borrowed from the host profile.
+pub(crate) fn process_table<'a>(cx: &CommandCtx<'a>, command: &[String]) -> Vec<Proc<'a>> {
     let host = cx.host;
     let now = cx.now();
     let uptime = host.uptime_secs(now);
@@ -29,18 +32,18 @@ pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc
         procs.push(Proc {
             pid: s.pid,
             ppid: s.ppid,
-            user: s.user.clone(),
+            user: Cow::Borrowed(&s.user),
             uid,
-            tty: s.tty.clone(),
-            stat: s.stat.clone(),
+            tty: Cow::Borrowed(&s.tty),
+            stat: Cow::Borrowed(&s.stat),
             vsz: s.vsz_kb,
             rss: s.rss_kb,
             shr: s.shr_kb,
             nice: s.nice,
             start: boot + Duration::seconds(i64::from(s.start_offset)),
             cpu_centis: s.cpu_secs(uptime) * 100 + u64::from(s.pid % 97),
-            comm: s.comm.clone(),
-            args: s.args.clone(),
+            comm: Cow::Borrowed(&s.comm),
+            args: Cow::Borrowed(&s.args),
             kernel: false,
         });
     }
@@ -51,10 +54,10 @@ pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc
         procs.push(Proc {
             pid: k.pid,
             ppid: if k.pid == 2 { 0 } else { 2 },
-            user: "root".to_owned(),
+            user: Cow::Borrowed("root"),
             uid: 0,
-            tty: "?".to_owned(),
-            stat: k.stat.to_owned(),
+            tty: Cow::Borrowed("?"),
+            stat: Cow::Borrowed(k.stat),
             vsz: 0,
             rss: 0,
             shr: 0,
@@ -66,14 +69,15 @@ pub(crate) fn process_table(cx: &CommandCtx<'_>, command: &[String]) -> Vec<Proc
             },
             start: boot,
             cpu_centis: if busy { uptime / 900 } else { 0 },
-            comm: k.name.clone(),
             args: {
                 let mut args = String::with_capacity(k.name.len() + 2);
                 args.push('[');
                 args.push_str(&k.name);
                 args.push(']');
-                args
+                Cow::Owned(args)
             },
+            // The thread list is built for this table: its names are moved, not copied.
+            comm: Cow::Owned(k.name),
             kernel: true,
         });
     }
@@ -185,28 +189,28 @@ fn session_proc(
     user: &str,
     uid: u32,
     tty: &str,
-    stat: &str,
+    stat: &'static str,
     sizes: (u64, u64, u64),
     start: DateTime<Utc>,
     cpu_centis: u64,
     comm: &str,
     args: &str,
-) -> Proc {
+) -> Proc<'static> {
     Proc {
         pid,
         ppid,
-        user: user.to_owned(),
+        user: Cow::Owned(user.to_owned()),
         uid,
-        tty: tty.to_owned(),
-        stat: stat.to_owned(),
+        tty: Cow::Owned(tty.to_owned()),
+        stat: Cow::Borrowed(stat),
         vsz: sizes.0,
         rss: sizes.1,
         shr: sizes.2,
         nice: 0,
         start,
         cpu_centis,
-        comm: comm.chars().take(15).collect(),
-        args: args.to_owned(),
+        comm: Cow::Owned(comm.chars().take(15).collect()),
+        args: Cow::Owned(args.to_owned()),
         kernel: false,
     }
 }

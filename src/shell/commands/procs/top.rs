@@ -120,7 +120,7 @@ impl Command for Top {
 }
 
 /// top's `PR`: 20 + nice, `rt` for real-time threads; right-aligned in 3 columns.
-fn push_priority(out: &mut String, p: &Proc) {
+fn push_priority(out: &mut String, p: &Proc<'_>) {
     if p.kernel && p.comm.starts_with("migration/") {
         out.push_str(" rt");
     } else if p.kernel && p.comm.starts_with("idle_inject/") {
@@ -150,7 +150,14 @@ fn push_mem(out: &mut String, kb: u64, width: usize) {
 /// One task row of the frame, as `{:>7} {user:<8} {:>3} {:>3} {:>7} {:>6} {:>6} {state}
 /// {pcpu:>5.1} {pmem:>5.1} {time:>9} {name}` writes it, written by hand: a frame has a few
 /// hundred rows and the formatting machinery was most of `top`'s time.
-fn row(out: &mut String, p: &Proc, own: bool, mem_total: u64, cmdline: bool, command_width: usize) {
+fn row(
+    out: &mut String,
+    p: &Proc<'_>,
+    own: bool,
+    mem_total: u64,
+    cmdline: bool,
+    command_width: usize,
+) {
     push_int(out, i64::from(p.pid), 7);
     out.push(' ');
     let user_chars = p.user.chars().count();
@@ -322,7 +329,7 @@ fn frame(
         "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n",
     );
     let own = procs.last().map_or(0, |p| p.pid);
-    let mut rows: Vec<&Proc> = procs
+    let mut rows: Vec<&Proc<'_>> = procs
         .iter()
         .filter(|p| user.is_none_or(|u| p.user == u || p.uid.to_string() == u))
         .collect();
@@ -339,7 +346,13 @@ mod tests {
     use super::*;
 
     /// A row as the formatting machinery wrote it before [`row`].
-    fn formatted(p: &Proc, own: bool, total: u64, cmdline: bool, command_width: usize) -> String {
+    fn formatted(
+        p: &Proc<'_>,
+        own: bool,
+        total: u64,
+        cmdline: bool,
+        command_width: usize,
+    ) -> String {
         fn mem_cell(kb: u64, width: usize) -> String {
             let plain = kb.to_string();
             if plain.len() <= width {
@@ -371,13 +384,13 @@ mod tests {
         let user = if p.user.chars().count() > 8 {
             p.user.chars().take(7).collect::<String>() + "+"
         } else {
-            p.user.clone()
+            p.user.to_string()
         };
         let name = if cmdline { &p.args } else { &p.comm };
         let name = if name.chars().count() > command_width {
             name.chars().take(command_width - 1).collect::<String>() + "+"
         } else {
-            name.clone()
+            name.to_string()
         };
         let state = p.stat.chars().next().unwrap_or('S');
         format!(
@@ -416,8 +429,8 @@ mod tests {
             rss: 0,
             shr: 0,
             nice,
-            comm: comm.into(),
-            args: format!("[{comm}]"),
+            comm: comm.to_owned().into(),
+            args: format!("[{comm}]").into(),
             kernel: true,
             ..base.clone()
         };
@@ -432,7 +445,7 @@ mod tests {
                 shr: 123_456_789,
                 cpu_centis: 987_654_321,
                 comm: "a-very-long-command-name".into(),
-                stat: String::new(),
+                stat: "".into(),
                 ..base.clone()
             },
             Proc {
