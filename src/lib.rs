@@ -33,6 +33,7 @@ pub mod config;
 pub mod events;
 pub mod honeytokens;
 pub mod host;
+pub mod memo;
 pub mod metrics;
 pub mod models;
 pub mod outputs;

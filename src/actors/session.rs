@@ -284,9 +284,8 @@ impl SessionActor {
                 input: line.to_owned(),
             });
         }
-        // The line is split once for both models.
-        let commands = crate::models::commands::split(line);
-        let predictions = self.model_line(line, commands);
+        // The line is split and normalized once for both models (`classify.rs`).
+        let predictions = self.model_line(line);
         for prediction in predictions {
             self.emit(prediction);
         }

@@ -131,6 +131,27 @@ impl SessionContext {
         }
     }
 
+    /// Appends to `key` everything of the context a prediction reads but its pauses (login,
+    /// the commands in the window, fetched names, and whether the window holds them all), so
+    /// two contexts with the same key and the same [`SessionContext::human_like`] answer
+    /// get the same guesses.
+    pub(crate) fn write_key(&self, key: &mut Vec<u8>) {
+        let mut strings = |part: &mut dyn Iterator<Item = &String>, len: usize| {
+            key.extend_from_slice(&(len as u64).to_le_bytes());
+            for text in part {
+                key.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                key.extend_from_slice(text.as_bytes());
+            }
+        };
+        strings(&mut self.prefix.iter(), self.prefix.len());
+        strings(&mut self.tokens.iter(), self.tokens.len());
+        strings(&mut self.programs.iter(), self.programs.len());
+        strings(&mut self.typed.iter(), self.typed.len());
+        strings(&mut self.names.iter(), self.names.len());
+        let commands = self.commands.min(WINDOW + 1) as u64;
+        key.extend_from_slice(&commands.to_le_bytes());
+    }
+
     /// Names of the files the session fetched, the most recently fetched first (`<F1>`).
     pub(crate) fn fetched(&self) -> &[String] {
         &self.names

@@ -29,9 +29,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::analysis::{LineAnalysis, LineText};
 use super::commands::{Command, Stage, split};
 use super::hmm::{PhaseFilter, PhaseModel};
-use super::labels::{CONSOLE, Class, DISCOVERY, IOT_MARKERS, MINERS, TEMPLATES, busybox_key};
+use super::labels::{CONSOLE, Class, DISCOVERY};
 use super::normalize::{Normalized, normalize_command};
 use super::phases::{Phase, tag};
 
@@ -167,17 +168,6 @@ impl Protocol {
 
 /// Programs that fetch a payload.
 const FETCHERS: &[&str] = &["wget", "curl", "tftp", "ftpget", "sget"];
-/// Files whose reading is worth noting (credentials, keys, wallets).
-const SENSITIVE: &[&str] = &[
-    "/etc/shadow",
-    "id_rsa",
-    ".bash_history",
-    "wallet",
-    ".aws/",
-    "credentials",
-    ".git-credentials",
-    "/etc/passwd",
-];
 
 /// One session's features so far.
 #[derive(Debug, Clone, Default)]
@@ -289,18 +279,31 @@ impl SessionFeatures {
 
     /// Takes a line already split into `commands` (the first ones of `line`, or all).
     pub fn push_commands(&mut self, at: Option<f64>, line: &str, commands: Vec<Command>) {
-        self.push_normalized(at, line, commands, &[]);
+        self.push_parts(at, line, &commands, &[], &LineText::of(line));
     }
 
-    /// [`SessionFeatures::push_commands`] with the commands' normalized forms made before
-    /// (`normalized[i]` of `commands[i]`; those missing are made here), so a line is
-    /// normalized once for every model that reads it.
-    pub fn push_normalized(
+    /// [`SessionFeatures::push_commands`] with the line analysed before
+    /// ([`super::analysis::analyze`]), so a line is split and normalized once for every
+    /// model that reads it.
+    pub fn push_analyzed(&mut self, at: Option<f64>, line: &str, analysis: &LineAnalysis) {
+        self.push_parts(
+            at,
+            line,
+            &analysis.commands,
+            &analysis.normalized,
+            &analysis.text,
+        );
+    }
+
+    /// Takes a line split into `commands`, with their normalized forms made before
+    /// (`normalized[i]` of `commands[i]`; those missing are made here) and its text checks.
+    fn push_parts(
         &mut self,
         at: Option<f64>,
         line: &str,
-        commands: Vec<Command>,
+        commands: &[Command],
         normalized: &[Normalized],
+        text: &LineText,
     ) {
         let normal = |i: usize, command: &Command| match normalized.get(i) {
             Some(n) => std::borrow::Cow::Borrowed(n),
@@ -309,15 +312,15 @@ impl SessionFeatures {
         self.lines += 1;
         self.bytes = self.bytes.saturating_add(line.len());
         self.time(at.filter(|t| t.is_finite()), line.len());
-        self.line_text(line);
+        self.line_text(text);
         let last = commands.len().saturating_sub(1);
-        for (i, command) in commands.into_iter().enumerate() {
+        for (i, command) in commands.iter().enumerate() {
             if let Some((model, filter)) = &mut self.phases {
-                filter.step(model, &normal(i, &command));
+                filter.step(model, &normal(i, command));
             } else if i == last {
-                self.last_tag = Some(tag(&normal(i, &command)));
+                self.last_tag = Some(tag(&normal(i, command)));
             }
-            self.command(&command);
+            self.command(command);
             // `echo "cd /tmp; wget …" | sh`: the echoed script runs too.
             let piped = command.stages.windows(2).find_map(|pair| {
                 (matches!(pair[0].program(), "echo" | "printf")
@@ -353,30 +356,19 @@ impl SessionFeatures {
         self.last_at = Some(at);
     }
 
-    /// The text checks of the rules, on one line (or an echoed script).
-    fn line_text(&mut self, text: &str) {
+    /// The rules' text checks of one line, found by [`LineText::of`].
+    fn line_text(&mut self, text: &LineText) {
         let r = &mut self.rules;
-        r.iot |= IOT_MARKERS.iter().any(|f| text.contains(f)) || busybox_key(text);
-        r.key |= text.contains("mdrfckr");
-        if !r.miner {
-            let lower = text.to_lowercase();
-            r.miner = MINERS.iter().any(|m| lower.contains(m));
-        }
-        r.template |= TEMPLATES.iter().any(|t| text.contains(t));
-        if text.contains("scp -t") {
+        r.iot |= text.iot;
+        r.key |= text.key;
+        r.miner |= text.miner;
+        r.template |= text.template;
+        if text.upload {
             r.fetch = true;
             self.counts.upload += 1;
         }
-        r.password |= [
-            "chpasswd",
-            "setuserpasswd",
-            "DEF_SSH_PASSWORD",
-            "http_passwd",
-            "/etc/shadow",
-        ]
-        .iter()
-        .any(|f| text.contains(f));
-        self.counts.sensitive += SENSITIVE.iter().filter(|s| text.contains(*s)).count();
+        r.password |= text.password;
+        self.counts.sensitive += text.sensitive;
     }
 
     fn command(&mut self, command: &Command) {

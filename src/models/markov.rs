@@ -39,6 +39,7 @@ pub use super::context::{Login, SessionContext};
 use super::normalize::Normalized;
 
 mod index;
+mod memo;
 #[cfg(test)]
 mod reference;
 mod search;
@@ -265,8 +266,11 @@ impl Markov {
     /// Reads only the heads of the distributions involved (a threshold search over counts
     /// sorted once after loading or training, `markov/index.rs`): the result is that of summing
     /// them whole, probabilities equal up to the rounding of sums taken in another order.
+    ///
+    /// The guesses are shared with the thread's other predictions from the same context
+    /// (`memo.rs`): bots that type the same script get the same guesses.
     pub fn predict_in(&self, context: &SessionContext, k: usize) -> Vec<Prediction> {
-        self.search(self.index(), context, k)
+        self.cached_search(self.index(), context, k)
     }
 
     /// The longest command context, in items (login, start, commands), that the model knows

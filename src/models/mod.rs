@@ -4,6 +4,7 @@
 //! every session's class, as the node emits it in `mirage.classification` events. Trained
 //! models will sit beside it and use the same classes.
 
+pub mod analysis;
 pub mod bandit;
 pub mod bundle;
 pub mod classifier;

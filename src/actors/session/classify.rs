@@ -18,11 +18,10 @@ use chrono::{DateTime, Utc};
 
 use super::SessionActor;
 use crate::events::EventKind;
+use crate::models::analysis::{LineAnalysis, analyze};
 use crate::models::classifier::Prediction;
-use crate::models::commands::Command;
 use crate::models::context::Login;
 use crate::models::features::{FEATURES, Protocol, SessionFeatures};
-use crate::models::normalize::{Normalized, normalize_command};
 use crate::models::phases::Phase;
 use crate::models::{Class, Models};
 
@@ -86,15 +85,14 @@ impl Classifier {
         }
     }
 
-    /// Takes one input line typed at `at`, split into `commands`: what to do about the
+    /// Takes one input line typed at `at`, analysed ([`analyze`]): what to do about the
     /// session's class. `None` when
     /// nothing changed, or for blank lines and lines beyond [`MAX_LINES`] or [`MAX_BYTES`].
     pub(super) fn observe(
         &mut self,
         at: DateTime<Utc>,
         line: &str,
-        commands: Vec<Command>,
-        normalized: &[Normalized],
+        analysis: &LineAnalysis,
     ) -> Option<Next> {
         if line.trim().is_empty()
             || self.lines >= MAX_LINES
@@ -105,8 +103,7 @@ impl Classifier {
         let seconds = (at - self.started)
             .to_std()
             .map_or(0.0, |elapsed| elapsed.as_secs_f64());
-        self.features
-            .push_normalized(Some(seconds), line, commands, normalized);
+        self.features.push_analyzed(Some(seconds), line, analysis);
         self.lines += 1;
         self.bytes += line.len();
         match &self.models {
@@ -176,12 +173,12 @@ impl Classifier {
 }
 
 impl SessionActor {
-    /// Feeds `line` (split into `commands`) to the next-command predictor and the classifier
+    /// Feeds `line` to the next-command predictor and the classifier
     /// and answers the predictor's `mirage.prediction` events, under `catch_unwind`: a panic
     /// in either model is counted as `mirage_actor_restarts_total{actor="classifier"}`, that
     /// line's model update is skipped (whatever the models announced before it stays
     /// announced), and the session goes on; the line itself still runs.
-    pub(super) fn model_line(&mut self, line: &str, commands: Vec<Command>) -> Vec<EventKind> {
+    pub(super) fn model_line(&mut self, line: &str) -> Vec<EventKind> {
         let now = self.deps.clock.now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             if let Some(trigger) = self.deps.panic_on_classify.as_deref()
@@ -189,10 +186,13 @@ impl SessionActor {
             {
                 panic!("fault injection: classified input contains {trigger:?}");
             }
-            // Normalized once for both models.
-            let normalized: Vec<Normalized> = commands.iter().map(normalize_command).collect();
-            let predictions = self.predictor.observe(&normalized, now, &self.deps.metrics);
-            self.classify_line(line, commands, &normalized);
+            // Split and normalized once for both models (and once for all the thread's
+            // sessions that typed the same line lately).
+            let analysis = analyze(line);
+            let predictions = self
+                .predictor
+                .observe(&analysis.normalized, now, &self.deps.metrics);
+            self.classify_line(line, &analysis);
             predictions
         }));
         result.unwrap_or_else(|_| {
@@ -208,15 +208,10 @@ impl SessionActor {
 
     /// Re-decides the session's class after `line` (by the trained classifier, or by the
     /// rules without one) and announces a change.
-    pub(super) fn classify_line(
-        &mut self,
-        line: &str,
-        commands: Vec<Command>,
-        normalized: &[Normalized],
-    ) {
+    pub(super) fn classify_line(&mut self, line: &str, analysis: &LineAnalysis) {
         let kind = match self
             .classifier
-            .observe(self.deps.clock.now(), line, commands, normalized)
+            .observe(self.deps.clock.now(), line, analysis)
         {
             None => None,
             Some(Next::Announce(kind)) => Some(kind),
@@ -238,7 +233,7 @@ mod tests {
 
     impl Classifier {
         fn observe_line(&mut self, at: DateTime<Utc>, line: &str) -> Option<Next> {
-            self.observe(at, line, crate::models::commands::split(line), &[])
+            self.observe(at, line, &crate::models::analysis::LineAnalysis::of(line))
         }
     }
 

@@ -124,6 +124,8 @@ impl Hasher for WordHasher {
 /// The interned, sorted form of a [`Markov`] model's counts.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Index {
+    /// Unique to this build of the index (0: not built), for caching its predictions.
+    pub(super) id: u64,
     /// Command id → command; ids follow the commands' order, so comparing ids compares text.
     pub(super) tokens: Vec<String>,
     /// Command → id.
@@ -199,7 +201,9 @@ impl Index {
             .iter()
             .map(|(key, dist)| (key.clone(), Dist::new(dist, program_id, |_| 0)))
             .collect();
+        static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Index {
+            id: BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             tokens,
             token_ids,
             top_placeholder,

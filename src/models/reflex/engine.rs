@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use super::buckets::{Buckets, RateKey};
 use super::rules::{Action, Per, Rule, Rules, Trigger};
 use crate::events::Severity;
-use crate::models::commands;
 
 /// What is being judged.
 #[derive(Debug, Clone, Copy)]
@@ -145,7 +144,9 @@ impl Rules {
                     .is_match(line)
                     .then(|| self.line_set.matches(line));
                 let programs: Vec<String> = if self.needs_programs {
-                    commands::split(line)
+                    // Split once per line for every model (and kept for lines seen lately).
+                    crate::models::analysis::analyze(line)
+                        .commands
                         .iter()
                         .flat_map(|c| c.stages.iter().map(|s| s.program().to_owned()))
                         .collect()

@@ -88,12 +88,12 @@ impl Exec<'_> {
         if self.funcs >= super::compound::MAX_FUNC_NESTING {
             return (1, Flow::Abort);
         }
-        match parser::parse(text) {
+        match &*parser::parse_shared(text) {
             Ok(list) => {
                 state.last_status = 0;
                 let flow = self.nested_run(state, fds, pipe, files, |inner, state| {
                     inner.funcs += 1;
-                    inner.list(state, &list, input)
+                    inner.list(state, list, input)
                 });
                 (state.last_status, flow)
             }

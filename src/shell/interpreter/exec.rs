@@ -410,14 +410,16 @@ impl<'h> Exec<'h> {
                 return self.simple(state, &cmd, stdin, stdout, pipe);
             }
             Some(super::builtins::Aliased::Text(text)) => {
-                let Ok(list) = parser::parse(&text) else {
+                // Aliases (`ls --color=auto`) expand on most lines: their text is parsed once.
+                let parsed = parser::parse_shared(&text);
+                let Ok(list) = &*parsed else {
                     return (2, Flow::Next);
                 };
                 let fds = [stdout, Sink::Term(Stream::Err)];
                 let flow = self.nested_run(state, fds, pipe, &mut [], |inner, state| {
                     // Bash does not expand an alias again inside its own text.
                     inner.no_aliases = true;
-                    inner.list(state, &list, stdin)
+                    inner.list(state, list, stdin)
                 });
                 return (state.last_status, flow);
             }

@@ -46,8 +46,55 @@ fn parts_of(decoded: &str) -> Option<Rc<Vec<Part>>> {
     Some(parts)
 }
 
-/// `PS1` decoded for `state` on `host`.
+thread_local! {
+    /// Ubuntu's prompt as drawn lately, by what it reads ([`default_key`]): drawn at least
+    /// twice per line (the editor's redisplay and the prompt after the output), almost always
+    /// the same.
+    static DEFAULT_DRAWN: RefCell<crate::memo::Memo<String>> =
+        RefCell::new(crate::memo::Memo::new(256, 64 << 10));
+}
+
+/// Everything [`draw`] reads of `state` and `host` for [`DEFAULT_PS1`] (`\u`, `\h`, `\w`,
+/// `\$` and `$debian_chroot`), as bytes.
+fn default_key(host: &HostProfile, state: &ShellState) -> Vec<u8> {
+    let mut key = Vec::with_capacity(64);
+    let mut field = |text: Option<&str>| match text {
+        Some(text) => {
+            key.push(1);
+            key.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            key.extend_from_slice(text.as_bytes());
+        }
+        None => key.push(0),
+    };
+    field(Some(&state.user));
+    field(Some(host.short_hostname()));
+    field(Some(&state.cwd));
+    field(state.var("PWD"));
+    field(state.var("HOME"));
+    field(state.var("debian_chroot"));
+    key
+}
+
+/// `PS1` decoded for `state` on `host`; Ubuntu's prompt comes from the thread's recent ones
+/// when the state it reads is the same.
 pub(super) fn render(ps1: &str, host: &HostProfile, state: &ShellState) -> String {
+    if ps1 != DEFAULT_PS1 {
+        return draw(ps1, host, state);
+    }
+    let key = default_key(host, state);
+    if let Some(drawn) = DEFAULT_DRAWN.with(|d| d.borrow().get(&key)) {
+        return drawn.as_ref().clone();
+    }
+    let text = draw(ps1, host, state);
+    DEFAULT_DRAWN.with(|d| {
+        d.borrow_mut()
+            .insert(key.into_boxed_slice(), std::sync::Arc::new(text.clone()));
+    });
+    text
+}
+
+/// `PS1` decoded for `state` on `host`.
+fn draw(ps1: &str, host: &HostProfile, state: &ShellState) -> String {
     let decoded = decode(ps1, host, state);
     let text = match parts_of(&decoded) {
         Some(parts) => expand(&parts, state, 0),
@@ -197,4 +244,47 @@ fn expand(parts: &[Part], state: &ShellState, depth: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::commands::testing::host;
+
+    #[test]
+    fn a_remembered_default_prompt_is_the_one_drawn() {
+        let mut other = host();
+        other.hostname = "db02.example.com".to_owned();
+        let mut states = Vec::new();
+        for user in ["root", "alice", "b$`\\c"] {
+            let mut state = ShellState::login(user);
+            states.push(state.clone());
+            for (name, value) in [
+                ("PWD", "/root/.ssh"),
+                ("HOME", "/"),
+                ("PWD", "relative"),
+                ("debian_chroot", "jail$x"),
+                ("HOME", "/root/.ssh"),
+                ("debian_chroot", ""),
+            ] {
+                state.vars.insert(name.to_owned(), value.to_owned());
+                states.push(state.clone());
+                state.cwd = format!("{}/x", state.cwd);
+                states.push(state.clone());
+            }
+        }
+        for _ in 0..2 {
+            for host in [host(), other.clone()] {
+                for state in &states {
+                    let drawn = draw(DEFAULT_PS1, &host, state);
+                    assert_eq!(render(DEFAULT_PS1, &host, state), drawn, "{state:?}");
+                }
+            }
+        }
+        let state = ShellState::login("root");
+        assert_eq!(
+            render(r"\t \u> ", &host(), &state),
+            draw(r"\t \u> ", &host(), &state)
+        );
+    }
 }

@@ -206,11 +206,13 @@ impl Exec<'_> {
             }
             // A construct left open (`for …; do`) takes the following lines too; each retry
             // costs budget by its size, so an unclosed `{` cannot make parsing quadratic.
+            // Shared: a script's lines (a dropper's, run by many sessions) are parsed once.
             let parsed = loop {
-                match parser::parse(&chunk) {
+                let result = parser::parse_shared(&chunk);
+                match &*result {
                     Err(err) if err.wants_more() && next < lines.len() => {
                         if !spend_line(&inner, 1 + chunk.len() / 256) {
-                            break Err(parser::ParseError::Incomplete);
+                            break std::sync::Arc::new(Err(parser::ParseError::Incomplete));
                         }
                         chunk.push('\n');
                         chunk.push_str(lines[next]);
@@ -225,13 +227,13 @@ impl Exec<'_> {
                         {
                             script.line = next;
                         }
-                        break whole;
+                        break std::sync::Arc::new(whole);
                     }
-                    other => break other,
+                    _ => break result,
                 }
             };
-            match parsed {
-                Ok(list) => match inner.list(state, &list, input) {
+            match &*parsed {
+                Ok(list) => match inner.list(state, list, input) {
                     Flow::Next | Flow::Break(_) | Flow::Continue(_) => {}
                     // A non-interactive shell exits on an expansion error, and on `exit`.
                     Flow::Abort => break,
@@ -246,7 +248,7 @@ impl Exec<'_> {
                 },
                 Err(err) => {
                     let text_line = lines.get(next.saturating_sub(1)).copied().unwrap_or("");
-                    inner.syntax_error(&err, number + 1, next, eof_line(text), text_line);
+                    inner.syntax_error(err, number + 1, next, eof_line(text), text_line);
                     state.last_status = 2;
                     break;
                 }

@@ -224,8 +224,9 @@ impl Shell {
         } else {
             format!("{}\n{line}", std::mem::take(&mut state.pending))
         };
-        let parsed = parser::parse(&text);
-        let open = match &parsed {
+        // Shared: the same line typed before (by any session of the thread) is not parsed again.
+        let parsed = parser::parse_shared(&text);
+        let open = match &*parsed {
             Err(err) => err.wants_more(),
             Ok(_) => continues(&text),
         };
@@ -243,7 +244,7 @@ impl Shell {
         if option_on(state, "history") {
             state.record_history(&history_entry(&text));
         }
-        let list = match parsed {
+        let list = match &*parsed {
             Ok(list) => list,
             Err(err) => {
                 state.last_status = 2;
@@ -266,7 +267,7 @@ impl Shell {
         let owed = state.jobs_done.len();
         let host = super::deception::prepare(&self.host, fs, state);
         let mut exec = Exec::new(&host, &budget, fs, columns, state);
-        let flow = exec.list(state, &list, &[]);
+        let flow = exec.list(state, list, &[]);
         let owed = owed.min(state.jobs_done.len());
         if owed > 0 {
             let notices =

@@ -23,6 +23,24 @@ pub fn parse_to_end(line: &str) -> Result<List, ParseError> {
     parse_text(line, true)
 }
 
+/// Longest text whose parse [`parse_shared`] keeps, in bytes.
+const MAX_SHARED_TEXT: usize = 4096;
+
+/// Most parsed texts [`parse_shared`] keeps per thread, and their total size in bytes (the
+/// trees take several times that).
+const MAX_SHARED: (usize, usize) = (1024, 256 << 10);
+
+thread_local! {
+    static PARSED: std::cell::RefCell<crate::memo::Memo<Result<List, ParseError>>> =
+        std::cell::RefCell::new(crate::memo::Memo::new(MAX_SHARED.0, MAX_SHARED.1));
+}
+
+/// [`parse`], shared with the thread's other sessions that typed the same text lately: a
+/// parse depends on the text alone, and bots send the same lines again and again.
+pub fn parse_shared(line: &str) -> std::sync::Arc<Result<List, ParseError>> {
+    crate::memo::text_cached(&PARSED, line, MAX_SHARED_TEXT, parse)
+}
+
 fn parse_text(line: &str, at_end: bool) -> Result<List, ParseError> {
     let (text, heredocs) = super::heredoc::split_heredocs(line);
     let open = heredocs.iter().any(|h| !h.closed);

@@ -42,7 +42,7 @@ pub use ast::{
     CaseArm, CaseEnd, Command, Compound, CondExpr, Connector, HereDoc, List, ParamOp, ParseError,
     Part, Pipeline, RedirOp, Redirect, SimpleCommand, Word,
 };
-pub use grammar::{is_name, parse, parse_to_end};
+pub use grammar::{is_name, parse, parse_shared, parse_to_end};
 
 /// The delimiter of the first here-document in `text` still waiting for it, if any.
 pub fn open_heredoc(text: &str) -> Option<String> {

@@ -179,3 +179,25 @@ proptest::proptest! {
         let _body = heredoc_parts(&text);
     }
 }
+
+#[test]
+fn a_shared_parse_is_the_parse_and_is_kept() {
+    for line in [
+        "cat /proc/cpuinfo | grep name | wc -l",
+        "for i in 1 2; do echo $i; done",
+        "echo 'open",
+        "cat <<EOF",
+        "echo )",
+        "",
+    ] {
+        let shared = parse_shared(line);
+        assert_eq!(*shared, parse(line), "{line:?}");
+        assert!(std::sync::Arc::ptr_eq(&shared, &parse_shared(line)));
+    }
+    let long = format!("echo {}", "x".repeat(5000));
+    assert_eq!(*parse_shared(&long), parse(&long));
+    assert!(!std::sync::Arc::ptr_eq(
+        &parse_shared(&long),
+        &parse_shared(&long)
+    ));
+}
