@@ -333,7 +333,7 @@ impl Node {
             };
             let deps = SessionDeps {
                 shell,
-                sink: sink.clone().recipient(),
+                sink: ssh_events.clone().into(),
                 metrics: metrics.clone(),
                 panic_on_input,
                 panic_on_classify,

@@ -49,7 +49,7 @@ pub use reflex::Reflexes;
 
 use crate::actors::sample_fetcher::FetchSample;
 use crate::actors::session_manager::{CheckpointSlot, SessionFailed, SessionManager};
-use crate::events::{Event, EventKind, SessionOrigin};
+use crate::events::{EventKind, SessionOrigin};
 use crate::host::fs::{SharedOverlay, lock};
 use crate::metrics::Metrics;
 use crate::protocols::ssh::uploads::SessionFiles;
@@ -67,8 +67,8 @@ const PASTE_OFF: &[u8] = b"\x1b[?2004l\r";
 pub struct SessionDeps {
     /// The shell interpreter (stateless; state lives in the actor).
     pub shell: Arc<Shell>,
-    /// Where events go.
-    pub sink: Recipient<Event>,
+    /// Where events go: on a node the sink's inbox (a wake-up per batch, not per event).
+    pub sink: crate::actors::sink::EventTarget,
     /// Node metrics.
     pub metrics: Metrics,
     /// Fault injection: a line containing this text makes the handler panic (`None`: off).

@@ -37,7 +37,7 @@ use crate::store::spool::{self, Spool};
 
 mod inbox;
 
-pub use inbox::{EventInbox, INBOX_DELAY, InboxQueue, InboxReady};
+pub use inbox::{EventInbox, EventTarget, INBOX_DELAY, InboxQueue, InboxReady};
 
 /// How often the sink looks for spooled events to drain.
 const DRAIN_INTERVAL: Duration = Duration::from_millis(200);

@@ -360,7 +360,7 @@ pub fn replay_deps(
 ) -> SessionDeps {
     SessionDeps {
         shell,
-        sink,
+        sink: sink.into(),
         metrics,
         panic_on_input: None,
         panic_on_classify: None,

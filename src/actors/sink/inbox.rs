@@ -74,6 +74,38 @@ impl EventInbox {
     }
 }
 
+/// Where a producer's events go: a message to an actor each (replays, tests), or the node's
+/// [`EventInbox`] (the SSH decoy's connections and sessions: one wake-up of the sink per batch).
+#[derive(Clone)]
+pub enum EventTarget {
+    /// One message per event.
+    Direct(Recipient<Event>),
+    /// The sink's inbox.
+    Inbox(EventInbox),
+}
+
+impl EventTarget {
+    /// Hands `event` over.
+    pub fn do_send(&self, event: Event) {
+        match self {
+            EventTarget::Direct(recipient) => recipient.do_send(event),
+            EventTarget::Inbox(inbox) => inbox.do_send(event),
+        }
+    }
+}
+
+impl From<Recipient<Event>> for EventTarget {
+    fn from(recipient: Recipient<Event>) -> EventTarget {
+        EventTarget::Direct(recipient)
+    }
+}
+
+impl From<EventInbox> for EventTarget {
+    fn from(inbox: EventInbox) -> EventTarget {
+        EventTarget::Inbox(inbox)
+    }
+}
+
 impl std::fmt::Debug for EventInbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventInbox")

@@ -154,6 +154,57 @@ async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
 }
 
 #[actix::test]
+async fn an_event_target_hands_events_over_through_the_inbox_or_directly_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = Spool::open(&tmp.path().join("spool")).unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::new(tmp.path().join("mirage.db"), 1000));
+    let queue = InboxQueue::new();
+    let sink = EventSink::new(spool, store, None, Metrics::new())
+        .with_inbox(queue.clone())
+        .start();
+    let seen = Seen::default().start();
+    sink.send(Subscribe(seen.clone().recipient()))
+        .await
+        .unwrap();
+    let origin = origin();
+    // A node's sessions: through the inbox, from the connection's thread and the session's
+    // worker alike, in the order they were handed over.
+    let inbox = EventTarget::from(EventInbox::new(queue, sink.clone().recipient()));
+    let session = {
+        let (inbox, origin) = (inbox.clone(), origin.clone());
+        std::thread::spawn(move || {
+            inbox.do_send(origin.event(EventKind::CommandInput { input: "id".into() }));
+            inbox.do_send(origin.event(EventKind::CommandFailed { input: "x".into() }));
+        })
+    };
+    inbox.do_send(origin.event(EventKind::SessionConnect));
+    session.join().unwrap();
+    inbox.do_send(origin.event(EventKind::SessionClosed { duration_ms: 3 }));
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got.extend(seen.send(Take).await.unwrap());
+        if got.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(INBOX_DELAY).await;
+    }
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(got[3], "cowrie.session.closed");
+    let command = got.iter().position(|e| *e == "cowrie.command.input");
+    let failed = got.iter().position(|e| *e == "cowrie.command.failed");
+    assert!(command < failed, "{got:?}");
+    // A replay's: one message each, at once.
+    EventTarget::from(sink.clone().recipient::<Event>())
+        .do_send(origin.event(EventKind::SessionConnect));
+    sink.send(Flush {
+        timeout: Duration::from_secs(10),
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen.send(Take).await.unwrap(), ["cowrie.session.connect"]);
+}
+
+#[actix::test]
 async fn a_burst_of_events_is_on_disk_when_the_sink_is_done_with_it() {
     let tmp = tempfile::tempdir().unwrap();
     let spool_dir = tmp.path().join("spool");
