@@ -300,13 +300,11 @@ impl Handler<SessionStats> for SessionManager {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
     use tokio::sync::mpsc;
 
     use super::*;
     use crate::actors::session::{Input, OUTPUT_BUFFER, StartShell};
-    use crate::events::Protocol;
     use crate::metrics::Metrics;
     use crate::sim::clock::Clock;
     use crate::sim::collector::Collector;
@@ -338,11 +336,8 @@ mod tests {
         let manager = replay_manager(deps, Vec::new());
         let session = SessionId("slot".into());
         let origin = SessionOrigin {
-            node: "test".into(),
             session: session.clone(),
-            protocol: Protocol::Ssh,
-            src: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9)), 40000),
-            dst: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 22),
+            ..crate::events::tests::origin()
         };
         let actor = manager
             .send(StartSession {

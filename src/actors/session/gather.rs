@@ -106,7 +106,6 @@ impl SessionActor {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
     use std::sync::{Arc, Mutex};
 
     use tokio::sync::mpsc;
@@ -114,7 +113,7 @@ mod tests {
     use super::super::{Input, OUTPUT_BUFFER, OutputClosed, OutputSink, PtySize, StartShell};
     use super::*;
     use crate::actors::session_manager::{SessionManager, StartSession};
-    use crate::events::{Protocol, SessionId, SessionOrigin};
+    use crate::events::{SessionId, SessionOrigin};
     use crate::metrics::Metrics;
     use crate::models::context::Login;
     use crate::sim::clock::Clock;
@@ -135,11 +134,8 @@ mod tests {
     /// What typing `keys` (one `Input` each) into a fresh PTY shell sends to `out`.
     async fn type_into(manager: &Addr<SessionManager>, name: &str, out: Output, keys: &[&str]) {
         let origin = SessionOrigin {
-            node: "test".into(),
             session: SessionId(name.into()),
-            protocol: Protocol::Ssh,
-            src: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 40000),
-            dst: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 22),
+            ..crate::events::tests::origin()
         };
         let session = manager
             .send(StartSession {

@@ -91,11 +91,11 @@ async fn subscribers_get_the_kinds_they_want_and_the_store_gets_every_event() {
     assert_eq!(stored, sent);
 }
 
-#[actix::test]
-async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
-    let tmp = tempfile::tempdir().unwrap();
-    let spool = Spool::open(&tmp.path().join("spool")).unwrap();
-    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::new(tmp.path().join("mirage.db"), 1000));
+/// A sink with an inbox, on a fresh spool and store in `dir`, and an observer of every event
+/// it passes on.
+async fn sink_with_inbox(dir: &std::path::Path) -> (Addr<EventSink>, InboxQueue, Addr<Seen>) {
+    let spool = Spool::open(&dir.join("spool")).unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::new(dir.join("mirage.db"), 1000));
     let queue = InboxQueue::new();
     let sink = EventSink::new(spool, store, None, Metrics::new())
         .with_inbox(queue.clone())
@@ -104,6 +104,13 @@ async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
     sink.send(Subscribe(seen.clone().recipient()))
         .await
         .unwrap();
+    (sink, queue, seen)
+}
+
+#[actix::test]
+async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sink, queue, seen) = sink_with_inbox(tmp.path()).await;
     let inbox = EventInbox::new(queue, sink.clone().recipient());
     let origin = origin();
     // Handed over from another thread, as the SSH decoy does.
@@ -156,16 +163,7 @@ async fn inbox_events_arrive_in_order_and_before_later_direct_ones() {
 #[actix::test]
 async fn an_event_target_hands_events_over_through_the_inbox_or_directly_in_order() {
     let tmp = tempfile::tempdir().unwrap();
-    let spool = Spool::open(&tmp.path().join("spool")).unwrap();
-    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::new(tmp.path().join("mirage.db"), 1000));
-    let queue = InboxQueue::new();
-    let sink = EventSink::new(spool, store, None, Metrics::new())
-        .with_inbox(queue.clone())
-        .start();
-    let seen = Seen::default().start();
-    sink.send(Subscribe(seen.clone().recipient()))
-        .await
-        .unwrap();
+    let (sink, queue, seen) = sink_with_inbox(tmp.path()).await;
     let origin = origin();
     // A node's sessions: through the inbox, from the connection's thread and the session's
     // worker alike, in the order they were handed over.
