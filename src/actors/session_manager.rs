@@ -299,7 +299,7 @@ impl Handler<SessionStats> for SessionManager {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 
     use tokio::sync::mpsc;
 
@@ -323,6 +323,25 @@ mod tests {
         }
     }
 
+    /// Starts a session `name` logged in as root on `manager` (the shared test origin).
+    pub(crate) async fn start_root(
+        manager: &Addr<SessionManager>,
+        name: &str,
+    ) -> Addr<SessionActor> {
+        let origin = SessionOrigin {
+            session: SessionId(name.into()),
+            ..crate::events::tests::origin()
+        };
+        manager
+            .send(StartSession {
+                origin,
+                user: "root".into(),
+                login: Login::default(),
+            })
+            .await
+            .unwrap()
+    }
+
     #[actix::test]
     async fn the_manager_sees_each_completed_line_without_a_message() {
         let start = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
@@ -335,18 +354,7 @@ mod tests {
         );
         let manager = replay_manager(deps, Vec::new());
         let session = SessionId("slot".into());
-        let origin = SessionOrigin {
-            session: session.clone(),
-            ..crate::events::tests::origin()
-        };
-        let actor = manager
-            .send(StartSession {
-                origin,
-                user: "root".into(),
-                login: Login::default(),
-            })
-            .await
-            .unwrap();
+        let actor = start_root(&manager, "slot").await;
         let saved = || manager.send(Saved(session.clone()));
         let login = saved().await.unwrap().unwrap();
         assert_eq!(login.cwd, "/root");

@@ -112,10 +112,8 @@ mod tests {
 
     use super::super::{Input, OUTPUT_BUFFER, OutputClosed, OutputSink, PtySize, StartShell};
     use super::*;
-    use crate::actors::session_manager::{SessionManager, StartSession};
-    use crate::events::{SessionId, SessionOrigin};
+    use crate::actors::session_manager::SessionManager;
     use crate::metrics::Metrics;
-    use crate::models::context::Login;
     use crate::sim::clock::Clock;
     use crate::sim::collector::Collector;
     use crate::sim::replay::{drain, replay_deps, replay_manager, shared_shell};
@@ -133,18 +131,7 @@ mod tests {
 
     /// What typing `keys` (one `Input` each) into a fresh PTY shell sends to `out`.
     async fn type_into(manager: &Addr<SessionManager>, name: &str, out: Output, keys: &[&str]) {
-        let origin = SessionOrigin {
-            session: SessionId(name.into()),
-            ..crate::events::tests::origin()
-        };
-        let session = manager
-            .send(StartSession {
-                origin,
-                user: "root".into(),
-                login: Login::default(),
-            })
-            .await
-            .unwrap();
+        let session = crate::actors::session_manager::tests::start_root(manager, name).await;
         let pty = Some(PtySize {
             term: "xterm".into(),
             width: 80,
