@@ -104,14 +104,21 @@ pub fn text_cached<V>(
     if text.len() > max_len {
         return Arc::new(f(text));
     }
-    if let Some(hit) = memo.with(|m| m.borrow().get(text.as_bytes())) {
+    cached(memo, text.as_bytes(), || f(text))
+}
+
+/// `f()`, from `memo` when `key` (everything `f` reads) was seen before. `memo` is borrowed
+/// only around the lookup and the insert, so `f` may use it too.
+pub fn cached<V>(
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<Memo<V>>>,
+    key: &[u8],
+    f: impl FnOnce() -> V,
+) -> Arc<V> {
+    if let Some(hit) = memo.with(|m| m.borrow().get(key)) {
         return hit;
     }
-    let value = Arc::new(f(text));
-    memo.with(|m| {
-        m.borrow_mut()
-            .insert(Box::from(text.as_bytes()), Arc::clone(&value));
-    });
+    let value = Arc::new(f());
+    memo.with(|m| m.borrow_mut().insert(Box::from(key), Arc::clone(&value)));
     value
 }
 

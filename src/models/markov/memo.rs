@@ -9,7 +9,6 @@
 //! and the context itself ([`SessionContext::write_key`]).
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use super::index::Index;
 use super::{Markov, Prediction};
@@ -43,15 +42,9 @@ impl Markov {
         if key.len() > MAX_KEY {
             return self.search(index, context, k);
         }
-        if let Some(hit) = GUESSES.with(|g| g.borrow().get(&key[..])) {
-            return hit.as_ref().clone();
-        }
-        let guesses = self.search(index, context, k);
-        GUESSES.with(|g| {
-            g.borrow_mut()
-                .insert(key.into_boxed_slice(), Arc::new(guesses.clone()));
-        });
-        guesses
+        crate::memo::cached(&GUESSES, &key, || self.search(index, context, k))
+            .as_ref()
+            .clone()
     }
 
     /// What [`Markov::search`] reads, as bytes.

@@ -82,15 +82,9 @@ pub(super) fn render(ps1: &str, host: &HostProfile, state: &ShellState) -> Strin
         return draw(ps1, host, state);
     }
     let key = default_key(host, state);
-    if let Some(drawn) = DEFAULT_DRAWN.with(|d| d.borrow().get(&key)) {
-        return drawn.as_ref().clone();
-    }
-    let text = draw(ps1, host, state);
-    DEFAULT_DRAWN.with(|d| {
-        d.borrow_mut()
-            .insert(key.into_boxed_slice(), std::sync::Arc::new(text.clone()));
-    });
-    text
+    crate::memo::cached(&DEFAULT_DRAWN, &key, || draw(ps1, host, state))
+        .as_ref()
+        .clone()
 }
 
 /// `PS1` decoded for `state` on `host`.
