@@ -14,13 +14,8 @@ bin=$1; port=$2; seconds=${3:-10}
 load=$(realpath "${MIRAGE_LOAD:-target/release/mirage-load}")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-node() {
-  env -i PATH=/usr/bin:/bin HOME="$dir" MIRAGE_DATA_DIR="$dir" \
-    MIRAGE_SSH_LISTEN="127.0.0.1:$port" MIRAGE_HTTP_LISTEN="127.0.0.1:$((port + 1))" \
-    MIRAGE_ADMIN_LISTEN="127.0.0.1:$((port + 2))" MIRAGE_REFLEX_ENABLED=false \
-    MIRAGE_MODELS_DIR=/nonexistent MIRAGE_STRATEGY_MODE=off \
-    MIRAGE_SSH_MAX_SESSIONS=0 MIRAGE_SSH_MAX_SESSIONS_PER_IP=0 "$@" > "$dir/node.log" 2>&1 &
-}
+. "$(dirname "$0")/node.sh"
+node() { start_node "$dir" "$port" "$@"; }
 wait_port() {
   for _ in $(seq 1 300); do
     (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0

@@ -18,12 +18,8 @@ trap 'rm -rf "$dir"' EXIT
 if [ "$bin" = bare ]; then
   "$load" bare-server --listen "127.0.0.1:$port" > "$dir/node.log" 2>&1 &
 else
-  env -i PATH=/usr/bin:/bin HOME="$dir" MIRAGE_DATA_DIR="$dir" \
-    MIRAGE_SSH_LISTEN="127.0.0.1:$port" MIRAGE_HTTP_LISTEN="127.0.0.1:$((port + 1))" \
-    MIRAGE_ADMIN_LISTEN="127.0.0.1:$((port + 2))" MIRAGE_REFLEX_ENABLED=false \
-    MIRAGE_MODELS_DIR=/nonexistent MIRAGE_STRATEGY_MODE=off \
-    MIRAGE_SSH_MAX_SESSIONS=0 MIRAGE_SSH_MAX_SESSIONS_PER_IP=0 \
-    "$(realpath "$bin")" run > "$dir/node.log" 2>&1 &
+  . "$(dirname "$0")/node.sh"
+  start_node "$dir" "$port" "$(realpath "$bin")" run
 fi
 pid=$!
 for _ in $(seq 1 100); do
